@@ -1,0 +1,3 @@
+from phi_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The only module that touches py-tree-sitter and the grammar pack.
+
+py-tree-sitter changed its API in 0.22, 0.23 and 0.25 (Query/QueryCursor, Language construction), so
+every call goes through here. Grammars come from `tree-sitter-language-pack` 0.13.x, which bundles Apex
+and works offline; see grammars/README.md for the pinned versions and node-type snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+# phi-lint's file kinds that are parsed with tree-sitter, and the grammar used for each.
+GRAMMARS = {"apex": "apex", "js": "javascript"}
+
+# Node and Tree are re-exported so analyzers can type-hint without importing tree_sitter themselves.
+__all__ = ["GRAMMARS", "Node", "SyntaxProblem", "Tree", "captures", "parse", "syntax_problems", "text", "walk"]
+
+
+@cache
+def language(kind: str) -> Language:
+    from tree_sitter_language_pack import get_language
+
+    return get_language(GRAMMARS.get(kind, kind))  # type: ignore[arg-type]
+
+
+@cache
+def _parser(kind: str) -> Parser:
+    return Parser(language(kind))
+
+
+def parse(kind: str, source: bytes) -> Tree:
+    return _parser(kind).parse(source)
+
+
+@cache
+def query(kind: str, pattern: str) -> Query:
+    return Query(language(kind), pattern)
+
+
+def captures(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:
+    """Run a (cached) query and return its captures by name, each list in document order."""
+    found: dict[str, list[Node]] = QueryCursor(query(kind, pattern)).captures(node)
+    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+
+
+def matches(kind: str, pattern: str, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
+    result: list[tuple[int, dict[str, list[Node]]]] = QueryCursor(query(kind, pattern)).matches(node)
+    return result
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Pre-order traversal with a TreeCursor: iterative (no recursion limit) and 3-4x faster than
+    recursing through `.children`."""
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            yield cursor.node  # type: ignore[misc]
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+            continue
+        if not cursor.goto_parent() or cursor.node == node:
+            return
+        visited_children = True
+
+
+def text(node: Node | None, source: bytes) -> str:
+    if node is None:
+        return ""
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    line: int  # 1-based
+    column: int  # 1-based, in bytes of the line
+    missing: bool
+    snippet: str
+
+
+def syntax_problems(tree: Tree, source: bytes, limit: int = 5) -> list[SyntaxProblem]:
+    """The first ERROR/MISSING nodes of a tree; empty when the file parsed cleanly."""
+    root = tree.root_node
+    if not root.has_error:
+        return []
+    problems: list[SyntaxProblem] = []
+    for node in walk(root):
+        if node.is_error or node.is_missing:
+            row, col = node.start_point
+            problems.append(SyntaxProblem(row + 1, col + 1, node.is_missing, text(node, source)[:60]))
+            if len(problems) >= limit:
+                break
+    return problems
+
+
+def field(node: Node, name: str) -> Node | None:
+    child: Node | None = node.child_by_field_name(name)
+    return child
+
+
+def node_key(node: Any) -> tuple[int, int]:
+    """Identity of a node inside one tree (Node objects are recreated on each access)."""
+    return (node.start_byte, node.end_byte)

@@ -1,0 +1,439 @@
+"""The PHI model: which fields, objects, labels and values are protected health information.
+
+Evidence, in order of trust:
+1. field metadata in the project (`complianceGroup` containing HIPAA or PHI; `securityClassification`
+   values when configured);
+2. the built-in catalogue of Health Cloud / clinical objects and unambiguous clinical field names
+   (docs/phi-catalogue.md lists it);
+3. glob patterns from `[phi]` in phi-lint.toml (`fields`, `objects`), with `not_phi` winning over all.
+
+The model is built once per run from the whole project and shared by every analyzer. Matching of
+names is token based (`Patient_SSN__c` -> patient, ssn) so that `ClassName` never matches "ssn".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phi_lint import xmlsafe
+
+# Fields on every object that identify nothing about a person's health: a record's Id, owner, audit
+# stamps. A non-PHI field of a PHI record is not PHI (field-sensitive analysis).
+SYSTEM_FIELDS = frozenset(
+    f.lower()
+    for f in (
+        "Id",
+        "OwnerId",
+        "CreatedDate",
+        "CreatedById",
+        "LastModifiedDate",
+        "LastModifiedById",
+        "SystemModstamp",
+        "IsDeleted",
+        "RecordTypeId",
+        "LastActivityDate",
+        "LastViewedDate",
+        "LastReferencedDate",
+        "CurrencyIsoCode",
+        "MasterRecordId",
+        "ConnectionReceivedId",
+        "ConnectionSentId",
+    )
+)
+
+# Health Cloud and clinical standard objects whose records are PHI (a patient's clinical facts).
+# Fields of these objects are PHI except SYSTEM_FIELDS, Name (an auto-number on all of them) and
+# the non-identifying fields listed in CATALOGUE_NOT_PHI_FIELDS.
+CATALOGUE_OBJECTS = frozenset(
+    o.lower()
+    for o in (
+        "HealthCondition",
+        "AllergyIntolerance",
+        "PatientImmunization",
+        "PatientHealthReaction",
+        "PatientMedicalProcedure",
+        "PatientMedicalProcedureDetail",
+        "MedicationStatement",
+        "MedicationRequest",
+        "MedicationDispense",
+        "MedicationStatementDetail",
+        "PatientMedicationDosage",
+        "ClinicalEncounter",
+        "ClinicalEncounterDiagnosis",
+        "ClinicalEncounterReason",
+        "ClinicalEncounterIdentifier",
+        "ClinicalEncounterSvcRequest",
+        "CareObservation",
+        "CareObservationComponent",
+        "CarePlan",
+        "CareProgramEnrollee",
+        "CareDiagnosis",
+        "CareMetricTarget",
+        "DiagnosticSummary",
+        "DiagnosticSummaryDetail",
+        "ClinicalServiceRequest",
+        "ClinicalServiceRequestDetail",
+        "ClinicalAlert",
+        "ClinicalDetectedIssue",
+        "MemberPlan",
+        "CoverageBenefit",
+        "CareRequest",
+        "CareRequestItem",
+        "CareRequestDrug",
+        "CarePreauth",
+        "CareBenefitVerifyRequest",
+        "HealthcareClaim",
+        "PersonLifeEvent",
+        "Assessment",
+        "HealthCloudGA__EhrPatient__c",
+        "HealthCloudGA__EhrCondition__c",
+        "HealthCloudGA__EhrEncounter__c",
+        "HealthCloudGA__EhrMedicationPrescription__c",
+        "HealthCloudGA__EhrAllergyIntolerance__c",
+        "HealthCloudGA__EhrProcedure__c",
+        "HealthCloudGA__EhrProcedureRequest__c",
+        "HealthCloudGA__EhrObservation__c",
+        "HealthCloudGA__EhrImmunization__c",
+        "HealthCloudGA__EhrCarePlan__c",
+        "HealthCloudGA__EhrDevice__c",
+        "HealthCloudGA__EhrVirtualDevice__c",
+        "HealthCloudGA__CandidatePatient__c",
+        "HealthCloudGA__MemberPlan__c",
+        "HealthCloudGA__CoverageBenefit__c",
+    )
+)
+
+CATALOGUE_NOT_PHI_FIELDS = frozenset(
+    f.lower() for f in ("Name", "Status", "Type", "IsActive", "SourceSystem", "UsageType", "Description")
+)
+
+# Person-level identifiers that Health Cloud adds to Account/Contact/Identifier; PHI wherever they are.
+CATALOGUE_FIELDS = frozenset(
+    f.lower()
+    for f in (
+        "Identifier.IdValue",
+        "Account.HealthCloudGA__MedicalRecordNumber__c",
+        "Contact.HealthCloudGA__MedicalRecordNumber__c",
+        "Account.HealthCloudGA__SourceSystemId__c",
+        "Contact.HealthCloudGA__SourceSystemId__c",
+        "Account.HealthCloudGA__Gender__pc",
+        "Account.HealthCloudGA__PrimaryLanguage__pc",
+        "Account.PersonBirthdate",
+        "Contact.HealthCloudGA__DeceasedDate__c",
+        "Account.HealthCloudGA__DeceasedDate__pc",
+    )
+)
+
+# Token sequences that name a clinical identifier or health fact in any field or label. Kept tight:
+# each is unambiguous in a Salesforce schema (no "name", "email", "phone" here: PII is not PHI).
+CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
+    ("ssn",),
+    ("social", "security"),
+    ("mrn",),
+    ("medical", "record"),
+    ("patient", "id", "number"),
+    ("diagnosis",),
+    ("diagnoses",),
+    ("diagnostic",),
+    ("icd10",),
+    ("icd", "10"),
+    ("icd", "code"),
+    ("medication",),
+    ("medications",),
+    ("prescription",),
+    ("allergy",),
+    ("allergies",),
+    ("condition", "code"),
+    ("date", "of", "birth"),
+    ("birth", "date"),
+    ("birthdate",),
+    ("dob",),
+    ("health", "plan", "id"),
+    ("member", "id"),
+    ("insurance", "id"),
+    ("lab", "result"),
+    ("treatment",),
+    ("symptom",),
+    ("symptoms",),
+    ("clinical", "notes"),
+    ("hiv",),
+    ("genetic",),
+)
+
+# Values that look like PHI wherever they appear (page titles, URLs, rendered text).
+PHI_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
+    ("mrn", re.compile(r"\bMRN[\s:#=_-]*[A-Z]{0,3}\d{5,12}\b", re.IGNORECASE)),
+    (
+        "date-of-birth",
+        re.compile(
+            r"\b(?:dob|birth[\s_-]*date|date[\s_-]*of[\s_-]*birth|birthdate)[\s:=_-]*"
+            r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_CUSTOM_SUFFIX = re.compile(r"__(c|r|pc|pr|s|x|mdt|e|b|kav|history|share|feed)$", re.IGNORECASE)
+
+
+def name_tokens(name: str) -> list[str]:
+    """`HealthCloudGA__Patient_SSN__c` -> ['patient', 'ssn']; `DateOfBirth` -> ['date', 'of', 'birth']."""
+    base = _CUSTOM_SUFFIX.sub("", name.strip())
+    if "__" in base:  # drop a namespace prefix
+        base = base.split("__", 1)[1]
+    tokens: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", base):
+        tokens += [t.lower() for t in _CAMEL.findall(part)]
+    return tokens
+
+
+def _contains_sequence(tokens: list[str], seq: tuple[str, ...]) -> bool:
+    n = len(seq)
+    return any(tuple(tokens[i : i + n]) == seq for i in range(len(tokens) - n + 1))
+
+
+def catalogue_name_match(name: str) -> tuple[str, ...] | None:
+    tokens = name_tokens(name)
+    for seq in CATALOGUE_NAME_TOKENS:
+        if _contains_sequence(tokens, seq):
+            return seq
+    return None
+
+
+def relationship_to_object(name: str) -> str:
+    """`Patient__r` -> `Patient__c`; standard relationships (`Account`) stay as they are."""
+    if name.lower().endswith("__r"):
+        return name[:-3] + "__c"
+    if name.lower().endswith("__pr"):
+        return name[:-4] + "__pc"
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class PhiReason:
+    """Why something is PHI, for messages and SARIF properties."""
+
+    source: str  # "metadata" | "catalogue" | "pattern" | "object"
+    detail: str
+    # Where the evidence is, when it is a file of the project (relative POSIX path).
+    evidence_path: str = ""
+    evidence_line: int = 0
+
+    def describe(self) -> str:
+        return f"{self.detail} ({self.source})"
+
+
+@dataclass
+class FieldFacts:
+    """What project metadata says about one field."""
+
+    object_name: str
+    field_name: str
+    path: str
+    line: int
+    compliance_groups: tuple[str, ...] = ()
+    security_classification: str = ""
+    field_type: str = ""
+    label: str = ""
+    encryption_scheme: str = ""
+    track_history: bool | None = None
+
+
+@dataclass
+class PhiSettings:
+    """The `[phi]` table of phi-lint.toml."""
+
+    fields: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
+    not_phi: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    compliance_groups: tuple[str, ...] = ("HIPAA", "PHI")
+    security_classifications: tuple[str, ...] = ()
+    builtin_catalogue: bool = True
+
+
+@dataclass
+class PhiModel:
+    settings: PhiSettings = field(default_factory=PhiSettings)
+    # object (lower) -> field (lower) -> facts, for every field found in project metadata.
+    metadata: dict[str, dict[str, FieldFacts]] = field(default_factory=dict)
+    # object (lower) -> AutoNumber name field?
+    autonumber_names: dict[str, bool] = field(default_factory=dict)
+    # Canonical spelling of object names seen in metadata, by lower-case name.
+    object_spelling: dict[str, str] = field(default_factory=dict)
+
+    # ---- building -------------------------------------------------------------------------------
+    def add_field(self, facts: FieldFacts) -> None:
+        obj = facts.object_name.lower()
+        self.object_spelling.setdefault(obj, facts.object_name)
+        self.metadata.setdefault(obj, {})[facts.field_name.lower()] = facts
+
+    # ---- questions ------------------------------------------------------------------------------
+    def _matches(self, patterns: Iterable[str], obj: str | None, fld: str) -> str | None:
+        qualified = f"{obj}.{fld}" if obj else fld
+        for pattern in patterns:
+            p = pattern.lower()
+            if "." in p:
+                if obj and fnmatch.fnmatchcase(qualified.lower(), p):
+                    return pattern
+            elif fnmatch.fnmatchcase(fld.lower(), p):
+                return pattern
+        return None
+
+    def field_facts(self, obj: str | None, fld: str) -> FieldFacts | None:
+        if obj:
+            return self.metadata.get(obj.lower(), {}).get(fld.lower())
+        return None
+
+    def metadata_is_phi(self, facts: FieldFacts) -> bool:
+        groups = {g.lower() for g in facts.compliance_groups}
+        wanted = {g.lower() for g in self.settings.compliance_groups}
+        if groups & wanted:
+            return True
+        sc = facts.security_classification.lower()
+        return bool(sc) and sc in {s.lower() for s in self.settings.security_classifications}
+
+    def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
+        """Is `obj.fld` PHI? `fld` may be a relationship path (`Patient__r.SSN__c`)."""
+        if "." in fld:
+            parts = fld.split(".")
+            obj, fld = relationship_to_object(parts[-2]), parts[-1]
+        if self._matches(self.settings.not_phi, obj, fld):
+            return None
+        facts = self.field_facts(obj, fld)
+        if facts is not None and self.metadata_is_phi(facts):
+            groups = ";".join(facts.compliance_groups) or facts.security_classification
+            return PhiReason("metadata", f"{facts.object_name}.{facts.field_name} is {groups}", facts.path, facts.line)
+        pattern = self._matches(self.settings.fields, obj, fld)
+        if pattern:
+            return PhiReason("pattern", f"{obj + '.' if obj else ''}{fld} matches [phi] fields '{pattern}'")
+        if not self.settings.builtin_catalogue:
+            return None
+        low = fld.lower()
+        if obj and f"{obj.lower()}.{low}" in CATALOGUE_FIELDS:
+            return PhiReason("catalogue", f"{obj}.{fld} is a Health Cloud patient identifier")
+        if obj and obj.lower() in CATALOGUE_OBJECTS and low not in SYSTEM_FIELDS:
+            if low not in CATALOGUE_NOT_PHI_FIELDS:
+                return PhiReason("catalogue", f"{obj}.{fld} is clinical data (Health Cloud {obj})")
+            return None
+        if low in SYSTEM_FIELDS:
+            return None
+        # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
+        if facts is not None and facts.compliance_groups:
+            return None
+        seq = catalogue_name_match(fld)
+        if seq:
+            return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
+        return None
+
+    def is_phi_field(self, obj: str | None, fld: str) -> bool:
+        return self.field_reason(obj, fld) is not None
+
+    def object_reason(self, obj: str) -> PhiReason | None:
+        """A PHI object's whole record is PHI (e.g. `System.debug(patient)`)."""
+        low = obj.lower()
+        if self._matches(self.settings.not_phi, None, obj):
+            return None
+        pattern = self._matches(self.settings.objects, None, obj)
+        if pattern:
+            return PhiReason("pattern", f"{obj} matches [phi] objects '{pattern}'")
+        if self.settings.builtin_catalogue and low in CATALOGUE_OBJECTS:
+            return PhiReason("catalogue", f"{obj} is a Health Cloud clinical object")
+        for facts in self.metadata.get(low, {}).values():
+            if self.metadata_is_phi(facts):
+                return PhiReason(
+                    "metadata", f"{obj} has PHI field {facts.field_name}", facts.path, facts.line
+                )
+        for field_name in self.metadata.get(low, {}):
+            reason = self.field_reason(obj, field_name)
+            if reason:
+                return PhiReason("object", f"{obj} has PHI field {field_name}", reason.evidence_path,
+                                 reason.evidence_line)
+        return None
+
+    def is_phi_object(self, obj: str) -> bool:
+        return self.object_reason(obj) is not None
+
+    def phi_fields(self, obj: str) -> list[str]:
+        """The PHI fields of an object that project metadata declares (canonical spelling)."""
+        return sorted(
+            facts.field_name
+            for facts in self.metadata.get(obj.lower(), {}).values()
+            if self.field_reason(facts.object_name, facts.field_name)
+        )
+
+    def label_reason(self, label: str) -> PhiReason | None:
+        """Is a column header or form label about PHI? Used by sweeps and template checks."""
+        for pattern in self.settings.labels:
+            if fnmatch.fnmatchcase(label.lower().strip(), pattern.lower()):
+                return PhiReason("pattern", f"label '{label}' matches [phi] labels '{pattern}'")
+        if self.settings.builtin_catalogue:
+            seq = catalogue_name_match(label)
+            if seq:
+                return PhiReason("catalogue", f"label names {' '.join(seq)}")
+        low = label.lower().strip()
+        for by_field in self.metadata.values():
+            for facts in by_field.values():
+                if facts.label and facts.label.lower() == low and self.metadata_is_phi(facts):
+                    return PhiReason("metadata", f"label of {facts.object_name}.{facts.field_name}")
+        return None
+
+    @staticmethod
+    def find_phi_values(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+        for kind, pattern in PHI_VALUE_PATTERNS:
+            for match in pattern.finditer(text):
+                yield kind, match
+
+
+# ---- reading field metadata -----------------------------------------------------------------------
+
+
+def _split_groups(value: str) -> tuple[str, ...]:
+    return tuple(g.strip() for g in re.split(r"[;,]", value) if g.strip())
+
+
+def read_field_file(path: Path, rel: str) -> FieldFacts | None:
+    """`objects/<Object>/fields/<Field>.field-meta.xml` (source format)."""
+    root = xmlsafe.parse_file(path)
+    object_name = path.parent.parent.name
+    full_name = xmlsafe.child_text(root, "fullName") or path.name.split(".")[0]
+    return _facts_from_element(root, object_name, full_name, rel, xmlsafe.line_of(root, "fullName"))
+
+
+def _facts_from_element(
+    element: xmlsafe.Element, object_name: str, field_name: str, rel: str, line: int
+) -> FieldFacts:
+    track = xmlsafe.child_text(element, "trackHistory")
+    return FieldFacts(
+        object_name=object_name,
+        field_name=field_name,
+        path=rel,
+        line=line,
+        compliance_groups=_split_groups(xmlsafe.child_text(element, "complianceGroup")),
+        security_classification=xmlsafe.child_text(element, "securityClassification"),
+        field_type=xmlsafe.child_text(element, "type"),
+        label=xmlsafe.child_text(element, "label"),
+        encryption_scheme=xmlsafe.child_text(element, "encryptionScheme"),
+        track_history=None if not track else track.strip().lower() == "true",
+    )
+
+
+def read_object_file(path: Path, rel: str) -> tuple[list[FieldFacts], bool | None]:
+    """An `.object` (MDAPI) or `.object-meta.xml` file: its inline fields and whether Name is AutoNumber."""
+    root = xmlsafe.parse_file(path)
+    object_name = path.name.split(".")[0]
+    facts: list[FieldFacts] = []
+    for element in xmlsafe.children(root, "fields"):
+        name = xmlsafe.child_text(element, "fullName")
+        if name:
+            facts.append(_facts_from_element(element, object_name, name, rel, xmlsafe.line_of(element, "fullName")))
+    autonumber: bool | None = None
+    for name_field in xmlsafe.children(root, "nameField"):
+        autonumber = xmlsafe.child_text(name_field, "type").lower() == "autonumber"
+    return facts, autonumber

@@ -1,0 +1,304 @@
+"""Finds the files of an sfdx project: its root, packageDirectories, .forceignore and file kinds.
+
+Also builds the project-wide PHI model from all field metadata, once per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from phi_lint import xmlsafe
+from phi_lint.config import Config
+from phi_lint.findings import Notification, NotificationKind, Severity
+from phi_lint.phi import FieldFacts, PhiModel, read_field_file, read_object_file
+
+SFDX_PROJECT = "sfdx-project.json"
+# Directories that never hold the project's own source.
+SKIPPED_DIRS = frozenset({".git", ".sfdx", ".sf", "node_modules", ".phi-lint-cache", "__tests__",
+                          ".localdevserver", ".husky", ".vscode"})
+
+# Metadata files the meta/* rules read, by filename suffix (source format and MDAPI format).
+METADATA_SUFFIXES = (
+    ".field-meta.xml",
+    ".object-meta.xml",
+    ".object",
+    ".permissionset-meta.xml",
+    ".permissionset",
+    ".profile-meta.xml",
+    ".profile",
+    ".remoteSite-meta.xml",
+    ".remoteSite",
+    ".namedCredential-meta.xml",
+    ".namedCredential",
+    ".externalCredential-meta.xml",
+    ".externalCredential",
+    ".cspTrustedSite-meta.xml",
+    ".cspTrustedSite",
+    ".connectedApp-meta.xml",
+    ".connectedApp",
+)
+
+
+def file_kind(path: PurePosixPath | Path) -> str | None:
+    """The kind of a file (apex, js, template, aura, xml) or None when phi-lint does not read it."""
+    name = path.name
+    parts = {p.lower() for p in path.parts[:-1]}
+    if name.endswith((".cls", ".trigger")):
+        return "apex"
+    if name.endswith(METADATA_SUFFIXES):
+        return "xml"
+    in_components = "lwc" in parts or "aura" in parts
+    if name.endswith(".js") and in_components and not name.endswith((".test.js", ".spec.js")):
+        return "js"
+    if name.endswith(".html") and "lwc" in parts:
+        return "template"
+    if name.endswith((".cmp", ".app")) and "aura" in parts:
+        return "aura"
+    return None
+
+
+class ForceIgnore:
+    """The gitignore-style `.forceignore` of an sfdx project."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._rules: list[tuple[re.Pattern[str], bool, bool]] = []
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.strip("/") if dir_only else line
+            anchored = line.startswith("/") or "/" in line.rstrip("/")
+            self._rules.append((self._compile(line.lstrip("/"), anchored), negate, dir_only))
+
+    @staticmethod
+    def _compile(pattern: str, anchored: bool) -> re.Pattern[str]:
+        out = []
+        i = 0
+        while i < len(pattern):
+            c = pattern[i]
+            if pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+                continue
+            if pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+            i += 1
+        prefix = "" if anchored else "(?:.*/)?"
+        return re.compile(f"^{prefix}{''.join(out)}(?:/.*)?$")
+
+    def ignored(self, rel_path: str, is_dir: bool = False) -> bool:
+        result = False
+        for pattern, negate, dir_only in self._rules:
+            if dir_only and not is_dir and not pattern.pattern.endswith("(?:/.*)?$"):
+                continue
+            if pattern.match(rel_path):
+                result = not negate
+        return result
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    package_dirs: list[Path]
+    source_api_version: float | None = None
+    forceignore: ForceIgnore = field(default_factory=lambda: ForceIgnore([]))
+    phi: PhiModel = field(default_factory=PhiModel)
+    notifications: list[Notification] = field(default_factory=list)
+    # Project-wide facts that analyzers compute before per-file checks (e.g. Apex method summaries),
+    # keyed by analyzer name.
+    facts: dict[str, Any] = field(default_factory=dict)
+    _api_versions: dict[str, float | None] = field(default_factory=dict)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(path.resolve(), self.root)).as_posix()
+
+    def api_version_for(self, path: Path) -> float | None:
+        """`<apiVersion>` of a class/trigger's -meta.xml, else sourceApiVersion of sfdx-project.json."""
+        key = str(path)
+        if key not in self._api_versions:
+            version = None
+            meta = path.with_name(path.name + "-meta.xml")
+            try:
+                if meta.is_file():
+                    text = xmlsafe.child_text(xmlsafe.parse_file(meta), "apiVersion")
+                    version = float(text) if text else None
+            except (OSError, xmlsafe.XmlError, ValueError):
+                version = None
+            self._api_versions[key] = version if version is not None else self.source_api_version
+        return self._api_versions[key]
+
+    def is_excluded(self, rel_path: str) -> bool:
+        if self.forceignore.ignored(rel_path):
+            return True
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(rel_path, p) or fnmatchcase(rel_path, f"{p}/*") for p in self.config.exclude)
+
+    def iter_files(self, paths: Iterable[Path]) -> Iterator[Path]:
+        """Analyzable files under `paths`, sorted, skipping .forceignore'd and excluded ones.
+
+        Missing paths and symlink loops become notifications, never exceptions.
+        """
+        seen: set[str] = set()
+        for start in paths:
+            if not start.exists():
+                self.notifications.append(Notification(NotificationKind.READ_ERROR, f"path does not exist: {start}",
+                                                       Severity.ERROR, path=str(start)))
+                continue
+            if start.is_file():
+                if file_kind(start) and str(start.resolve()) not in seen:
+                    seen.add(str(start.resolve()))
+                    yield start
+                continue
+            for file in self._walk(start):
+                resolved = str(file.resolve())
+                if resolved not in seen:
+                    seen.add(resolved)
+                    yield file
+
+    def _walk(self, directory: Path) -> Iterator[Path]:
+        visited: set[tuple[int, int]] = set()
+        stack = [directory]
+        found: list[Path] = []
+        while stack:
+            current = stack.pop()
+            try:
+                st = current.stat()
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in visited:  # symlink loop
+                continue
+            visited.add((st.st_dev, st.st_ino))
+            try:
+                entries = sorted(os.scandir(current), key=lambda e: e.name)
+            except OSError as exc:
+                self.notifications.append(Notification(NotificationKind.READ_ERROR,
+                                                       f"cannot list directory: {exc.strerror}", path=self.relative(current)))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                rel = self.relative(path)
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    continue
+                if is_dir:
+                    if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
+                        continue
+                    stack.append(path)
+                elif file_kind(PurePosixPath(rel)) and not self.is_excluded(rel):
+                    found.append(path)
+        yield from sorted(found)
+
+
+def find_root(start: Path) -> Path:
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for candidate in (current, *current.parents):
+        if (candidate / SFDX_PROJECT).is_file():
+            return candidate
+    return start.resolve() if start.is_dir() else start.resolve().parent
+
+
+def open_project(root: Path, config: Config) -> Project:
+    package_dirs: list[Path] = []
+    source_api: float | None = None
+    notifications: list[Notification] = []
+    sfdx = root / SFDX_PROJECT
+    if sfdx.is_file():
+        try:
+            data = json.loads(sfdx.read_text(encoding="utf-8"))
+            for entry in data.get("packageDirectories", []):
+                if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                    package_dirs.append(root / entry["path"])
+            if data.get("sourceApiVersion"):
+                source_api = float(data["sourceApiVersion"])
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+            notifications.append(Notification(NotificationKind.CONFIG, f"cannot read {SFDX_PROJECT}: {exc}",
+                                              path=SFDX_PROJECT))
+    if not package_dirs:
+        package_dirs = [root]
+    ignore_file = root / ".forceignore"
+    forceignore = ForceIgnore([])
+    if ignore_file.is_file():
+        try:
+            forceignore = ForceIgnore(ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+        except OSError:
+            pass
+    project = Project(root=root, config=config, package_dirs=package_dirs, source_api_version=source_api,
+                      forceignore=forceignore, notifications=notifications)
+    project.phi = build_phi_model(project)
+    return project
+
+
+def build_phi_model(project: Project) -> PhiModel:
+    """Read every field definition in the project's package directories (not only the checked files):
+    a PHI field defined in one package is PHI in every class that reads it."""
+    model = PhiModel(settings=project.config.phi)
+    for package in project.package_dirs:
+        for objects_dir in _objects_dirs(package):
+            for obj_dir in sorted(p for p in objects_dir.iterdir() if p.is_dir()):
+                _read_object_dir(project, model, obj_dir)
+            for mdapi in sorted(objects_dir.glob("*.object")):
+                _read_object(project, model, mdapi)
+    return model
+
+
+def _objects_dirs(package: Path) -> Iterator[Path]:
+    if not package.is_dir():
+        return
+    for dirpath, dirnames, _ in os.walk(package):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        if Path(dirpath).name == "objects":
+            dirnames[:] = []
+            yield Path(dirpath)
+
+
+def _read_object_dir(project: Project, model: PhiModel, obj_dir: Path) -> None:
+    meta = obj_dir / f"{obj_dir.name}.object-meta.xml"
+    if meta.is_file():
+        _read_object(project, model, meta)
+    fields_dir = obj_dir / "fields"
+    if not fields_dir.is_dir():
+        return
+    for field_file in sorted(fields_dir.glob("*.field-meta.xml")):
+        rel = project.relative(field_file)
+        try:
+            facts = read_field_file(field_file, rel)
+        except (OSError, xmlsafe.XmlError):
+            continue  # the meta analyzer reports unreadable metadata files when it checks them
+        if facts is not None:
+            model.add_field(facts)
+
+
+def _read_object(project: Project, model: PhiModel, path: Path) -> None:
+    try:
+        facts_list, autonumber = read_object_file(path, project.relative(path))
+    except (OSError, xmlsafe.XmlError):
+        return
+    object_name = path.name.split(".")[0]
+    if autonumber is not None:
+        model.autonumber_names[object_name.lower()] = autonumber
+    for facts in facts_list:
+        model.add_field(facts)
+
+
+__all__ = ["FieldFacts", "Project", "file_kind", "find_root", "open_project"]
