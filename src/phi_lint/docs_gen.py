@@ -1,0 +1,87 @@
+"""Rule doc pages (docs/rules/<family>/<name>.md and `phi-lint explain`), generated from rules/*.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phi_lint.rules import Registry, RuleMeta
+
+_LANG_BY_SUFFIX = {".cls": "apex", ".trigger": "apex", ".js": "javascript", ".html": "html", ".cmp": "html"}
+
+
+def _fence(rule: RuleMeta) -> str:
+    path = rule.example_path
+    if path.endswith(".xml") or "-meta.xml" in path:
+        return "xml"
+    return next((lang for suffix, lang in _LANG_BY_SUFFIX.items() if path.endswith(suffix)), "")
+
+
+def render_rule_doc(rule: RuleMeta) -> str:
+    fence = _fence(rule)
+    lines = [
+        f"# {rule.id}",
+        "",
+        f"**{rule.name}** · severity `{rule.severity.value}` · security-severity {rule.security_severity} · "
+        f"status `{rule.status}` · applies to {', '.join(rule.languages) or 'pages'}",
+        "",
+        "## What it does",
+        rule.docs["what"].strip(),
+        "",
+        "## Why is this bad?",
+        rule.docs["why"].strip(),
+        "",
+        "## Example",
+        f"```{fence}",
+        rule.docs["example"].strip("\n"),
+        "```",
+        "",
+        "## Use instead",
+        f"```{fence}",
+        rule.docs["use_instead"].strip("\n"),
+        "```",
+        "",
+    ]
+    if rule.options:
+        lines += ["## Options", ""]
+        lines += [f"- `{name}` (default `{value!r}`)" for name, value in sorted(rule.options.items())]
+        lines += ["", f'Set them in phi-lint.toml under `[rules."{rule.id}"]`.', ""]
+    if rule.hipaa:
+        lines += ["## HIPAA safeguards", ""] + [f"- 45 CFR {h}" for h in rule.hipaa] + [""]
+    if rule.wcag:
+        lines += ["## WCAG success criteria", ""] + [f"- {w}" for w in rule.wcag] + [""]
+    tags = [t for t in rule.all_tags if not t.startswith(("HIPAA-", "WCAG-"))]
+    if tags:
+        lines += ["## Tags", "", ", ".join(f"`{t}`" for t in tags), ""]
+    if rule.closest_pmd_rule:
+        lines += ["## Closest PMD rule", "", rule.closest_pmd_rule, ""]
+    if rule.references:
+        lines += ["## References", ""] + [f"- {r}" for r in rule.references] + [""]
+    return "\n".join(lines)
+
+
+def render_index(registry: Registry) -> str:
+    lines = ["# phi-lint rules", "", "Generated from `rules/*.toml` by `phi-lint rules --write-docs docs/rules`.", "",
+             "| Rule | Severity | Status | Applies to | What it does |", "|---|---|---|---|---|"]
+    for rule in registry:
+        lines.append(f"| [`{rule.id}`]({rule.family}/{rule.name}.md) | {rule.severity.value} | {rule.status} | "
+                     f"{', '.join(rule.languages)} | {rule.short_description.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def expected_docs(registry: Registry) -> dict[str, str]:
+    """Relative path -> content of every generated doc page."""
+    pages = {"README.md": render_index(registry)}
+    for rule in registry:
+        pages[f"{rule.family}/{rule.name}.md"] = render_rule_doc(rule)
+    return pages
+
+
+def write_docs(registry: Registry, directory: Path) -> list[Path]:
+    written = []
+    for rel, content in expected_docs(registry).items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+            written.append(path)
+    return written
