@@ -154,7 +154,7 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
     if unused_rule is not None:
         for directive in unused:
             span = ctx.span_of_line(directive.line, directive.column)
-            hit = Hit(span, f"{directive.line}:{directive.raw}", {"rules": ", ".join(directive.rule_ids)})
+            hit = Hit(span, directive.raw, {"rules": ", ".join(directive.rule_ids)})
             findings.append(build_finding(ctx, unused_rule, hit))
     result.findings = findings
     return result

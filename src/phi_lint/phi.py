@@ -324,6 +324,13 @@ class PhiModel:
             return None
         if low in SYSTEM_FIELDS:
             return None
+        if low == "name" and obj and self.autonumber_names.get(obj.lower()) is False:
+            # A PHI object whose Name is free text (not an auto-number) usually holds the patient's name.
+            owner = self.object_reason(obj)
+            if owner is not None and owner.source != "object":
+                return PhiReason(owner.source, f"{obj}.Name is a text name of a PHI record", owner.evidence_path,
+                                 owner.evidence_line)
+            return None
         # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
         if facts is not None and facts.compliance_groups:
             return None

@@ -36,16 +36,16 @@ def parse_directives(lines: list[str]) -> list[Directive]:
     directives: list[Directive] = []
     pending: list[tuple[int, int, re.Match[str]]] = []
     for number, line in enumerate(lines, start=1):
-        if "phi-lint" not in line:
-            if pending and line.strip() and not _COMMENT_ONLY_LINE.match(line):
-                directives += [_make(n, c, m, number) for n, c, m in pending]
-                pending = []
-            continue
-        match = DIRECTIVE.search(line)
+        match = DIRECTIVE.search(line) if "phi-lint" in line else None
+        before = line[: match.start()] if match else line
+        standalone = match is not None and (_COMMENT_OPENERS.match(before) is not None or not before.strip())
+        is_code = bool(line.strip()) and not standalone and not (match is None and _COMMENT_ONLY_LINE.match(line))
+        if pending and is_code:
+            directives += [_make(n, c, m, number) for n, c, m in pending]
+            pending = []
         if match is None:
             continue
-        before = line[: match.start()]
-        if _COMMENT_OPENERS.match(before) or not before.strip():
+        if standalone:
             pending.append((number, match.start() + 1, match))
         else:
             directives.append(_make(number, match.start() + 1, match, number))

@@ -123,8 +123,8 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         ]
     if finding.suppression is not None:
         result.suppressions = [
-            om.Suppression(kind=finding.suppression.kind.value, justification=finding.suppression.justification,
-                           status="accepted")
+            # sarif-om names SARIF's `status` "state" (a pre-release spelling the schema rejects): omit it.
+            om.Suppression(kind=finding.suppression.kind.value, justification=finding.suppression.justification)
         ]
     if finding.properties:
         result.properties = {"phi-lint": dict(finding.properties)}

@@ -1,0 +1,120 @@
+"""The PHI model: metadata first, then the Health Cloud catalogue, then configured patterns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phi_lint.config import Config
+from phi_lint.phi import PhiModel, PhiSettings, name_tokens
+from phi_lint.project import open_project
+
+PII_FIELD = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fullName>Email__c</fullName>
+    <label>Email</label>
+    <type>Email</type>
+    <complianceGroup>PII;GDPR</complianceGroup>
+</CustomField>
+"""
+RESTRICTED_FIELD = PII_FIELD.replace("Email__c", "Notes__c").replace(
+    "<complianceGroup>PII;GDPR</complianceGroup>", "<securityClassification>Restricted</securityClassification>"
+)
+MDAPI_OBJECT = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fields>
+        <fullName>Lab_Value__c</fullName>
+        <complianceGroup>PHI</complianceGroup>
+        <type>Text</type>
+    </fields>
+    <fields>
+        <fullName>Lab_Code__c</fullName>
+        <type>Text</type>
+    </fields>
+    <nameField><label>Lab Name</label><type>AutoNumber</type></nameField>
+</CustomObject>
+"""
+
+
+def test_metadata_compliance_group_marks_fields_and_objects(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"objects/Patient__c/fields/Email__c.field-meta.xml": PII_FIELD,
+                         "objects/Lab__c.object": MDAPI_OBJECT})
+    model = open_project(root, Config()).phi
+    reason = model.field_reason("Patient__c", "SSN__c")
+    assert reason is not None and reason.source == "metadata"
+    assert reason.evidence_path.endswith("objects/Patient__c/fields/SSN__c.field-meta.xml")
+    assert reason.evidence_line == 3
+    assert model.field_reason("patient__c", "ssn__C") is not None  # Apex is case-insensitive
+    assert model.field_reason("Patient__c", "Email__c") is None  # PII is not PHI unless configured
+    assert model.field_reason("Patient__c", "Id") is None
+    assert model.is_phi_object("Patient__c")
+    assert model.field_reason("Lab__c", "Lab_Value__c") is not None  # MDAPI .object files count too
+    assert model.field_reason("Lab__c", "Lab_Code__c") is None
+    assert model.autonumber_names["lab__c"] is True
+
+
+def test_security_classification_only_when_configured(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"objects/Case/fields/Notes__c.field-meta.xml": RESTRICTED_FIELD})
+    assert open_project(root, Config()).phi.field_reason("Case", "Notes__c") is None
+    settings = PhiSettings(security_classifications=("Restricted",))
+    assert open_project(root, Config(phi=settings)).phi.field_reason("Case", "Notes__c") is not None
+
+
+def test_relationship_paths_resolve_to_the_related_object(make_project) -> None:  # type: ignore[no-untyped-def]
+    model = open_project(make_project({}), Config()).phi
+    assert model.field_reason("Encounter__c", "Patient__r.SSN__c") is not None
+    assert model.field_reason("Encounter__c", "Patient__r.Name") is None
+
+
+def test_catalogue_objects_are_field_sensitive() -> None:
+    model = PhiModel()
+    assert model.is_phi_object("HealthCondition")
+    assert model.field_reason("HealthCondition", "Code") is not None
+    assert model.field_reason("HealthCondition", "Id") is None
+    assert model.field_reason("HealthCondition", "Name") is None
+    assert model.field_reason("Identifier", "IdValue") is not None
+    assert not model.is_phi_object("Account")
+
+
+def test_catalogue_names_match_tokens_not_substrings() -> None:
+    model = PhiModel()
+    assert model.field_reason("Contact", "Patient_SSN__c") is not None
+    assert model.field_reason(None, "DateOfBirth__c") is not None
+    assert model.field_reason(None, "ClassName") is None  # contains "ssn" as letters, not as a word
+    assert model.field_reason(None, "Email") is None
+    assert name_tokens("HealthCloudGA__MedicalRecordNumber__c") == ["medical", "record", "number"]
+
+
+def test_configured_patterns_and_not_phi_override() -> None:
+    settings = PhiSettings(fields=("*Insurance_Number*", "Visit__c.Reason__c"), objects=("Visit__c",),
+                           not_phi=("Lab_Diagnosis_Code_System__c",))
+    model = PhiModel(settings=settings)
+    assert model.field_reason("Account", "Insurance_Number__c") is not None
+    assert model.field_reason("Visit__c", "Reason__c") is not None
+    assert model.field_reason("Other__c", "Reason__c") is None
+    assert model.is_phi_object("Visit__c")
+    assert model.field_reason(None, "Lab_Diagnosis_Code_System__c") is None  # not_phi beats the catalogue
+
+
+def test_builtin_catalogue_can_be_switched_off() -> None:
+    model = PhiModel(settings=PhiSettings(builtin_catalogue=False))
+    assert model.field_reason(None, "SSN__c") is None
+    assert not model.is_phi_object("HealthCondition")
+
+
+def test_labels_and_values() -> None:
+    model = PhiModel()
+    assert model.label_reason("Date of Birth") is not None
+    assert model.label_reason("MRN") is not None
+    assert model.label_reason("Account Name") is None
+    kinds = [kind for kind, _ in model.find_phi_values("Patient 123-45-6789, MRN: 00123456, DOB 1980-02-03")]
+    assert kinds == ["ssn", "mrn", "date-of-birth"]
+    assert list(model.find_phi_values("Order 2024-01-05 total 1234-5678")) == []
+
+
+def test_model_reads_every_package_directory(tmp_path: Path) -> None:
+    (tmp_path / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "a"}, {"path": "b"}]}')
+    field = tmp_path / "b/main/default/objects/Visit__c/fields/Reason__c.field-meta.xml"
+    field.parent.mkdir(parents=True)
+    field.write_text(PII_FIELD.replace("Email__c", "Reason__c").replace("PII;GDPR", "HIPAA"))
+    (tmp_path / "a").mkdir()
+    assert open_project(tmp_path, Config()).phi.is_phi_field("Visit__c", "Reason__c")
