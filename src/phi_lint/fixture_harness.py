@@ -82,36 +82,50 @@ class FixtureOutcome:
         return "\n".join(parts)
 
 
-def read_expectations(text: str, rule: RuleMeta, registry: Registry, name: str) -> Expectations:
-    lines = text.splitlines()
-    exp = Expectations()
+@dataclass(frozen=True)
+class Marker:
+    kind: str  # expect | ok | todo-expect | todo-ok
+    rule_id: str
+    target_line: int
+    marker_line: int
+
+
+def parse_markers(text: str, registry: Registry, name: str) -> tuple[list[Marker], str | None]:
+    """All markers of a file (any rule) with the line each one targets, and the `fixture-path:`."""
+    markers: list[Marker] = []
+    place: str | None = None
     pending: list[tuple[str, str, int]] = []
-    for number, line in enumerate(lines, start=1):
-        place = FIXTURE_PATH.search(line)
-        if place:
-            exp.place = place.group("path")
+    for number, line in enumerate(text.splitlines(), start=1):
+        found_place = FIXTURE_PATH.search(line)
+        if found_place:
+            place = found_place.group("path")
             continue
-        markers = list(MARKER.finditer(line))
-        stripped_of_markers = MARKER.sub("", line)
-        if MISSPELLED.search(stripped_of_markers):
+        found = list(MARKER.finditer(line))
+        if MISSPELLED.search(MARKER.sub("", line)):
             raise FixtureError(f"{name}:{number}: misspelled marker: {line.strip()}")
-        for m in markers:
+        for m in found:
             if m.group("id") not in registry:
                 raise FixtureError(f"{name}:{number}: unknown rule id {m.group('id')}")
-        relevant = [m for m in markers if m.group("id") == rule.id]
-        code_before = line[: markers[0].start()] if markers else line
-        alone = bool(markers) and not _COMMENT_OPENER.sub("", code_before).strip()
-        if markers and alone:
-            pending += [(m.group("kind"), m.group("id"), number) for m in relevant]
+        code_before = line[: found[0].start()] if found else line
+        if found and not _COMMENT_OPENER.sub("", code_before).strip():
+            pending += [(m.group("kind"), m.group("id"), number) for m in found]
             continue
         if not line.strip():
             continue
-        targets = [(m.group("kind"), number) for m in relevant] + [(k, number) for k, _, _ in pending]
+        markers += [Marker(m.group("kind"), m.group("id"), number, number) for m in found]
+        markers += [Marker(kind, rule_id, number, at) for kind, rule_id, at in pending]
         pending = []
-        for kind, target in targets:
-            getattr(exp, kind.replace("-", "_")).add(target)
     if pending:
         raise FixtureError(f"{name}: marker on line {pending[0][2]} is followed by no code line")
+    return markers, place
+
+
+def read_expectations(text: str, rule: RuleMeta, registry: Registry, name: str) -> Expectations:
+    markers, place = parse_markers(text, registry, name)
+    exp = Expectations(place=place)
+    for marker in markers:
+        if marker.rule_id == rule.id:
+            getattr(exp, marker.kind.replace("-", "_")).add(marker.target_line)
     if not exp.expect:
         raise FixtureError(f"{name}: fixture has no `expect: {rule.id}` marker")
     overlap = exp.expect & exp.ok
