@@ -7,6 +7,7 @@ suppressions and baselines, assigns fingerprints and keeps going when a file or 
 from __future__ import annotations
 
 import importlib
+import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -95,7 +96,9 @@ def build_finding(ctx: FileContext, rule: RuleMeta, hit: Hit) -> Finding:
 
 
 def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
-                 checks: dict[str, Callable[..., Iterable[Hit]]]) -> FileResult:
+                 checks: dict[str, Callable[..., Iterable[Hit]]], raw: bytes | None = None) -> FileResult:
+    """Analyse one file. `raw`, when given, is the file's content already read by the caller (the cache
+    keys results by the bytes that were actually analysed)."""
     result = FileResult()
     rel = project.relative(path)
     kind = file_kind(path)
@@ -108,7 +111,8 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
                 NotificationKind.SKIPPED, f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1048576} MiB "
                 "limit for source files; skipped", path=rel))
             return result
-        raw = path.read_bytes()
+        if raw is None:
+            raw = path.read_bytes()
     except OSError as exc:
         result.notifications.append(Notification(NotificationKind.READ_ERROR,
                                                  f"cannot read file: {exc.strerror or exc}", Severity.ERROR, path=rel))
@@ -189,30 +193,366 @@ def load_checks(rules: Sequence[RuleMeta]) -> dict[str, Callable[..., Iterable[H
     return {r.id: r.load_check() for r in rules if r.check != "engine"}
 
 
+# ---- the whole run: project-wide facts, cache, parallel workers ---------------------------------------
+# Files to analyse are split across worker processes only when there is enough work to pay for starting
+# them (a forked worker costs ~10-20 ms; analysis runs at a few MB/s), so the pre-commit case of one or a
+# few files stays in one process.
+PARALLEL_MIN_BYTES = 256 * 1024
+PARALLEL_MIN_FILES = 8
+# Chunks per worker: several, so a slow chunk at the end does not leave the other cores idle.
+CHUNKS_PER_WORKER = 4
+# Kinds of file each analyzer package's prepare() is given by default (see _prepare_with_cache).
+_PACKAGE_KINDS: dict[str, tuple[str, ...]] = {}
+for _kind, _package in ANALYZER_PACKAGES.items():
+    _PACKAGE_KINDS.setdefault(_package, ())
+    _PACKAGE_KINDS[_package] += (_kind,)
+
+
 @dataclass
 class CheckRequest:
     paths: Sequence[Path]
     project: Project
     registry: Registry
+    # Worker processes for per-file analysis; 0 = all cores available to this process.
     jobs: int = 1
-    # When set, findings are reported only for these files (the project is still read as a whole).
+    # When set, findings are reported only for these files (the project is still read as a whole:
+    # the PHI model and the analyzers' prepare() facts come from every file, so results equal a full
+    # run filtered to these files).
     only_files: set[Path] | None = None
+    # Persistent cache directory (`.phi-lint-cache/` by default in the CLI); None = no cache.
+    cache_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class RunStats:
+    """What a run did, for benchmarks and `--verbose` output (never part of the report)."""
+
+    analysed: int = 0
+    from_cache: int = 0
+    workers: int = 1
+    prepare_from_cache: bool = False
+
+
+# The last run's statistics (the benchmark reads them; results never depend on them).
+last_run_stats = RunStats()
+
+
+def resolve_jobs(jobs: int) -> int:
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _unique_resolved(paths: Iterable[Path]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in paths:
+        found.setdefault(str(path.resolve()), path)
+    return found
+
+
+def _project_files(project: Project, paths: Sequence[Path], files: list[Path]) -> list[Path]:
+    """Every analyzable file of the project (what prepare() and the PHI model see), whatever subset
+    of it is being checked: checking one class must give the results a whole-project run gives."""
+    root = project.root.resolve()
+    for start in paths:
+        try:
+            resolved = start.resolve()
+        except OSError:
+            continue
+        if resolved == root or resolved in root.parents:
+            return files
+    known = len(project.notifications)
+    starts = [p for p in project.package_dirs if p.is_dir()] or [project.root]
+    everything = _unique_resolved(project.iter_files(starts))
+    del project.notifications[known:]  # already reported (or irrelevant) for the checked paths
+    for key, path in _unique_resolved(files).items():
+        everything.setdefault(key, path)
+    return sorted(everything.values())
+
+
+def _rules_digest(rules: Sequence[RuleMeta], config: Config) -> str:
+    from phi_lint.cache import digest_of
+
+    return digest_of(*(f"{r.id}={sorted(config.options_for(r).items())!r}" for r in rules))
+
+
+def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: Sequence[RuleMeta],
+                        cache: Any, salt: str, stats: RunStats) -> tuple[list[Notification], str]:
+    """prepare_analyzers(), but each package's facts come from the cache when none of its input files
+    changed. Returns the notifications and a digest of the content of all project facts."""
+    from phi_lint import cache as cache_mod
+
+    notes: list[Notification] = []
+    kinds = {k for r in rules for k in r.languages}
+    packages = sorted({ANALYZER_PACKAGES[k] for k in kinds if k in ANALYZER_PACKAGES})
+    file_kinds = [(path, file_kind(path)) for path in project_files]
+    all_hit = True
+    cache_mod.activate(cache, salt)
+    try:
+        for package in packages:
+            try:
+                module = importlib.import_module(f"phi_lint.analyzers.{package}")
+            except ImportError:
+                continue
+            prepare = getattr(module, "prepare", None)
+            if prepare is None:
+                continue
+            # A package may narrow the files its facts depend on (PREPARE_KINDS = ("apex",)) so that an
+            # edit to an LWC file does not re-run the Apex summaries; by default every file counts.
+            wanted = getattr(module, "PREPARE_KINDS", None)
+            key = None
+            if cache is not None:
+                inputs = [
+                    f"{project.relative(path)}={cache.content_digest(path)}"
+                    for path, kind in file_kinds
+                    if wanted is None or kind in wanted
+                ]
+                key = cache_mod.digest_of(salt, package, *inputs)
+                stored = cache.get("facts", key)
+                if isinstance(stored, tuple) and len(stored) == 2:
+                    facts, package_notes = stored
+                    project.facts.update(facts)
+                    notes += package_notes
+                    continue
+            all_hit = False
+            before = dict(project.facts)
+            package_notes = []
+            try:
+                prepare(project, list(project_files))
+            except Exception as exc:
+                package_notes.append(Notification(
+                    NotificationKind.RULE_ERROR,
+                    f"{package} project analysis failed: {type(exc).__name__}: {exc}", Severity.ERROR))
+            notes += package_notes
+            if cache is not None and key is not None and not package_notes:
+                changed = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
+                cache.put("facts", key, (changed, package_notes))
+    finally:
+        cache_mod.activate(None, "")
+    stats.prepare_from_cache = all_hit and bool(packages)
+    facts_digest = cache_mod.stable_digest(project.facts) if project.facts else "-"
+    return notes, facts_digest
+
+
+_MISSING = object()
+
+
+def _file_key(cache: Any, project: Project, path: Path, content: str, file_salt: str) -> str:
+    from phi_lint.cache import digest_of, sibling_inputs
+
+    kind = file_kind(path) or ""
+    siblings = []
+    for other in sibling_inputs(path, kind):
+        if other.exists():
+            siblings.append(f"{other.name}={cache.content_digest(other)}")
+    return digest_of(file_salt, project.relative(path), content, *siblings)
+
+
+# ---- worker side --------------------------------------------------------------------------------------
+# Set in the parent before forking (children inherit it), or by _init_worker in a spawned child.
+_worker_state: tuple[Project, list[RuleMeta], dict[str, Callable[..., Iterable[Hit]]]] | None = None
+
+
+def _init_worker(payload: bytes) -> None:
+    """Spawned workers (no fork on this platform): receive the parent's Project (PHI model and prepare()
+    facts included) by pickle once per process, so prepare() never runs twice."""
+    import pickle
+
+    global _worker_state
+    project, rules = pickle.loads(payload)
+    _worker_state = (project, rules, load_checks(rules))
+
+
+def _analyse_one(project: Project, path: Path, rules: Sequence[RuleMeta],
+                 checks: dict[str, Callable[..., Iterable[Hit]]]) -> tuple[FileResult, str | None]:
+    """Analyse a file from bytes read once; return them hashed so the cache keys what was analysed."""
+    import hashlib
+
+    try:
+        raw = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else None
+    except OSError:
+        raw = None
+    digest = hashlib.sha256(raw).hexdigest() if raw is not None else None
+    try:
+        return analyze_file(project, path, rules, checks, raw=raw), digest
+    except Exception as exc:  # analyze_file guards rules; this guards the engine itself
+        rel = project.relative(path)
+        return FileResult(notifications=[Notification(
+            NotificationKind.RULE_ERROR, f"analysis failed: {type(exc).__name__}: {exc}", Severity.ERROR,
+            path=rel)]), None
+
+
+def _run_chunk(chunk: list[tuple[int, Path]]) -> list[tuple[int, FileResult, str | None]]:
+    assert _worker_state is not None, "worker started without project state"
+    project, rules, checks = _worker_state
+    return [(index, *_analyse_one(project, path, rules, checks)) for index, path in chunk]
+
+
+def balanced_chunks(items: Sequence[tuple[int, Path]], sizes: Sequence[int],
+                    count: int) -> list[list[tuple[int, Path]]]:
+    """Split files into `count` chunks of about equal total size: largest first, each into the lightest
+    chunk so far (LPT scheduling). Chunks are returned heaviest first so the long ones start early."""
+    import heapq
+
+    count = max(1, min(count, len(items)))
+    heap = [(0, n) for n in range(count)]
+    chunks: list[list[tuple[int, Path]]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for (item, size) in sorted(zip(items, sizes, strict=True), key=lambda pair: (-pair[1], pair[0][0])):
+        total, n = heapq.heappop(heap)
+        chunks[n].append(item)
+        totals[n] = total + size + 1
+        heapq.heappush(heap, (totals[n], n))
+    order = sorted(range(count), key=lambda n: -totals[n])
+    return [sorted(chunks[n]) for n in order if chunks[n]]
+
+
+def _start_method() -> str:
+    """`fork` where the platform has it: children inherit the project and loaded rules for free.
+    PHI_LINT_START_METHOD=spawn forces the portable path (used by the benchmark to compare)."""
+    import multiprocessing
+
+    wanted = os.environ.get("PHI_LINT_START_METHOD", "")
+    methods = multiprocessing.get_all_start_methods()
+    if wanted in methods:
+        return wanted
+    return "fork" if "fork" in methods else "spawn"
+
+
+def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: list[int], rules: list[RuleMeta],
+                      checks: dict[str, Callable[..., Iterable[Hit]]],
+                      workers: int) -> dict[int, tuple[FileResult, str | None]]:
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _worker_state
+    method = _start_method()
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        _worker_state = (project, rules, checks)
+        initializer: Callable[..., None] | None = None
+        initargs: tuple[Any, ...] = ()
+    else:
+        payload = pickle.dumps((project, rules), protocol=pickle.HIGHEST_PROTOCOL)
+        initializer, initargs = _init_worker, (payload,)
+    done: dict[int, tuple[FileResult, str | None]] = {}
+    size_of = {index: size for (index, _), size in zip(todo, sizes, strict=True)}
+    pending = balanced_chunks(todo, sizes, workers * CHUNKS_PER_WORKER)
+    try:
+        # A worker that dies (a crash in a native parser, the OOM killer) breaks the pool: retry what is
+        # left, one file per task, so one poisonous file cannot take the other files' results with it.
+        for _attempt in range(4):
+            failed: list[list[tuple[int, Path]]] = []
+            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
+                                     initializer=initializer, initargs=initargs) as pool:
+                futures = {pool.submit(_run_chunk, chunk): chunk for chunk in pending}
+                for future in as_completed(futures):
+                    try:
+                        for index, file_result, digest in future.result():
+                            done[index] = (file_result, digest)
+                    except BrokenProcessPool:
+                        failed.append(futures[future])
+            if not failed:
+                break
+            pending = [[item] for chunk in failed for item in chunk if item[0] not in done]
+            pending.sort(key=lambda chunk: -size_of[chunk[0][0]])
+    finally:
+        _worker_state = None
+    for chunk in pending:
+        for index, path in chunk:
+            if index not in done:
+                done[index] = (FileResult(notifications=[Notification(
+                    NotificationKind.RULE_ERROR,
+                    "the worker process analysing this file died; file not checked", Severity.ERROR,
+                    path=project.relative(path))]), None)
+    return done
+
+
 def run_check(request: CheckRequest) -> RunResult:
+    from phi_lint import cache as cache_mod
+
+    global last_run_stats
+    stats = RunStats()
     project = request.project
-    rules = enabled_rules(request.registry, project.config)
+    config = project.config
+    rules = enabled_rules(request.registry, config)
     checks = load_checks(rules)
     files = list(project.iter_files(request.paths))
+    project_files = _project_files(project, request.paths, files)
     notifications: list[Notification] = list(project.notifications)
-    notifications += prepare_analyzers(project, files, rules)
+    cache = cache_mod.Cache.open(request.cache_dir) if request.cache_dir is not None else None
+    rules_digest = _rules_digest(rules, config)
+    base_salt = cache_mod.digest_of(
+        cache_mod.code_digest() if cache is not None else "",
+        config.digest(), rules_digest, project.source_api_version,
+        cache_mod.stable_digest(project.phi) if cache is not None else "",
+    )
+    prepare_notes, facts_digest = (
+        _prepare_with_cache(project, project_files, rules, cache, base_salt, stats) if cache is not None
+        else (prepare_analyzers(project, project_files, rules), "")
+    )
+    notifications += prepare_notes
+    file_salt = cache_mod.digest_of(base_salt, facts_digest)
+
+    if request.only_files is not None:
+        wanted = {str(p.resolve()) for p in request.only_files}
+        files = [f for f in files if str(f.resolve()) in wanted]
+
+    results: list[FileResult | None] = [None] * len(files)
+    todo: list[tuple[int, Path]] = []
+    sizes: list[int] = []
+    for index, path in enumerate(files):
+        if cache is not None:
+            try:
+                st = path.stat()
+            except OSError:
+                st = None
+            content = cache.content_digest(path, st) if st is not None else None
+            if content is not None:
+                stored = cache.get("file", _file_key(cache, project, path, content, file_salt))
+                if isinstance(stored, FileResult):
+                    results[index] = stored
+                    stats.from_cache += 1
+                    continue
+            sizes.append(st.st_size if st is not None else 0)
+        else:
+            try:
+                sizes.append(path.stat().st_size)
+            except OSError:
+                sizes.append(0)
+        todo.append((index, path))
+
+    workers = min(resolve_jobs(request.jobs), len(todo))
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES and sum(sizes) >= PARALLEL_MIN_BYTES:
+        analysed = _analyse_parallel(project, todo, sizes, rules, checks, workers)
+        stats.workers = workers
+    else:
+        analysed = {index: _analyse_one(project, path, rules, checks) for index, path in todo}
+    for index, path in todo:
+        file_result, digest = analysed[index]
+        results[index] = file_result
+        stats.analysed += 1
+        # Results of a file that could not be read are not cached: the next run must try again.
+        failed = any(n.kind in (NotificationKind.READ_ERROR, NotificationKind.RULE_ERROR)
+                     for n in file_result.notifications)
+        if cache is not None and digest is not None and not failed:
+            cache.put("file", _file_key(cache, project, path, digest, file_salt), file_result)
+    if cache is not None:
+        cache.flush()
+
     findings: list[Finding] = []
-    for path in files:
-        file_result = analyze_file(project, path, rules, checks)
-        findings += file_result.findings
-        notifications += file_result.notifications
+    for maybe_result in results:
+        if maybe_result is not None:
+            findings += maybe_result.findings
+            notifications += maybe_result.notifications
     findings = assign_fingerprints(findings)
+    last_run_stats = stats
     return RunResult(
         category="static",
         findings=tuple(sorted(findings, key=lambda f: f.sort_key())),
@@ -220,4 +560,3 @@ def run_check(request: CheckRequest) -> RunResult:
         rules=tuple(rules),
         scanned=len(files),
     )
-

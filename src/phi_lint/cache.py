@@ -1,0 +1,366 @@
+"""The persistent cache in `.phi-lint-cache/`: per-file results and the project-wide facts of `prepare()`.
+
+What a cached per-file result depends on, all of it in the key:
+- the file's bytes (sha256) and its relative path (findings carry it; per-file-ignores match it);
+- the files a rule may read beside it: an Apex class's `-meta.xml` (API version), the other files of an
+  LWC/Aura bundle, the `.object-meta.xml` of a field's object;
+- phi-lint's version and a digest of its own code and rule files (so a development checkout never
+  serves results of older rule code), the config digest, the enabled rules and their options;
+- a digest of the project-wide facts: the PHI model and `project.facts` (Apex method summaries). The
+  facts digest is taken over their *content*, so an edit that leaves every summary unchanged
+  invalidates only the edited file, while an edit that changes a wrapper's summary invalidates every
+  dependant.
+
+Safety:
+- Concurrent runs: every entry is written to a temporary file and moved into place with os.replace,
+  so a reader sees either the old entry, the new one or none; two writers of one key write the same bytes.
+- Corrupt or foreign entries: each entry carries an HMAC-SHA256 over its key and payload with a secret
+  kept outside the project (`$PHI_LINT_CACHE_KEY`, else `~/.cache/phi-lint/cache-key`). A truncated,
+  edited or committed-by-someone-else entry fails the check and is ignored (then rewritten): entries
+  are pickles, and a pickle from an untrusted pull request must never be loaded.
+- Any OSError while reading or writing the cache degrades to "no cache", never to a failed run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields, is_dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import phi_lint
+
+T = TypeVar("T")
+
+FORMAT_VERSION = "1"
+_MAGIC = b"PHILINT" + FORMAT_VERSION.encode()
+_MAC_SIZE = hashlib.sha256().digest_size
+# A file whose mtime is this close to the moment it was hashed may change again within the same
+# timestamp tick; its stat entry is not trusted (git's "racily clean" problem).
+_RACY_SECONDS = 2.0
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by phi-lint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def _secret() -> bytes | None:
+    """The HMAC key. Kept outside the project so a committed cache directory cannot forge entries."""
+    env = os.environ.get("PHI_LINT_CACHE_KEY")
+    if env:
+        return env.encode("utf-8")
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phi-lint"
+    key_file = base / "cache-key"
+    try:
+        key = key_file.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=base, prefix=".key-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        os.chmod(tmp, 0o600)
+        try:
+            # Two first runs at once: the first link wins and both then read the same key.
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        key = key_file.read_bytes()
+        return key if len(key) >= 32 else None
+    except OSError:
+        return None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_of(*parts: object) -> str:
+    """A short, stable digest of strings/bytes/numbers (never of `hash()`, which is salted per process)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:40]
+
+
+def _canonical(value: Any, out: list[str], depth: int = 0) -> None:
+    """Write a canonical text form of `value`: dict and set order never matter (set iteration order
+    differs between processes because str hashing is salted), dataclasses and plain objects are read
+    field by field."""
+    if depth > 200:
+        out.append("<deep>")
+        return
+    if value is None or isinstance(value, (bool, int, float, str, bytes, Enum)):
+        out.append(repr(value))
+    elif isinstance(value, Mapping):
+        items = []
+        for k, v in value.items():
+            key_part: list[str] = []
+            _canonical(k, key_part, depth + 1)
+            val_part: list[str] = []
+            _canonical(v, val_part, depth + 1)
+            items.append("".join(key_part) + ":" + "".join(val_part))
+        out.append("{" + ",".join(sorted(items)) + "}")
+    elif isinstance(value, (set, frozenset)):
+        parts = []
+        for item in value:
+            sub: list[str] = []
+            _canonical(item, sub, depth + 1)
+            parts.append("".join(sub))
+        out.append("set(" + ",".join(sorted(parts)) + ")")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for item in value:
+            _canonical(item, out, depth + 1)
+            out.append(",")
+        out.append("]")
+    elif is_dataclass(value) and not isinstance(value, type):
+        out.append(type(value).__qualname__ + "(")
+        for f in fields(value):
+            out.append(f.name + "=")
+            _canonical(getattr(value, f.name), out, depth + 1)
+            out.append(",")
+        out.append(")")
+    elif hasattr(value, "__dict__") and not callable(value):
+        out.append(type(value).__qualname__ + "(")
+        _canonical(vars(value), out, depth + 1)
+        out.append(")")
+    elif hasattr(value, "__slots__"):
+        slots = [s for cls in type(value).__mro__ for s in getattr(cls, "__slots__", ())]
+        out.append(type(value).__qualname__ + "(")
+        _canonical({s: getattr(value, s, None) for s in slots}, out, depth + 1)
+        out.append(")")
+    else:
+        out.append(type(value).__qualname__ + ":" + repr(value))
+
+
+def stable_digest(value: Any) -> str:
+    """Digest of a value's content, the same in every process (used for PHI model and facts)."""
+    out: list[str] = []
+    _canonical(value, out)
+    return sha256_hex("".join(out).encode("utf-8", "surrogatepass"))[:40]
+
+
+def code_digest() -> str:
+    """phi-lint's version plus the size and mtime of its own modules and rule files.
+
+    A released wheel changes with its version; a development checkout changes when someone edits a
+    rule, and the cache must never serve results of the old code. Costs about one stat per file.
+    """
+    package = Path(phi_lint.__file__).parent
+    parts: list[str] = [phi_lint.__version__]
+    roots = [package]
+    from phi_lint.rules import rules_dir
+
+    roots.append(rules_dir())
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".toml", ".scm")):
+                    try:
+                        st = os.stat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    parts.append(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return digest_of(*parts)
+
+
+class Cache:
+    """A directory of HMAC-signed pickles, one per key, plus a stat index of content hashes."""
+
+    def __init__(self, directory: Path, secret: bytes) -> None:
+        self.directory = directory
+        self._secret = secret
+        self._entries = directory / f"v{FORMAT_VERSION}"
+        self._stat_index_path = self._entries / "stat-index"
+        self._stat_index: dict[str, tuple[int, int, int, str, int]] | None = None
+        self._stat_dirty = False
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    @classmethod
+    def open(cls, directory: Path) -> Cache | None:
+        """The cache at `directory`, created on first use; None when it cannot be used (read-only disk,
+        no home directory for the key): the run then goes on without a cache."""
+        secret = _secret()
+        if secret is None:
+            return None
+        try:
+            entries = directory / f"v{FORMAT_VERSION}"
+            entries.mkdir(parents=True, exist_ok=True)
+            tag = directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                _atomic_write(tag, _CACHEDIR_TAG.encode())
+                # Never committed by accident (a committed cache would be ignored anyway: see HMAC).
+                _atomic_write(directory / ".gitignore", b"# Created by phi-lint\n*\n")
+        except OSError:
+            return None
+        return cls(directory, secret)
+
+    # ---- entries ----------------------------------------------------------------------------------
+    def _path(self, namespace: str, key: str) -> Path:
+        return self._entries / namespace / key[:2] / key[2:]
+
+    def _mac(self, namespace: str, key: str, payload: bytes) -> bytes:
+        return hmac.new(self._secret, f"{namespace}\0{key}\0".encode() + payload, hashlib.sha256).digest()
+
+    def get(self, namespace: str, key: str) -> Any | None:
+        """The stored value, or None when absent, corrupt, forged or unreadable."""
+        try:
+            blob = self._path(namespace, key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        head = len(_MAGIC) + _MAC_SIZE
+        if len(blob) < head or not blob.startswith(_MAGIC):
+            self.misses += 1
+            return None
+        mac, payload = blob[len(_MAGIC) : head], blob[head:]
+        if not hmac.compare_digest(mac, self._mac(namespace, key, payload)):
+            self.misses += 1
+            return None
+        try:
+            value = pickle.loads(payload)
+        except Exception:  # a class renamed between versions, say: treat as a miss
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, namespace: str, key: str, value: Any) -> bool:
+        """Store a value; False (and nothing written) when it cannot be pickled or written."""
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return False
+        blob = _MAGIC + self._mac(namespace, key, payload) + payload
+        path = self._path(namespace, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, blob)
+        except OSError:
+            return False
+        self.writes += 1
+        return True
+
+    # ---- content hashes ---------------------------------------------------------------------------
+    def _load_stat_index(self) -> dict[str, tuple[int, int, int, str, int]]:
+        if self._stat_index is None:
+            loaded = self.get("index", "stat-index")
+            self._stat_index = loaded if isinstance(loaded, dict) else {}
+        return self._stat_index
+
+    def content_digest(self, path: Path, st: os.stat_result | None = None) -> str | None:
+        """sha256 of a file's bytes, from the stat index when size, mtime and inode are unchanged
+        (like git's index), else by reading it. None when the file cannot be read."""
+        key = str(path)
+        index = self._load_stat_index()
+        try:
+            st = st or os.stat(path)
+        except OSError:
+            return None
+        known = index.get(key)
+        if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            return known[3]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest = sha256_hex(data)
+        self.remember_digest(path, st, digest)
+        return digest
+
+    def remember_digest(self, path: Path, st: os.stat_result, digest: str) -> None:
+        now = time.time_ns()
+        if now - st.st_mtime_ns < _RACY_SECONDS * 1e9:
+            return  # may change again within the same mtime tick; hash it again next time
+        self._load_stat_index()[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
+        self._stat_dirty = True
+
+    def flush(self) -> None:
+        """Write the stat index back (merged with what a concurrent run may have written)."""
+        if not self._stat_dirty or self._stat_index is None:
+            return
+        current = self.get("index", "stat-index")
+        merged = dict(current) if isinstance(current, dict) else {}
+        merged.update(self._stat_index)
+        self.put("index", "stat-index", merged)
+        self._stat_dirty = False
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# ---- hook for analyzers' prepare(): cache per-file inputs of the project-wide step -------------------
+_active: Cache | None = None
+_active_salt = ""
+
+
+def activate(cache: Cache | None, salt: str) -> None:
+    """Set by the engine around `prepare()`; `salt` covers phi-lint's code, config and PHI model."""
+    global _active, _active_salt
+    _active, _active_salt = cache, salt
+
+
+def prepare_memo(namespace: str, source: bytes, compute: Callable[[], T]) -> T:
+    """Cache one file's contribution to a project-wide `prepare()` step, by content.
+
+    An analyzer that summarises each file before combining the summaries (e.g. Apex method summaries)
+    calls `prepare_memo("apex-summary", ctx_source, lambda: summarise(...))`: on a warm run, or when only
+    some files changed, only the changed files are parsed again. The value must be picklable and must
+    depend only on `source` (plus phi-lint's code, the config and the PHI model, which are in the key).
+    Without an active cache (no cache dir, fixtures, tests) it simply calls `compute()`.
+    """
+    cache = _active
+    if cache is None:
+        return compute()
+    key = digest_of(_active_salt, namespace, sha256_hex(source))
+    found = cache.get(f"prepare-{namespace}", key)
+    if found is not None:
+        value: T = found[0]
+        return value
+    value = compute()
+    cache.put(f"prepare-{namespace}", key, (value,))
+    return value
+
+
+def sibling_inputs(path: Path, kind: str) -> Iterable[Path]:
+    """Files other than `path` whose content a rule may read when checking `path` (see module doc)."""
+    if kind == "apex":
+        yield path.with_name(path.name + "-meta.xml")
+    elif kind in ("js", "template", "aura"):
+        try:
+            yield from sorted(p for p in path.parent.iterdir() if p != path and p.is_file())
+        except OSError:
+            return
+    elif kind == "xml" and path.parent.name == "fields":
+        obj_dir = path.parent.parent
+        yield obj_dir / f"{obj_dir.name}.object-meta.xml"
