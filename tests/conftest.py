@@ -7,10 +7,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_CANDIDATES = [REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",
-                     REPO / "tests" / "data" / "sarif-schema-2.1.0.json"]
+SCHEMA_CANDIDATES = [
+    REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",
+    REPO / "tests" / "data" / "sarif-schema-2.1.0.json",
+]
 
-SFDX = json.dumps({"packageDirectories": [{"path": "force-app", "default": True}], "sourceApiVersion": "62.0"})
+SFDX = json.dumps(
+    {"packageDirectories": [{"path": "force-app", "default": True}], "sourceApiVersion": "62.0"}
+)
 PATIENT_SSN = """<?xml version="1.0" encoding="UTF-8"?>
 <CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
     <fullName>SSN__c</fullName>
@@ -27,7 +31,8 @@ MakeProject = Callable[..., Path]
 
 @pytest.fixture
 def make_project(tmp_path: Path) -> MakeProject:
-    """Write a small sfdx project: {relative path: text}; paths under force-app/main/default unless absolute-ish."""
+    """Write a small sfdx project from {path: content}; paths are under force-app/main/default
+    unless they start with force-app/ or ./"""
 
     def make(files: dict[str, str | bytes], config: str | None = None, with_phi_field: bool = True) -> Path:
         root = tmp_path / "proj"
@@ -40,7 +45,9 @@ def make_project(tmp_path: Path) -> MakeProject:
         if config is not None:
             (root / "phi-lint.toml").write_text(config)
         for rel, content in files.items():
-            path = root / rel if rel.startswith(("force-app/", "./")) else root / "force-app/main/default" / rel
+            path = (
+                root / rel if rel.startswith(("force-app/", "./")) else root / "force-app/main/default" / rel
+            )
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 path.write_bytes(content)

@@ -37,8 +37,10 @@ def test_cli_bad_config_is_one_line_and_exit_2(make_project, capsys, monkeypatch
     assert main(["check"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
-    assert err == "phi-lint: error: phi-lint.toml:2: unknown key `phi.objcts` (known: builtin_catalogue, " \
-                  "compliance_groups, fields, labels, not_phi, objects, security_classifications)"
+    assert (
+        err == "phi-lint: error: phi-lint.toml:2: unknown key `phi.objcts` (known: builtin_catalogue, "
+        "compliance_groups, fields, labels, not_phi, objects, security_classifications)"
+    )
 
 
 def test_pyproject_tool_table_is_read(make_project, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,9 @@ def test_rule_docs_are_fresh() -> None:
         path = REPO / "docs" / "rules" / rel
         if not path.is_file() or path.read_text(encoding="utf-8") != content:
             stale.append(rel)
-    generated = {p.relative_to(REPO / "docs" / "rules").as_posix() for p in (REPO / "docs" / "rules").rglob("*.md")}
+    generated = {
+        p.relative_to(REPO / "docs" / "rules").as_posix() for p in (REPO / "docs" / "rules").rglob("*.md")
+    }
     orphans = sorted(generated - set(expected_docs(REGISTRY)))
     assert not stale and not orphans, (
         f"stale: {stale}, orphans: {orphans}; run `phi-lint rules --write-docs docs/rules`"

@@ -30,8 +30,11 @@ def test_example_finds_every_planted_problem_and_nothing_else(tmp_path: Path) ->
     rc = main(["check", str(EXAMPLE), "--format", "json", "-o", str(out), "--no-cache"])
     report = json.loads(out.read_text())
     (run,) = report["runs"]
-    found = {(f["rule_id"], f["location"]["path"], f["location"]["start_line"])
-             for f in run["findings"] if f["suppression"] is None}
+    found = {
+        (f["rule_id"], f["location"]["path"], f["location"]["start_line"])
+        for f in run["findings"]
+        if f["suppression"] is None
+    }
     expected = _expected()
     assert found == expected, f"missed: {sorted(expected - found)}\nunexpected: {sorted(found - expected)}"
     assert run["notifications"] == []

@@ -40,8 +40,9 @@ def test_good_fixture_passes(base: Path) -> None:
 
 
 def test_missed_line_fails(base: Path) -> None:
-    outcome = run_fixture(_write(base, GOOD.replace("Integer y = 2; // ok:", "Integer y = 2; // expect:")),
-                          RULE, REGISTRY, base)
+    outcome = run_fixture(
+        _write(base, GOOD.replace("Integer y = 2; // ok:", "Integer y = 2; // expect:")), RULE, REGISTRY, base
+    )
     assert not outcome.passed and outcome.missed == {4}
     assert "missed" in outcome.explain()
 
@@ -62,9 +63,18 @@ def test_fixed_todo_fails_strictly(base: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace("expect: core/invalid-suppression", "expect: core/invalid-supression"), "unknown rule id"),
-        (GOOD.replace("expect: core/invalid-suppression", "exepct: core/invalid-suppression"), "misspelled marker"),
-        (GOOD.replace("expect: core/invalid-suppression", "ruleid: core/invalid-suppression"), "misspelled marker"),
+        (
+            GOOD.replace("expect: core/invalid-suppression", "expect: core/invalid-supression"),
+            "unknown rule id",
+        ),
+        (
+            GOOD.replace("expect: core/invalid-suppression", "exepct: core/invalid-suppression"),
+            "misspelled marker",
+        ),
+        (
+            GOOD.replace("expect: core/invalid-suppression", "ruleid: core/invalid-suppression"),
+            "misspelled marker",
+        ),
         (GOOD.replace("expect:", "ok:"), "has no `expect: core/invalid-suppression`"),
         (GOOD.replace("Integer y = 2;", "Integer y = ;"), "syntax error"),
         (GOOD + "// expect: core/invalid-suppression\n", "followed by no code line"),

@@ -17,7 +17,8 @@ PII_FIELD = """<?xml version="1.0" encoding="UTF-8"?>
 </CustomField>
 """
 RESTRICTED_FIELD = PII_FIELD.replace("Email__c", "Notes__c").replace(
-    "<complianceGroup>PII;GDPR</complianceGroup>", "<securityClassification>Restricted</securityClassification>"
+    "<complianceGroup>PII;GDPR</complianceGroup>",
+    "<securityClassification>Restricted</securityClassification>",
 )
 MDAPI_OBJECT = """<?xml version="1.0" encoding="UTF-8"?>
 <CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">
@@ -36,8 +37,12 @@ MDAPI_OBJECT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_metadata_compliance_group_marks_fields_and_objects(make_project) -> None:  # type: ignore[no-untyped-def]
-    root = make_project({"objects/Patient__c/fields/Email__c.field-meta.xml": PII_FIELD,
-                         "objects/Lab__c.object": MDAPI_OBJECT})
+    root = make_project(
+        {
+            "objects/Patient__c/fields/Email__c.field-meta.xml": PII_FIELD,
+            "objects/Lab__c.object": MDAPI_OBJECT,
+        }
+    )
     model = open_project(root, Config()).phi
     reason = model.field_reason("Patient__c", "SSN__c")
     assert reason is not None and reason.source == "metadata"
@@ -85,8 +90,11 @@ def test_catalogue_names_match_tokens_not_substrings() -> None:
 
 
 def test_configured_patterns_and_not_phi_override() -> None:
-    settings = PhiSettings(fields=("*Insurance_Number*", "Visit__c.Reason__c"), objects=("Visit__c",),
-                           not_phi=("Lab_Diagnosis_Code_System__c",))
+    settings = PhiSettings(
+        fields=("*Insurance_Number*", "Visit__c.Reason__c"),
+        objects=("Visit__c",),
+        not_phi=("Lab_Diagnosis_Code_System__c",),
+    )
     model = PhiModel(settings=settings)
     assert model.field_reason("Account", "Insurance_Number__c") is not None
     assert model.field_reason("Visit__c", "Reason__c") is not None

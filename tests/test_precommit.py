@@ -26,13 +26,17 @@ def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("source", "expected_rc"), [(BAD, 1), (GOOD, 0)], ids=["violation", "clean"])
-def test_hook_on_a_temporary_sfdx_repo(tmp_path: Path, precommit_home: Path, source: str, expected_rc: int) -> None:
+def test_hook_on_a_temporary_sfdx_repo(
+    tmp_path: Path, precommit_home: Path, source: str, expected_rc: int
+) -> None:
     if shutil.which("pre-commit") is None:
         pytest.fail("pre-commit is a dev dependency: pip install -e '.[dev]'")
     repo = tmp_path / "sfdx"
     cls = repo / "force-app/main/default/classes/Visit.cls"
     cls.parent.mkdir(parents=True)
-    (repo / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "force-app", "default": true}]}')
+    (repo / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app", "default": true}]}'
+    )
     cls.write_text(source)
     (repo / "README.md").write_text("not analysed\n")
     _git(repo, "init", "-q")
@@ -40,7 +44,11 @@ def test_hook_on_a_temporary_sfdx_repo(tmp_path: Path, precommit_home: Path, sou
     env = {**os.environ, "PRE_COMMIT_HOME": str(precommit_home), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     proc = subprocess.run(
         ["pre-commit", "try-repo", str(REPO), "phi-lint", "--verbose"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == expected_rc, output

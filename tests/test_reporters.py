@@ -43,9 +43,14 @@ def test_sarif_is_schema_valid_and_complete(make_project, validate_sarif, tmp_pa
         assert float(rule["properties"]["security-severity"]) >= 0
         assert rule["defaultConfiguration"]["level"] in {"error", "warning", "note"}
     results = run["results"]
-    by_line = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]): r for r in results}
-    assert set(by_line) == {("core/invalid-suppression", 3), ("core/invalid-suppression", 5),
-                            ("core/unused-suppression", 6)}
+    by_line = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]): r for r in results
+    }
+    assert set(by_line) == {
+        ("core/invalid-suppression", 3),
+        ("core/invalid-suppression", 5),
+        ("core/unused-suppression", 6),
+    }
     for result in results:
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -56,7 +61,9 @@ def test_sarif_is_schema_valid_and_complete(make_project, validate_sarif, tmp_pa
     assert "migration script" in suppressed["suppressions"][0]["justification"]
     assert "suppressions" not in by_line[("core/invalid-suppression", 3)]
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert any(n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("Broken.cls") for n in notes)
+    assert any(
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("Broken.cls") for n in notes
+    )
     assert run["invocations"][0]["executionSuccessful"] is True  # a parse error is reported, not a failure
 
 
@@ -98,7 +105,9 @@ def test_text_github_and_markdown(make_project, capsys, monkeypatch) -> None:  #
     assert _run(Path("proj"), "--format", "github") == 1
     gh = capsys.readouterr().out.splitlines()
     assert gh[0].startswith("::warning file=proj/force-app/main/default/classes/Notes.cls,line=3,col=")
-    assert ",title=core/invalid-suppression::invalid suppression%3A" not in gh[0]  # message part is not escaped for :
+    assert (
+        ",title=core/invalid-suppression::invalid suppression%3A" not in gh[0]
+    )  # message part is not escaped for :
     assert "::invalid suppression: names no rule" in gh[0]
     assert _run(Path("proj"), "--format", "markdown") == 1
     md = capsys.readouterr().out
@@ -125,7 +134,9 @@ def test_baseline_hides_known_findings_only(make_project, tmp_path, capsys) -> N
     assert main(["baseline", "write", str(baseline), str(root)]) == 0
     assert _run(root, "--baseline", str(baseline)) == 0
     cls = root / "force-app/main/default/classes/Notes.cls"
-    cls.write_text(cls.read_text().replace("void a() {", "void a() {\n        Integer w = 0; // phi-lint: ignore[] new"))
+    cls.write_text(
+        cls.read_text().replace("void a() {", "void a() {\n        Integer w = 0; // phi-lint: ignore[] new")
+    )
     capsys.readouterr()
     assert _run(root, "--baseline", str(baseline)) == 1
     out = capsys.readouterr().out

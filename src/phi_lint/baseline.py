@@ -41,8 +41,10 @@ def load_baseline(path: Path) -> set[str]:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: baseline is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(
-        data.get("findings"), list
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or not isinstance(data.get("findings"), list)
     ):
         raise BaselineError(f"{path}: not a phi-lint baseline (version {BASELINE_VERSION})")
     fingerprints: set[str] = set()

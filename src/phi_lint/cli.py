@@ -44,54 +44,81 @@ def _error(message: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="phi-lint",
-        description="Find PHI leaks (HIPAA) in Salesforce projects and WCAG 2.2 AA failures in Lightning pages.",
+        description="Find PHI leaks (HIPAA) in Salesforce projects and WCAG 2.2 AA failures in "
+        "Lightning pages.",
         epilog="Run `phi-lint <command> --help` for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"phi-lint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="command")
 
-    check = sub.add_parser("check", help="analyse Apex, LWC/Aura and metadata files",
-                           epilog=CHECK_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check = sub.add_parser(
+        "check",
+        help="analyse Apex, LWC/Aura and metadata files",
+        epilog=CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
     check.add_argument("--format", default="text", choices=["text", "json", "sarif", "github", "markdown"])
     check.add_argument("-o", "--output", type=Path, help="write the report to this file (atomically)")
-    check.add_argument("--select", type=_csv, default=None, help="rule ids or prefixes to run (e.g. apex/,meta/)")
+    check.add_argument(
+        "--select", type=_csv, default=None, help="rule ids or prefixes to run (e.g. apex/,meta/)"
+    )
     check.add_argument("--ignore", type=_csv, default=None, help="rule ids or prefixes to skip")
-    check.add_argument("--extend-select", type=_csv, default=None, help="add rules to the configured selection")
-    check.add_argument("--config", type=Path, help="phi-lint.toml to use (default: found at the project root)")
+    check.add_argument(
+        "--extend-select", type=_csv, default=None, help="add rules to the configured selection"
+    )
+    check.add_argument(
+        "--config", type=Path, help="phi-lint.toml to use (default: found at the project root)"
+    )
     check.add_argument("--baseline", type=Path, help="findings recorded in this baseline do not fail the run")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when there are no findings")
     check.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--cache-dir", type=Path, help="cache directory (default: .phi-lint-cache)")
-    check.add_argument("--changed-since", metavar="REF",
-                       help="report only files changed since this git ref (the whole project is still read)")
-    check.add_argument("--show-suppressed", action="store_true", help="text output: also list suppressed findings")
+    check.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="report only files changed since this git ref (the whole project is still read)",
+    )
+    check.add_argument(
+        "--show-suppressed", action="store_true", help="text output: also list suppressed findings"
+    )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=["text", "json"], default="text")
-    rules.add_argument("--write-docs", type=Path, metavar="DIR", help="(re)generate the rule doc pages into DIR")
+    rules.add_argument(
+        "--write-docs", type=Path, metavar="DIR", help="(re)generate the rule doc pages into DIR"
+    )
 
-    explain = sub.add_parser("explain", help="print a rule's documentation",
-                             epilog="example:\n  phi-lint explain apex/phi-in-log",
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain = sub.add_parser(
+        "explain",
+        help="print a rule's documentation",
+        epilog="example:\n  phi-lint explain apex/phi-in-log",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     explain.add_argument("rule", help="rule id, e.g. apex/phi-in-log")
 
-    baseline = sub.add_parser("baseline", help="record today's findings so only new ones fail",
-                              epilog="example:\n  phi-lint baseline write .phi-lint-baseline.json force-app\n"
-                                     "  phi-lint check --baseline .phi-lint-baseline.json",
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    baseline = sub.add_parser(
+        "baseline",
+        help="record today's findings so only new ones fail",
+        epilog="example:\n  phi-lint baseline write .phi-lint-baseline.json force-app\n"
+        "  phi-lint check --baseline .phi-lint-baseline.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="write")
     write = baseline_sub.add_parser("write", help="write a baseline file")
     write.add_argument("file", type=Path)
     write.add_argument("paths", nargs="*", type=Path)
     write.add_argument("--config", type=Path)
 
-    merge = sub.add_parser("merge", help="merge SARIF files into one (one run per category)",
-                           epilog="example:\n  phi-lint merge static.sarif sweep-1.sarif sweep-2.sarif -o all.sarif",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    merge = sub.add_parser(
+        "merge",
+        help="merge SARIF files into one (one run per category)",
+        epilog="example:\n  phi-lint merge static.sarif sweep-1.sarif sweep-2.sarif -o all.sarif",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     merge.add_argument("inputs", nargs="+", type=Path)
     merge.add_argument("-o", "--output", type=Path, required=True)
 
@@ -145,8 +172,9 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
     for key in ("select", "ignore", "extend_select"):
         for selector in overrides.get(key, ()):
             if not registry.is_known_selector(selector):
-                raise ConfigError(f"unknown rule id or prefix `{selector}` in --{key.replace('_', '-')}",
-                                  "command line")
+                raise ConfigError(
+                    f"unknown rule id or prefix `{selector}` in --{key.replace('_', '-')}", "command line"
+                )
     if overrides:
         config = replace(config, **overrides)
     from phi_lint.project import open_project
@@ -182,16 +210,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         root, result = _run_static(args, paths)
         if args.baseline:
             fingerprints = load_baseline(args.baseline)
-            result = replace(result, findings=tuple(apply_baseline(result.findings, fingerprints,
-                                                                   _display(args.baseline))))
+            result = replace(
+                result, findings=tuple(apply_baseline(result.findings, fingerprints, _display(args.baseline)))
+            )
     except (ConfigError, BaselineError) as exc:
         return _error(str(exc))
     except Exception as exc:  # last line of defence: say what failed, exit 2
         return _error(f"internal error: {type(exc).__name__}: {exc}")
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    color = args.color == "always" or (
+        args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
     unsuppressed = result.unsuppressed
     if not (args.quiet and not unsuppressed and not result.incomplete and args.output is None):
-        write_report([result], args.format, args.output, root, color=color, show_suppressed=args.show_suppressed)
+        write_report(
+            [result], args.format, args.output, root, color=color, show_suppressed=args.show_suppressed
+        )
     if missing:
         return _error("path does not exist: " + ", ".join(str(p) for p in missing))
     if result.incomplete:
@@ -214,9 +247,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
         print(f"{len(written)} doc page(s) updated in {args.write_docs}")
         return EXIT_CLEAN
     if args.format == "json":
-        print(json.dumps([{"id": r.id, "severity": r.severity.value, "status": r.status, "family": r.family,
-                           "languages": list(r.languages), "summary": r.short_description} for r in registry],
-                         indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "severity": r.severity.value,
+                        "status": r.status,
+                        "family": r.family,
+                        "languages": list(r.languages),
+                        "summary": r.short_description,
+                    }
+                    for r in registry
+                ],
+                indent=2,
+            )
+        )
         return EXIT_CLEAN
     width = max((len(r.id) for r in registry), default=10)
     for rule in registry:
@@ -280,15 +326,23 @@ def cmd_merge(args: argparse.Namespace) -> int:
     merged = merge_logs(logs)
     atomic_write(args.output, json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     results = sum(len(r["results"]) for r in merged["runs"])
-    print(f"phi-lint: merged {len(logs)} file(s) into {args.output}: {len(merged['runs'])} run(s), {results} result(s)")
+    print(
+        f"phi-lint: merged {len(logs)} file(s) into {args.output}: "
+        f"{len(merged['runs'])} run(s), {results} result(s)"
+    )
     return EXIT_ERROR if failed else EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "baseline": cmd_baseline,
-                "merge": cmd_merge}
+    commands = {
+        "check": cmd_check,
+        "rules": cmd_rules,
+        "explain": cmd_explain,
+        "baseline": cmd_baseline,
+        "merge": cmd_merge,
+    }
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR

@@ -95,9 +95,11 @@ class Config:
 
     def ignored_for_path(self, rule_id: str, rel_path: str) -> bool:
         for pattern, selectors in self.per_file_ignores.items():
-            if fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(rel_path, f"*/{pattern}"):
-                if any(selector_matches(s, rule_id) for s in selectors):
-                    return True
+            path_matches = fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(
+                rel_path, f"*/{pattern}"
+            )
+            if path_matches and any(selector_matches(s, rule_id) for s in selectors):
+                return True
         return False
 
     def options_for(self, rule: RuleMeta) -> dict[str, Any]:
@@ -146,18 +148,27 @@ def _check_type(value: object, kind: str) -> bool:
     return isinstance(value, dict)
 
 
-_TYPE_WORDS = {"list": "a list of strings", "str": "a string", "int": "an integer", "bool": "true or false",
-               "table": "a table"}
+_TYPE_WORDS = {
+    "list": "a list of strings",
+    "str": "a string",
+    "int": "an integer",
+    "bool": "true or false",
+    "table": "a table",
+}
 
 
-def _validate_table(data: Mapping[str, Any], schema: Mapping[str, str], text: str, source: str,
-                    prefix: str = "") -> None:
+def _validate_table(
+    data: Mapping[str, Any], schema: Mapping[str, str], text: str, source: str, prefix: str = ""
+) -> None:
     for key, value in data.items():
         name = f"{prefix}{key}"
         if key not in schema:
             known = ", ".join(sorted(schema))
-            raise ConfigError(f"unknown key `{name}` (known: {known})", source,
-                              _line_of_key(text, key, prefix.rstrip(".") or None))
+            raise ConfigError(
+                f"unknown key `{name}` (known: {known})",
+                source,
+                _line_of_key(text, key, prefix.rstrip(".") or None),
+            )
         if not _check_type(value, schema[key]):
             raise ConfigError(f"`{name}` must be {_TYPE_WORDS[schema[key]]}", source, _line_of_key(text, key))
 
@@ -165,8 +176,11 @@ def _validate_table(data: Mapping[str, Any], schema: Mapping[str, str], text: st
 def _check_selectors(selectors: list[str], key: str, registry: Registry, text: str, source: str) -> None:
     for selector in selectors:
         if not registry.is_known_selector(selector):
-            raise ConfigError(f"unknown rule id or prefix `{selector}` in `{key}`", source,
-                              _line_of_key(text, selector) or _line_of_key(text, key))
+            raise ConfigError(
+                f"unknown rule id or prefix `{selector}` in `{key}`",
+                source,
+                _line_of_key(text, selector) or _line_of_key(text, key),
+            )
 
 
 def parse_config(data: Mapping[str, Any], registry: Registry, text: str = "", source: str = "") -> Config:
@@ -176,8 +190,11 @@ def parse_config(data: Mapping[str, Any], registry: Registry, text: str = "", so
     per_file: dict[str, tuple[str, ...]] = {}
     for pattern, selectors in dict(data.get("per-file-ignores", {})).items():
         if not _check_type(selectors, "list"):
-            raise ConfigError(f"`per-file-ignores.\"{pattern}\"` must be a list of rule ids", source,
-                              _line_of_key(text, pattern))
+            raise ConfigError(
+                f'`per-file-ignores."{pattern}"` must be a list of rule ids',
+                source,
+                _line_of_key(text, pattern),
+            )
         _check_selectors(selectors, "per-file-ignores", registry, text, source)
         per_file[pattern] = tuple(selectors)
     phi_table = dict(data.get("phi", {}))
@@ -198,14 +215,19 @@ def parse_config(data: Mapping[str, Any], registry: Registry, text: str = "", so
     for rule_id, options in dict(data.get("rules", {})).items():
         rule = registry.find(rule_id)
         if rule is None:
-            raise ConfigError(f"unknown rule id `{rule_id}` in [rules]", source, _line_of_key(text, rule_id, "rules"))
+            raise ConfigError(
+                f"unknown rule id `{rule_id}` in [rules]", source, _line_of_key(text, rule_id, "rules")
+            )
         if not isinstance(options, dict):
-            raise ConfigError(f"`rules.\"{rule_id}\"` must be a table", source, _line_of_key(text, rule_id))
+            raise ConfigError(f'`rules."{rule_id}"` must be a table', source, _line_of_key(text, rule_id))
         for option in options:
             if option not in rule.options:
                 known = ", ".join(sorted(rule.options)) or "none"
-                raise ConfigError(f"unknown option `{option}` for {rule_id} (known: {known})", source,
-                                  _line_of_key(text, option))
+                raise ConfigError(
+                    f"unknown option `{option}` for {rule_id} (known: {known})",
+                    source,
+                    _line_of_key(text, option),
+                )
         rule_options[rule_id] = dict(options)
     jobs = int(data.get("jobs", 0))
     if jobs < 0:

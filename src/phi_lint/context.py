@@ -93,8 +93,12 @@ class FileContext:
         starts = self._starts()
         row = bisect_right(starts, start) - 1
         erow = bisect_right(starts, max(start, end - 1)) - 1
-        return Span(row + 1, self.char_column(row, start - starts[row]), erow + 1,
-                    self.char_column(erow, end - starts[erow]))
+        return Span(
+            row + 1,
+            self.char_column(row, start - starts[row]),
+            erow + 1,
+            self.char_column(erow, end - starts[erow]),
+        )
 
     def span_of_line(self, line: int, start_column: int = 1, end_column: int = 0) -> Span:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -109,5 +113,12 @@ class FileContext:
         return ""
 
     def location(self, span: Span, message: str = "") -> Location:
-        return Location(self.rel_path, span.start_line, span.start_column, span.end_line, span.end_column,
-                        self.snippet(span.start_line), message)
+        return Location(
+            self.rel_path,
+            span.start_line,
+            span.start_column,
+            span.end_line,
+            span.end_column,
+            self.snippet(span.start_line),
+            message,
+        )

@@ -60,11 +60,19 @@ def render_rule_doc(rule: RuleMeta) -> str:
 
 
 def render_index(registry: Registry) -> str:
-    lines = ["# phi-lint rules", "", "Generated from `rules/*.toml` by `phi-lint rules --write-docs docs/rules`.", "",
-             "| Rule | Severity | Status | Applies to | What it does |", "|---|---|---|---|---|"]
+    lines = [
+        "# phi-lint rules",
+        "",
+        "Generated from `rules/*.toml` by `phi-lint rules --write-docs docs/rules`.",
+        "",
+        "| Rule | Severity | Status | Applies to | What it does |",
+        "|---|---|---|---|---|",
+    ]
     for rule in registry:
-        lines.append(f"| [`{rule.id}`]({rule.family}/{rule.name}.md) | {rule.severity.value} | {rule.status} | "
-                     f"{', '.join(rule.languages)} | {rule.short_description.replace('|', '/')} |")
+        lines.append(
+            f"| [`{rule.id}`]({rule.family}/{rule.name}.md) | {rule.severity.value} | {rule.status} | "
+            f"{', '.join(rule.languages)} | {rule.short_description.replace('|', '/')} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -132,12 +132,16 @@ class Notification:
     @property
     def makes_run_incomplete(self) -> bool:
         """Faults where a check did not run (as opposed to files we chose to skip)."""
-        return self.kind in {
-            NotificationKind.RULE_ERROR,
-            NotificationKind.READ_ERROR,
-            NotificationKind.PAGE_ERROR,
-            NotificationKind.RULE_NOT_EVALUATED,
-        } or self.level is Severity.ERROR
+        return (
+            self.kind
+            in {
+                NotificationKind.RULE_ERROR,
+                NotificationKind.READ_ERROR,
+                NotificationKind.PAGE_ERROR,
+                NotificationKind.RULE_NOT_EVALUATED,
+            }
+            or self.level is Severity.ERROR
+        )
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path or "", self.line or 0, self.rule_id or "", self.message)
@@ -194,7 +198,9 @@ def assign_fingerprints(findings: Iterable[Finding]) -> list[Finding]:
             result.append(finding)
         else:
             result.append(
-                replace(finding, fingerprint=fingerprint(finding.rule_id, finding.location.path, text, occurrence))
+                replace(
+                    finding, fingerprint=fingerprint(finding.rule_id, finding.location.path, text, occurrence)
+                )
             )
     return result
 

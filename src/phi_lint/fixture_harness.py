@@ -26,8 +26,9 @@ from phi_lint.project import file_kind, open_project
 from phi_lint.rules import Registry, RuleMeta
 
 MARKER = re.compile(r"\b(?P<kind>todo-expect|todo-ok|expect|ok)\s*:\s*(?P<id>[A-Za-z0-9_-]+/[A-Za-z0-9_-]+)")
-MISSPELLED = re.compile(r"\b(?:expects?|ruleid|todoruleid|todook|todo_expect|todo_ok|exepct|epxect|okay|ok_)\s*:",
-                        re.IGNORECASE)
+MISSPELLED = re.compile(
+    r"\b(?:expects?|ruleid|todoruleid|todook|todo_expect|todo_ok|exepct|epxect|okay|ok_)\s*:", re.IGNORECASE
+)
 FIXTURE_PATH = re.compile(r"fixture-path\s*:\s*(?P<path>\S+?)(?:\s*(?:-->|\*/))?\s*$")
 _COMMENT_ONLY = re.compile(r"^\s*(?://|/\*|\*|<!--)")
 _COMMENT_OPENER = re.compile(r"^\s*(?://+|/\*+|\*+|<!--)?\s*")
@@ -76,7 +77,9 @@ class FixtureOutcome:
         if self.unexpected:
             parts.append(f"  unexpected findings on lines {sorted(self.unexpected)}")
         if self.fixed_todos:
-            parts.append(f"  todo markers now pass, turn them into expect:/ok: on lines {sorted(self.fixed_todos)}")
+            parts.append(
+                f"  todo markers now pass, turn them into expect:/ok: on lines {sorted(self.fixed_todos)}"
+            )
         for f in self.findings:
             parts.append(f"    reported {f.location.start_line}:{f.location.start_column} {f.message}")
         return "\n".join(parts)
@@ -143,7 +146,9 @@ def fixture_files(rule: RuleMeta, base: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob(f"{rule.name}.*") if p.is_file())
 
 
-def run_fixture(fixture: Path, rule: RuleMeta, registry: Registry, base: Path | None = None) -> FixtureOutcome:
+def run_fixture(
+    fixture: Path, rule: RuleMeta, registry: Registry, base: Path | None = None
+) -> FixtureOutcome:
     text = fixture.read_text(encoding="utf-8")
     exp = read_expectations(text, rule, registry, fixture.name)
     suffix = "".join(fixture.suffixes)
@@ -170,7 +175,11 @@ def run_fixture(fixture: Path, rule: RuleMeta, registry: Registry, base: Path | 
             checks = load_checks(rules)
         prepare_analyzers(project, [target], rules)
         result = analyze_file(project, target, rules, checks)
-    broken = [n for n in result.notifications if n.kind in (NotificationKind.PARSE_ERROR, NotificationKind.RULE_ERROR)]
+    broken = [
+        n
+        for n in result.notifications
+        if n.kind in (NotificationKind.PARSE_ERROR, NotificationKind.RULE_ERROR)
+    ]
     if broken:
         raise FixtureError(f"{fixture.name}: " + "; ".join(f"line {n.line}: {n.message}" for n in broken))
     findings = [f for f in result.findings if f.rule_id == rule.id]

@@ -24,7 +24,9 @@ def read_sarif(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("version") != "2.1.0" or not isinstance(data.get("runs"), list):
         raise MergeError(f"{path}: not a SARIF 2.1.0 log (needs version 2.1.0 and a runs array)")
     for index, run in enumerate(data["runs"]):
-        if not isinstance(run, dict) or not isinstance(run.get("tool", {}).get("driver", {}).get("name"), str):
+        if not isinstance(run, dict) or not isinstance(
+            run.get("tool", {}).get("driver", {}).get("name"), str
+        ):
             raise MergeError(f"{path}: run {index} has no tool.driver.name")
         if not isinstance(run.get("results", []), list):
             raise MergeError(f"{path}: run {index} has a results value that is not an array")
@@ -68,8 +70,10 @@ def merge_logs(logs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             rule_ids = [r.get("id") for r in driver.get("rules", []) or []]
             for result in run.get("results", []):
                 result = dict(result)
-                if "ruleId" not in result and isinstance(result.get("ruleIndex"), int) and result["ruleIndex"] < len(
-                    rule_ids
+                if (
+                    "ruleId" not in result
+                    and isinstance(result.get("ruleIndex"), int)
+                    and result["ruleIndex"] < len(rule_ids)
                 ):
                     result["ruleId"] = rule_ids[result["ruleIndex"]]
                 identity = json.dumps(result, sort_keys=True)

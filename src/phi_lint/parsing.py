@@ -18,7 +18,17 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 GRAMMARS = {"apex": "apex", "js": "javascript"}
 
 # Node and Tree are re-exported so analyzers can type-hint without importing tree_sitter themselves.
-__all__ = ["GRAMMARS", "Node", "SyntaxProblem", "Tree", "captures", "parse", "syntax_problems", "text", "walk"]
+__all__ = [
+    "GRAMMARS",
+    "Node",
+    "SyntaxProblem",
+    "Tree",
+    "captures",
+    "parse",
+    "syntax_problems",
+    "text",
+    "walk",
+]
 
 
 @cache
@@ -39,7 +49,8 @@ def parse(kind: str, source: bytes) -> Tree:
 
 @cache
 def query(kind: str, pattern: str) -> Query:
-    return Query(language(kind), pattern)
+    compiled: Query = Query(language(kind), pattern)
+    return compiled
 
 
 def captures(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:

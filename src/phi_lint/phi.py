@@ -309,7 +309,9 @@ class PhiModel:
         facts = self.field_facts(obj, fld)
         if facts is not None and self.metadata_is_phi(facts):
             groups = ";".join(facts.compliance_groups) or facts.security_classification
-            return PhiReason("metadata", f"{facts.object_name}.{facts.field_name} is {groups}", facts.path, facts.line)
+            return PhiReason(
+                "metadata", f"{facts.object_name}.{facts.field_name} is {groups}", facts.path, facts.line
+            )
         pattern = self._matches(self.settings.fields, obj, fld)
         if pattern:
             return PhiReason("pattern", f"{obj + '.' if obj else ''}{fld} matches [phi] fields '{pattern}'")
@@ -328,8 +330,12 @@ class PhiModel:
             # A PHI object whose Name is free text (not an auto-number) usually holds the patient's name.
             owner = self.object_reason(obj)
             if owner is not None and owner.source != "object":
-                return PhiReason(owner.source, f"{obj}.Name is a text name of a PHI record", owner.evidence_path,
-                                 owner.evidence_line)
+                return PhiReason(
+                    owner.source,
+                    f"{obj}.Name is a text name of a PHI record",
+                    owner.evidence_path,
+                    owner.evidence_line,
+                )
             return None
         # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
         if facts is not None and facts.compliance_groups:
@@ -360,8 +366,9 @@ class PhiModel:
         for field_name in self.metadata.get(low, {}):
             reason = self.field_reason(obj, field_name)
             if reason:
-                return PhiReason("object", f"{obj} has PHI field {field_name}", reason.evidence_path,
-                                 reason.evidence_line)
+                return PhiReason(
+                    "object", f"{obj} has PHI field {field_name}", reason.evidence_path, reason.evidence_line
+                )
         return None
 
     def is_phi_object(self, obj: str) -> bool:
@@ -439,7 +446,9 @@ def read_object_file(path: Path, rel: str) -> tuple[list[FieldFacts], bool | Non
     for element in xmlsafe.children(root, "fields"):
         name = xmlsafe.child_text(element, "fullName")
         if name:
-            facts.append(_facts_from_element(element, object_name, name, rel, xmlsafe.line_of(element, "fullName")))
+            facts.append(
+                _facts_from_element(element, object_name, name, rel, xmlsafe.line_of(element, "fullName"))
+            )
     autonumber: bool | None = None
     for name_field in xmlsafe.children(root, "nameField"):
         autonumber = xmlsafe.child_text(name_field, "type").lower() == "autonumber"

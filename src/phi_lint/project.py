@@ -5,6 +5,7 @@ Also builds the project-wide PHI model from all field metadata, once per run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,8 +21,19 @@ from phi_lint.phi import FieldFacts, PhiModel, read_field_file, read_object_file
 
 SFDX_PROJECT = "sfdx-project.json"
 # Directories that never hold the project's own source.
-SKIPPED_DIRS = frozenset({".git", ".sfdx", ".sf", "node_modules", ".phi-lint-cache", "__tests__",
-                          ".localdevserver", ".husky", ".vscode"})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".sfdx",
+        ".sf",
+        "node_modules",
+        ".phi-lint-cache",
+        "__tests__",
+        ".localdevserver",
+        ".husky",
+        ".vscode",
+    }
+)
 
 # Metadata files the meta/* rules read, by filename suffix (source format and MDAPI format).
 METADATA_SUFFIXES = (
@@ -159,8 +171,14 @@ class Project:
         seen: set[str] = set()
         for start in paths:
             if not start.exists():
-                self.notifications.append(Notification(NotificationKind.READ_ERROR, f"path does not exist: {start}",
-                                                       Severity.ERROR, path=str(start)))
+                self.notifications.append(
+                    Notification(
+                        NotificationKind.READ_ERROR,
+                        f"path does not exist: {start}",
+                        Severity.ERROR,
+                        path=str(start),
+                    )
+                )
                 continue
             if start.is_file():
                 if file_kind(start) and str(start.resolve()) not in seen:
@@ -189,8 +207,13 @@ class Project:
             try:
                 entries = sorted(os.scandir(current), key=lambda e: e.name)
             except OSError as exc:
-                self.notifications.append(Notification(NotificationKind.READ_ERROR,
-                                                       f"cannot list directory: {exc.strerror}", path=self.relative(current)))
+                self.notifications.append(
+                    Notification(
+                        NotificationKind.READ_ERROR,
+                        f"cannot list directory: {exc.strerror}",
+                        path=self.relative(current),
+                    )
+                )
                 continue
             for entry in entries:
                 path = Path(entry.path)
@@ -232,19 +255,24 @@ def open_project(root: Path, config: Config) -> Project:
             if data.get("sourceApiVersion"):
                 source_api = float(data["sourceApiVersion"])
         except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
-            notifications.append(Notification(NotificationKind.CONFIG, f"cannot read {SFDX_PROJECT}: {exc}",
-                                              path=SFDX_PROJECT))
+            notifications.append(
+                Notification(NotificationKind.CONFIG, f"cannot read {SFDX_PROJECT}: {exc}", path=SFDX_PROJECT)
+            )
     if not package_dirs:
         package_dirs = [root]
     ignore_file = root / ".forceignore"
     forceignore = ForceIgnore([])
     if ignore_file.is_file():
-        try:
+        with contextlib.suppress(OSError):
             forceignore = ForceIgnore(ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
-        except OSError:
-            pass
-    project = Project(root=root, config=config, package_dirs=package_dirs, source_api_version=source_api,
-                      forceignore=forceignore, notifications=notifications)
+    project = Project(
+        root=root,
+        config=config,
+        package_dirs=package_dirs,
+        source_api_version=source_api,
+        forceignore=forceignore,
+        notifications=notifications,
+    )
     project.phi = build_phi_model(project)
     return project
 

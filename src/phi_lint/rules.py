@@ -157,8 +157,10 @@ def parse_rule(data: Mapping[str, Any], source: str) -> RuleMeta:
         raise RuleDefinitionError(f"{source}: [docs] must be a table")
     extra_docs = set(docs) - set(_DOC_SECTIONS)
     if extra_docs:
-        raise RuleDefinitionError(f"{source}: unknown [docs] keys {sorted(extra_docs)} (top-level keys such as "
-                                  "example_path must come before the [docs] table)")
+        raise RuleDefinitionError(
+            f"{source}: unknown [docs] keys {sorted(extra_docs)} (top-level keys such as "
+            "example_path must come before the [docs] table)"
+        )
     missing_docs = [s for s in _DOC_SECTIONS if not str(docs.get(s, "")).strip()]
     if missing_docs:
         raise RuleDefinitionError(f"{source}: docs sections missing: {missing_docs}")

@@ -39,7 +39,9 @@ def parse_directives(lines: list[str]) -> list[Directive]:
         match = DIRECTIVE.search(line) if "phi-lint" in line else None
         before = line[: match.start()] if match else line
         standalone = match is not None and (_COMMENT_OPENERS.match(before) is not None or not before.strip())
-        is_code = bool(line.strip()) and not standalone and not (match is None and _COMMENT_ONLY_LINE.match(line))
+        is_code = (
+            bool(line.strip()) and not standalone and not (match is None and _COMMENT_ONLY_LINE.match(line))
+        )
         if pending and is_code:
             directives += [_make(n, c, m, number) for n, c, m in pending]
             pending = []
@@ -101,10 +103,14 @@ def apply_suppressions(
                 loc.end_line, loc.start_line
             ):
                 used.add((directive.line, finding.rule_id))
-                where = Location(ctx.rel_path, directive.line, directive.column, snippet=ctx.snippet(directive.line))
+                where = Location(
+                    ctx.rel_path, directive.line, directive.column, snippet=ctx.snippet(directive.line)
+                )
                 finding = replace(
                     finding,
-                    suppression=Suppression(SuppressionKind.IN_SOURCE, directive.reason or "no reason given", where),
+                    suppression=Suppression(
+                        SuppressionKind.IN_SOURCE, directive.reason or "no reason given", where
+                    ),
                 )
                 break
         result.append(finding)

@@ -56,7 +56,9 @@ def parse_bytes(data: bytes) -> Element:
     texts: list[list[str]] = []
 
     def refuse_doctype(*_: object) -> None:
-        raise XmlError("DOCTYPE declarations are refused (entity expansion / XXE guard)", parser.CurrentLineNumber)
+        raise XmlError(
+            "DOCTYPE declarations are refused (entity expansion / XXE guard)", parser.CurrentLineNumber
+        )
 
     def refuse_entity(*_: object) -> None:
         raise XmlError("entity declarations are refused", parser.CurrentLineNumber)
@@ -65,8 +67,12 @@ def parse_bytes(data: bytes) -> Element:
         raise XmlError("external entities are refused", parser.CurrentLineNumber)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        element = Element(_local(name), {_local(k): v for k, v in attrs.items()}, parser.CurrentLineNumber,
-                          parser.CurrentColumnNumber + 1)
+        element = Element(
+            _local(name),
+            {_local(k): v for k, v in attrs.items()},
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
         if stack:
             stack[-1].children.append(element)
         else:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from phi_lint.findings import RunResult
@@ -15,22 +15,42 @@ from phi_lint.findings import RunResult
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
-def render(results: Sequence[RunResult], fmt: str, root: Path, *, color: bool = False,
-           show_suppressed: bool = False) -> str:
-    renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: _text().render_text(results, color=color, show_suppressed=show_suppressed),
-        "json": lambda: _json_dump(_json().to_json(results)),
-        "sarif": lambda: _json_dump(_sarif().build_sarif(results)),
-        "github": lambda: _github().render_github(results, path_prefix=_prefix(root)),
-        "markdown": lambda: _markdown().render_markdown(results),
-    }
-    if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    return renderers[fmt]()
+def render(
+    results: Sequence[RunResult], fmt: str, root: Path, *, color: bool = False, show_suppressed: bool = False
+) -> str:
+    # Each reporter is imported only when used, so `phi-lint check` loads just the one it needs.
+    if fmt == "text":
+        from phi_lint.reporters.text import render_text
+
+        return render_text(results, color=color, show_suppressed=show_suppressed)
+    if fmt == "json":
+        from phi_lint.reporters.jsonout import to_json
+
+        return _json_dump(to_json(results))
+    if fmt == "sarif":
+        from phi_lint.reporters.sarif import build_sarif
+
+        return _json_dump(build_sarif(results))
+    if fmt == "github":
+        from phi_lint.reporters.github import render_github
+
+        return render_github(results, path_prefix=_prefix(root))
+    if fmt == "markdown":
+        from phi_lint.reporters.markdown import render_markdown
+
+        return render_markdown(results)
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
-def write_report(results: Sequence[RunResult], fmt: str, output: Path | None, root: Path, *,
-                 color: bool = False, show_suppressed: bool = False) -> None:
+def write_report(
+    results: Sequence[RunResult],
+    fmt: str,
+    output: Path | None,
+    root: Path,
+    *,
+    color: bool = False,
+    show_suppressed: bool = False,
+) -> None:
     """Render and write to `output` (atomically: temp file + rename) or to stdout."""
     text = render(results, fmt, root, color=color and output is None, show_suppressed=show_suppressed)
     if output is None:
@@ -64,34 +84,3 @@ def _prefix(root: Path) -> str:
     except ValueError:
         return ""
     return "" if rel == "." else Path(rel).as_posix() + "/"
-
-
-# Imported lazily so `phi-lint check` loads only the reporter it uses.
-def _text():  # type: ignore[no-untyped-def]
-    from phi_lint.reporters import text
-
-    return text
-
-
-def _json():  # type: ignore[no-untyped-def]
-    from phi_lint.reporters import jsonout
-
-    return jsonout
-
-
-def _sarif():  # type: ignore[no-untyped-def]
-    from phi_lint.reporters import sarif
-
-    return sarif
-
-
-def _github():  # type: ignore[no-untyped-def]
-    from phi_lint.reporters import github
-
-    return github
-
-
-def _markdown():  # type: ignore[no-untyped-def]
-    from phi_lint.reporters import markdown
-
-    return markdown

@@ -46,17 +46,27 @@ def _group(title: str, rules: list[RuleMeta], findings: list[Finding]) -> list[s
     status = "FAIL" if failing else "PASS"
     out = [f"### {title}: {status}", "", "Checked by: " + ", ".join(f"`{r.id}`" for r in rules), ""]
     if failing:
-        out += [f"**{len(failing)} open finding(s)**", "", "| Where | Rule | Severity | Finding |",
-                "|---|---|---|---|"]
+        out += [
+            f"**{len(failing)} open finding(s)**",
+            "",
+            "| Where | Rule | Severity | Finding |",
+            "|---|---|---|---|",
+        ]
         out += [_finding_row(f) for f in failing]
         out.append("")
     if suppressed:
-        out += [f"**{len(suppressed)} accepted exception(s)**", "", "| Where | Rule | Kind | Justification |",
-                "|---|---|---|---|"]
+        out += [
+            f"**{len(suppressed)} accepted exception(s)**",
+            "",
+            "| Where | Rule | Kind | Justification |",
+            "|---|---|---|---|",
+        ]
         for f in suppressed:
             assert f.suppression is not None
-            out.append(f"| `{f.location.path}:{f.location.start_line}` | `{f.rule_id}` | "
-                       f"{f.suppression.kind.value} | {_escape(f.suppression.justification)} |")
+            out.append(
+                f"| `{f.location.path}:{f.location.start_line}` | `{f.rule_id}` | "
+                f"{f.suppression.kind.value} | {_escape(f.suppression.justification)} |"
+            )
         out.append("")
     return out
 

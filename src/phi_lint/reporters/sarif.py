@@ -113,18 +113,24 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
         result.rule_index = rule_index[finding.rule_id]
     if finding.logical_locations:
         result.locations[0].logical_locations = [
-            om.LogicalLocation(name=ll.name, kind=ll.kind, fully_qualified_name=ll.fully_qualified_name or None)
+            om.LogicalLocation(
+                name=ll.name, kind=ll.kind, fully_qualified_name=ll.fully_qualified_name or None
+            )
             for ll in finding.logical_locations
         ]
     if finding.related:
         result.related_locations = [
-            om.Location(id=i, physical_location=_physical(loc), message=om.Message(text=loc.message or "related"))
+            om.Location(
+                id=i, physical_location=_physical(loc), message=om.Message(text=loc.message or "related")
+            )
             for i, loc in enumerate(finding.related)
         ]
     if finding.suppression is not None:
         result.suppressions = [
             # sarif-om names SARIF's `status` "state" (a pre-release spelling the schema rejects): omit it.
-            om.Suppression(kind=finding.suppression.kind.value, justification=finding.suppression.justification)
+            om.Suppression(
+                kind=finding.suppression.kind.value, justification=finding.suppression.justification
+            )
         ]
     if finding.properties:
         result.properties = {"phi-lint": dict(finding.properties)}
@@ -133,14 +139,23 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
 
 def _notification(note: Notification) -> om.Notification:
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}[note.level]
-    n = om.Notification(message=om.Message(text=note.message), level=level,
-                        descriptor=om.ReportingDescriptorReference(id=note.kind.value))
+    n = om.Notification(
+        message=om.Message(text=note.message),
+        level=level,
+        descriptor=om.ReportingDescriptorReference(id=note.kind.value),
+    )
     if note.path:
         region = om.Region(start_line=note.line) if note.line else None
         if region is not None and note.column:
             region.start_column = note.column
-        n.locations = [om.Location(physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=_uri(note.path), uri_base_id="%SRCROOT%"), region=region))]
+        n.locations = [
+            om.Location(
+                physical_location=om.PhysicalLocation(
+                    artifact_location=om.ArtifactLocation(uri=_uri(note.path), uri_base_id="%SRCROOT%"),
+                    region=region,
+                )
+            )
+        ]
     if note.rule_id:
         n.associated_rule = om.ReportingDescriptorReference(id=note.rule_id)
     return n
@@ -152,9 +167,15 @@ def build_run(run: RunResult) -> om.Run:
     results = [_result(f, rule_index) for f in run.findings[:MAX_RESULTS_PER_RUN]]
     notifications = [_notification(n) for n in run.notifications]
     if len(run.findings) > MAX_RESULTS_PER_RUN:
-        notifications.append(om.Notification(
-            message=om.Message(text=f"{len(run.findings)} results, truncated to GitHub's limit of "
-                                    f"{MAX_RESULTS_PER_RUN} per run"), level="warning"))
+        notifications.append(
+            om.Notification(
+                message=om.Message(
+                    text=f"{len(run.findings)} results, truncated to GitHub's limit of "
+                    f"{MAX_RESULTS_PER_RUN} per run"
+                ),
+                level="warning",
+            )
+        )
     invocation = om.Invocation(execution_successful=not run.incomplete)
     if notifications:
         invocation.tool_execution_notifications = notifications
@@ -171,8 +192,13 @@ def build_run(run: RunResult) -> om.Run:
         invocations=[invocation],
         results=results,
         column_kind="unicodeCodePoints",
-        original_uri_base_ids={"%SRCROOT%": om.ArtifactLocation(description=om.Message(
-            text="The root of the analysed project (sfdx-project.json) or of the sweep configuration."))},
+        original_uri_base_ids={
+            "%SRCROOT%": om.ArtifactLocation(
+                description=om.Message(
+                    text="The root of the analysed project (sfdx-project.json) or of the sweep configuration."
+                )
+            )
+        },
     )
     if run.properties:
         sarif_run.properties = {"phi-lint": dict(run.properties)}

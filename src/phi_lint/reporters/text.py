@@ -42,7 +42,9 @@ def render_text(results: Sequence[RunResult], *, color: bool = False, show_suppr
             lines.append(paint(_DIM, f"{n.level.value}: {where}{rule}{n.message} ({n.kind.value})"))
     scanned = sum(r.scanned for r in results)
     unit = "page" if results and all(r.category == "sweep" for r in results) else "file"
-    summary = f"Found {shown} finding{'s' if shown != 1 else ''} in {scanned} {unit}{'s' if scanned != 1 else ''}"
+    summary = (
+        f"Found {shown} finding{'s' if shown != 1 else ''} in {scanned} {unit}{'s' if scanned != 1 else ''}"
+    )
     if suppressed and not show_suppressed:
         summary += f" ({suppressed} suppressed, not shown)"
     summary += "."
