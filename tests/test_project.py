@@ -1,0 +1,98 @@
+"""Finding the files of an sfdx project."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from phi_lint.config import Config
+from phi_lint.project import ForceIgnore, file_kind, find_root, open_project
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("force-app/main/default/classes/A.cls", "apex"),
+        ("force-app/main/default/triggers/T.trigger", "apex"),
+        ("force-app/main/default/lwc/card/card.js", "js"),
+        ("force-app/main/default/lwc/card/card.html", "template"),
+        ("force-app/main/default/lwc/card/__tests__/card.test.js", None),
+        ("force-app/main/default/aura/Box/Box.cmp", "aura"),
+        ("force-app/main/default/aura/Box/BoxController.js", "js"),
+        ("force-app/main/default/staticresources/jquery.js", None),
+        ("force-app/main/default/classes/A.cls-meta.xml", None),
+        ("force-app/main/default/objects/P__c/fields/S__c.field-meta.xml", "xml"),
+        ("src/objects/P__c.object", "xml"),
+        ("force-app/main/default/permissionsets/Admin.permissionset-meta.xml", "xml"),
+        ("force-app/main/default/connectedApps/App.connectedApp-meta.xml", "xml"),
+        ("docs/index.html", None),
+    ],
+)
+def test_file_kinds(path: str, kind: str | None) -> None:
+    assert file_kind(PurePosixPath(path)) == kind
+
+
+def test_forceignore_semantics() -> None:
+    ignore = ForceIgnore(
+        [
+            "# comment",
+            "**/jsconfig.json",
+            "force-app/main/default/classes/Legacy*",
+            "profiles/",
+            "!force-app/main/default/classes/LegacyKeep.cls",
+        ]
+    )
+    assert ignore.ignored("force-app/main/default/lwc/jsconfig.json")
+    assert ignore.ignored("force-app/main/default/classes/LegacyOne.cls")
+    assert not ignore.ignored("force-app/main/default/classes/LegacyKeep.cls")
+    assert ignore.ignored("force-app/main/default/profiles", is_dir=True)
+    assert not ignore.ignored("force-app/main/default/classes/Current.cls")
+
+
+def test_project_walk_honours_forceignore_and_package_dirs(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project(
+        {
+            "classes/A.cls": "public class A {}",
+            "classes/Old.cls": "public class Old {}",
+            "./scripts/apex/anon.cls": "System.debug(1);",
+        }
+    )
+    (root / ".forceignore").write_text("**/Old.cls\n")
+    (root / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app"}], "sourceApiVersion": "61.0"}'
+    )
+    project = open_project(root, Config())
+    files = [project.relative(p) for p in project.iter_files(project.package_dirs)]
+    assert files == [
+        "force-app/main/default/classes/A.cls",
+        "force-app/main/default/objects/Patient__c/fields/SSN__c.field-meta.xml",
+    ]
+    assert project.api_version_for(root / "force-app/main/default/classes/A.cls") == 61.0
+    (root / "force-app/main/default/classes/A.cls-meta.xml").write_text(
+        '<?xml version="1.0"?><ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">'
+        "<apiVersion>67.0</apiVersion><status>Active</status></ApexClass>"
+    )
+    assert open_project(root, Config()).api_version_for(root / "force-app/main/default/classes/A.cls") == 67.0
+
+
+def test_find_root_walks_up(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"classes/A.cls": "public class A {}"})
+    assert find_root(root / "force-app/main/default/classes/A.cls") == root.resolve()
+    assert find_root(root / "force-app") == root.resolve()
+
+
+def test_symlink_loop_and_missing_path_do_not_crash(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"classes/A.cls": "public class A {}"})
+    (root / "force-app/main/default/classes/loop").symlink_to(root / "force-app")
+    project = open_project(root, Config())
+    files = list(project.iter_files([root / "force-app", root / "nope"]))
+    assert [f.name for f in files].count("A.cls") == 1
+    assert any("does not exist" in n.message for n in project.notifications)
+
+
+def test_bad_sfdx_project_json_is_a_notification(tmp_path: Path) -> None:
+    (tmp_path / "sfdx-project.json").write_text("{oops")
+    project = open_project(tmp_path, Config())
+    assert project.package_dirs == [tmp_path]
+    assert "cannot read sfdx-project.json" in project.notifications[0].message
