@@ -76,9 +76,50 @@ def render_index(registry: Registry) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_catalogue() -> str:
+    """docs/rules/phi-catalogue.md: the built-in PHI catalogue, straight from phi.py."""
+    from phi_lint import phi
+
+    def names(values: frozenset[str]) -> str:
+        return ", ".join(f"`{v}`" for v in sorted(values))
+
+    lines = [
+        "# The built-in PHI catalogue",
+        "",
+        "Used after project field metadata (`complianceGroup`) and before `[phi]` patterns; switch it off with",
+        "`[phi] builtin_catalogue = false`, or exclude names with `[phi] not_phi`. Names are compared",
+        "case-insensitively; field names are split into words (`Patient_SSN__c` -> patient, ssn), so",
+        "`ClassName` never matches `ssn`.",
+        "",
+        "## Clinical objects (whole records are PHI)",
+        "",
+        names(phi.CATALOGUE_OBJECTS),
+        "",
+        "Fields of these objects are PHI except system fields and: " + names(phi.CATALOGUE_NOT_PHI_FIELDS) + ".",
+        "",
+        "## Patient identifier fields",
+        "",
+        names(phi.CATALOGUE_FIELDS),
+        "",
+        "## Field and label names (word sequences)",
+        "",
+        ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_NAME_TOKENS),
+        "",
+        "## Never PHI on their own (system fields)",
+        "",
+        names(phi.SYSTEM_FIELDS),
+        "",
+        "## PHI-looking values (sweeps: page titles, URLs, rendered text)",
+        "",
+        *[f"- {kind}: `{pattern.pattern}`" for kind, pattern in phi.PHI_VALUE_PATTERNS],
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def expected_docs(registry: Registry) -> dict[str, str]:
     """Relative path -> content of every generated doc page."""
-    pages = {"README.md": render_index(registry)}
+    pages = {"README.md": render_index(registry), "phi-catalogue.md": render_catalogue()}
     for rule in registry:
         pages[f"{rule.family}/{rule.name}.md"] = render_rule_doc(rule)
     return pages

@@ -4,7 +4,7 @@ Evidence, in order of trust:
 1. field metadata in the project (`complianceGroup` containing HIPAA or PHI; `securityClassification`
    values when configured);
 2. the built-in catalogue of Health Cloud / clinical objects and unambiguous clinical field names
-   (docs/phi-catalogue.md lists it);
+   (docs/rules/phi-catalogue.md lists it, generated from this module);
 3. glob patterns from `[phi]` in phi-lint.toml (`fields`, `objects`), with `not_phi` winning over all.
 
 The model is built once per run from the whole project and shared by every analyzer. Matching of
