@@ -80,26 +80,28 @@ def render_catalogue() -> str:
     """docs/rules/phi-catalogue.md: the built-in PHI catalogue, straight from phi.py."""
     from phi_lint import phi
 
-    def names(values: frozenset[str]) -> str:
-        return ", ".join(f"`{v}`" for v in sorted(values))
+    def names(values: tuple[str, ...]) -> str:
+        return ", ".join(f"`{v}`" for v in sorted(values, key=str.lower))
 
     lines = [
         "# The built-in PHI catalogue",
         "",
-        "Used after project field metadata (`complianceGroup`) and before `[phi]` patterns; switch it off with",
-        "`[phi] builtin_catalogue = false`, or exclude names with `[phi] not_phi`. Names are compared",
+        "Used after project field metadata (`complianceGroup`) and before `[phi]` patterns; switch it off",
+        "with `[phi] builtin_catalogue = false`, or exclude names with `[phi] not_phi`. Names are compared",
         "case-insensitively; field names are split into words (`Patient_SSN__c` -> patient, ssn), so",
         "`ClassName` never matches `ssn`.",
         "",
         "## Clinical objects (whole records are PHI)",
         "",
-        names(phi.CATALOGUE_OBJECTS),
+        names(phi.CATALOGUE_OBJECTS_NAMES),
         "",
-        "Fields of these objects are PHI except system fields and: " + names(phi.CATALOGUE_NOT_PHI_FIELDS) + ".",
+        "Fields of these objects are PHI except system fields and: "
+        + names(phi.CATALOGUE_NOT_PHI_FIELDS_NAMES)
+        + ".",
         "",
         "## Patient identifier fields",
         "",
-        names(phi.CATALOGUE_FIELDS),
+        names(phi.CATALOGUE_FIELDS_NAMES),
         "",
         "## Field and label names (word sequences)",
         "",
@@ -107,7 +109,7 @@ def render_catalogue() -> str:
         "",
         "## Never PHI on their own (system fields)",
         "",
-        names(phi.SYSTEM_FIELDS),
+        names(phi.SYSTEM_FIELDS_NAMES),
         "",
         "## PHI-looking values (sweeps: page titles, URLs, rendered text)",
         "",
