@@ -1,0 +1,791 @@
+"""The query model: what each SOQL/SOSL query of an Apex file reads, and in which mode.
+
+Interface (stable; the data-flow analysis and the structure rules import it):
+
+    queries(ctx) -> list[Query]            every query of the file, document order, memoized per file
+    query_at(ctx, node) -> Query | None    the Query whose `node` is this query_expression/call
+    phi_fields(query, phi_model) -> list[tuple[FieldRef, PhiReason]]
+                                           the PHI fields whose values the query returns
+    parse_query_text(text, offsets=...)    the tokenizer/parser on its own (tests, other languages)
+
+    Query
+      node          the `query_expression` node ([SELECT ...] / [FIND ...]) or, for dynamic queries,
+                    the `method_invocation` (Database.query(...), Search.query(...), ...)
+      kind          'soql' | 'sosl' (inline) | 'dynamic' (text passed to a Database/Search method)
+      language      'soql' | 'sosl' | None (dynamic text whose language is unknown)
+      from_object   FROM object (SOSL: first RETURNING object); None when unknown
+      objects       every object the query reads: FROM/RETURNING objects, sub-query child objects,
+                    objects reached through relationship paths
+      fields        list[FieldRef] (see below), select list of the query and of its sub-queries
+      with_mode     'USER_MODE' | 'SYSTEM_MODE' | 'SECURITY_ENFORCED' | None (WITH clause, any case)
+      access_level  'USER_MODE' | 'SYSTEM_MODE' | None (AccessLevel argument of a dynamic call)
+      mode          'user' | 'system' | 'security_enforced' | None: the explicit mode from either
+      is_count      SELECT COUNT() (no rows, only a number)
+      is_aggregate  aggregate functions or GROUP BY (AggregateResult rows)
+      method        'Database.query', 'Database.queryWithBinds', 'Database.countQuery',
+                    'Database.getQueryLocator', 'Search.query', ... (dynamic only, canonical spelling)
+      text          the query text as known (holes, i.e. unknown concatenated parts, as '\\x00')
+      complete      False when parts of a dynamic text are unknown (concatenated variables)
+      text_node     the query-text argument expression (dynamic only)
+      holes         the expressions concatenated into a dynamic text whose value is unknown
+      binds         names of `:bind` variables used in the text
+
+    FieldRef(object, field, path, node, start_byte, end_byte, role, function, relationship,
+             typeof_type, wildcard)
+      object        object owning `field` after resolving the path (`Patient__r.SSN__c` selected from
+                    Encounter__c -> Patient__c); None when unknown (polymorphic ELSE branch)
+      field         last segment of the path (`SSN__c`) or `FIELDS(ALL)` for a wildcard
+      path          as written in the query (`Patient__r.SSN__c`)
+      node          inline: the `field_identifier` node (or the query node); dynamic: the string literal
+                    holding the field name
+      start_byte/end_byte  the field's exact place in the file; `span(ctx)` turns it into a Span
+      role          'select' (value returned) | 'group' (GROUP BY) | 'aggregate' (inside a function)
+      function      the wrapping function (`MAX`, `COUNT`, `toLabel`...) or None
+      relationship  child relationship of the sub-query the field is selected in (`Encounters__r`)
+      typeof_type   the WHEN type of a TYPEOF branch (`Account`), 'ELSE' in the ELSE branch
+      wildcard      FIELDS(ALL|CUSTOM|STANDARD)
+
+Both inline and dynamic queries go through the same small tokenizer and parser (`parse_query_text`),
+over the raw text of the query: the bundled grammar yields an ERROR node for SOSL `WITH USER_MODE`,
+and dynamic texts exist only as strings, so neither can rely on the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from phi_lint import parsing
+from phi_lint.analyzers.apex import syntax
+from phi_lint.findings import Span
+from phi_lint.phi import PhiModel, PhiReason, relationship_to_object
+
+if TYPE_CHECKING:
+    from phi_lint.context import FileContext
+
+Node = parsing.Node
+
+# Database/Search methods whose first argument is query text, by lower-case qualified name.
+DYNAMIC_METHODS = {
+    "database.query": "Database.query",
+    "database.querywithbinds": "Database.queryWithBinds",
+    "database.countquery": "Database.countQuery",
+    "database.countquerywithbinds": "Database.countQueryWithBinds",
+    "database.getquerylocator": "Database.getQueryLocator",
+    "database.getquerylocatorwithbinds": "Database.getQueryLocatorWithBinds",
+    "search.query": "Search.query",
+    "search.find": "Search.find",
+    "system.database.query": "Database.query",
+    "system.search.query": "Search.query",
+}
+COUNT_METHODS = frozenset({"Database.countQuery", "Database.countQueryWithBinds"})
+MODES = ("USER_MODE", "SYSTEM_MODE", "SECURITY_ENFORCED")
+AGGREGATES = frozenset({"count", "count_distinct", "sum", "avg", "min", "max"})
+# Aggregates whose result is one stored value of some record (MAX(Birthdate__c) is a birthdate).
+VALUE_AGGREGATES = frozenset({"min", "max"})
+# Functions that return the field's value (translated, converted or formatted).
+VALUE_FUNCTIONS = frozenset({"tolabel", "convertcurrency", "format"})
+# Polymorphic and standard relationship names whose target object is fixed.
+STANDARD_RELATIONSHIPS = {
+    "owner": "User",
+    "createdby": "User",
+    "lastmodifiedby": "User",
+    "account": "Account",
+    "contact": "Contact",
+    "parent": "",
+    "what": "",
+    "who": "",
+}
+STANDARD_CHILD_RELATIONSHIPS = {
+    "contacts": "Contact",
+    "cases": "Case",
+    "opportunities": "Opportunity",
+    "tasks": "Task",
+    "events": "Event",
+    "attachments": "Attachment",
+    "notes": "Note",
+    "accounts": "Account",
+    "users": "User",
+    "childaccounts": "Account",
+    "opportunitylineitems": "OpportunityLineItem",
+}
+
+_SOQL_CLAUSE_WORDS = frozenset(
+    {"where", "with", "group", "order", "limit", "offset", "for", "using", "having", "update", "all"}
+)
+
+
+# ---- model ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    object: str | None
+    field: str
+    path: str
+    node: Node
+    start_byte: int
+    end_byte: int
+    role: str = "select"
+    function: str | None = None
+    relationship: str | None = None
+    typeof_type: str | None = None
+    wildcard: bool = False
+
+    def span(self, ctx: FileContext) -> Span:
+        return ctx.span_at_offset(self.start_byte, max(self.end_byte, self.start_byte + 1))
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.object}.{self.field}" if self.object else self.field
+
+    @property
+    def returns_value(self) -> bool:
+        """Does the query hand this field's stored value to the code?"""
+        if self.role == "select":
+            return True
+        if self.role == "aggregate":
+            return (self.function or "").lower() in VALUE_AGGREGATES | VALUE_FUNCTIONS
+        return self.role == "group"
+
+
+@dataclass
+class Query:
+    node: Node
+    kind: str  # 'soql' | 'sosl' | 'dynamic'
+    language: str | None
+    from_object: str | None = None
+    objects: tuple[str, ...] = ()
+    fields: list[FieldRef] = field(default_factory=list)
+    with_mode: str | None = None
+    access_level: str | None = None
+    is_count: bool = False
+    is_aggregate: bool = False
+    method: str | None = None
+    text: str = ""
+    complete: bool = True
+    text_node: Node | None = None
+    holes: list[Node] = field(default_factory=list)
+    binds: list[str] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str | None:
+        """Explicit mode: the WITH clause wins over an AccessLevel argument, as in Salesforce."""
+        for value in (self.with_mode, self.access_level):
+            if value == "USER_MODE":
+                return "user"
+            if value == "SYSTEM_MODE":
+                return "system"
+            if value == "SECURITY_ENFORCED":
+                return "security_enforced"
+        return None
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.kind == "dynamic"
+
+
+# ---- tokenizer ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: (
+        str  # 'word' (identifier or dotted path) | 'string' | 'number' | 'bind' | 'punct' | 'hole' | 'braces'
+    )
+    text: str
+    start: int  # index into the text
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)?")
+
+
+def tokenize(text: str, apex_comments: bool = False) -> list[Token]:
+    """SOQL/SOSL tokens. `apex_comments` skips // and /* */ (inline queries are Apex source)."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if apex_comments and text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if apex_comments and text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if ch == syntax.StringValue.HOLE:
+            tokens.append(Token("hole", ch, i, i + 1))
+            i += 1
+            continue
+        if ch == "'" or ch == '"':
+            j = i + 1
+            while j < n and text[j] != ch:
+                j += 2 if text[j] == "\\" else 1
+            tokens.append(Token("string", text[i : j + 1], i, min(j + 1, n)))
+            i = j + 1
+            continue
+        if ch == "{":
+            j = text.find("}", i)
+            j = n - 1 if j < 0 else j
+            tokens.append(Token("braces", text[i : j + 1], i, j + 1))
+            i = j + 1
+            continue
+        if ch == ":":
+            j = _bind_end(text, i + 1)
+            tokens.append(Token("bind", text[i + 1 : j].strip(), i, j))
+            i = j
+            continue
+        m = _DATE.match(text, i) if ch.isdigit() else None
+        if m is None and (ch.isdigit() or (ch in "+-" and i + 1 < n and text[i + 1].isdigit())):
+            m = _NUMBER.match(text, i)
+        if m is not None:
+            tokens.append(Token("number", m.group(0), i, m.end()))
+            i = m.end()
+            continue
+        m = _WORD.match(text, i)
+        if m is not None:
+            tokens.append(Token("word", re.sub(r"\s+", "", m.group(0)), i, m.end()))
+            i = m.end()
+            continue
+        if text.startswith(("!=", "<=", ">=", "<>"), i):
+            tokens.append(Token("punct", text[i : i + 2], i, i + 2))
+            i += 2
+            continue
+        tokens.append(Token("punct", ch, i, i + 1))
+        i += 1
+    return tokens
+
+
+def _bind_end(text: str, i: int) -> int:
+    """End of an Apex bind expression after ':' (a path with calls/indexes, or a parenthesized one)."""
+    n = len(text)
+    while i < n and text[i].isspace():
+        i += 1
+    depth = 0
+    while i < n:
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and not (ch.isalnum() or ch in "_."):
+            break
+        i += 1
+    return i
+
+
+# ---- parser -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Field:
+    """A field as parsed from text; positions are indexes into the text."""
+
+    path: str
+    start: int
+    end: int
+    role: str = "select"
+    function: str | None = None
+    relationship: str | None = None
+    child_object: str | None = None
+    typeof_type: str | None = None
+    typeof_path: str | None = None
+    wildcard: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    language: str | None = None
+    from_object: str | None = None
+    from_alias: str | None = None
+    objects: list[str] = field(default_factory=list)  # SOSL RETURNING objects / SOQL FROM
+    fields: list[_Field] = field(default_factory=list)
+    with_mode: str | None = None
+    is_count: bool = False
+    is_aggregate: bool = False
+    binds: list[str] = field(default_factory=list)
+    # (object owning the fields, alias) per field index range for SOSL RETURNING groups
+    field_objects: list[str | None] = field(default_factory=list)
+
+
+def _split_top(tokens: Sequence[Token], sep: str = ",") -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+        if depth == 0 and tok.kind == "punct" and tok.text == sep:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def _matching_paren(tokens: Sequence[Token], i: int) -> int:
+    """Index of the ')' closing the '(' at i (or len(tokens))."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        tok = tokens[j]
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens)
+
+
+def _find_top_word(tokens: Sequence[Token], words: set[str], start: int = 0) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        tok = tokens[j]
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+        elif depth == 0 and tok.kind == "word" and tok.text.upper() in words:
+            return j
+    return -1
+
+
+def parse_tokens(tokens: list[Token]) -> ParsedQuery:
+    result = ParsedQuery()
+    result.binds = [t.text for t in tokens if t.kind == "bind"]
+    first = next((j for j, t in enumerate(tokens) if t.kind == "word" and t.upper in ("SELECT", "FIND")), -1)
+    if first < 0:
+        return result
+    if tokens[first].upper == "FIND":
+        result.language = "sosl"
+        _parse_sosl(tokens, first, result)
+    else:
+        result.language = "soql"
+        _parse_soql(tokens, first, result, top=True)
+    return result
+
+
+def _parse_select_items(
+    items: list[list[Token]], result: ParsedQuery, relationship: str | None, tokens_for_sub: bool = True
+) -> None:
+    for item in items:
+        head = item[0]
+        if head.kind == "punct" and head.text == "(":
+            # Sub-query: (SELECT ... FROM ChildRelationship ...)
+            close = _matching_paren(item, 0)
+            inner = item[1:close]
+            sub = ParsedQuery()
+            start = next((j for j, t in enumerate(inner) if t.kind == "word" and t.upper == "SELECT"), -1)
+            if start >= 0:
+                _parse_soql(inner, start, sub, top=False)
+                for f in sub.fields:
+                    f.relationship = sub.from_object
+                    result.fields.append(f)
+            continue
+        if head.kind == "word" and head.upper == "TYPEOF" and len(item) > 1:
+            _parse_typeof(item, result)
+            continue
+        if head.kind == "word" and len(item) > 1 and item[1].kind == "punct" and item[1].text == "(":
+            fn = head.text
+            close = _matching_paren(item, 1)
+            args = item[2:close]
+            low = fn.lower()
+            if low == "fields":
+                scope = args[0].text.upper() if args else "ALL"
+                result.fields.append(
+                    _Field(f"FIELDS({scope})", head.start, item[min(close, len(item) - 1)].end, wildcard=True)
+                )
+                continue
+            if low in AGGREGATES:
+                result.is_aggregate = True
+                if low == "count" and not args:
+                    result.is_count = True
+            # toLabel()/convertCurrency()/FORMAT() return the value; aggregates and date functions
+            # return a computed value (MIN/MAX excepted, see FieldRef.returns_value).
+            role = "select" if low in VALUE_FUNCTIONS else "aggregate"
+            for arg in args:
+                if arg.kind == "word":
+                    result.fields.append(_Field(arg.text, arg.start, arg.end, role=role, function=fn))
+            continue
+        if head.kind == "word":
+            result.fields.append(_Field(head.text, head.start, head.end))
+
+
+def _parse_typeof(item: list[Token], result: ParsedQuery) -> None:
+    poly = item[1].text
+    when_type: str | None = None
+    j = 2
+    collecting = False
+    while j < len(item):
+        tok = item[j]
+        word = tok.upper if tok.kind == "word" else ""
+        if word == "WHEN" and j + 1 < len(item):
+            when_type = item[j + 1].text
+            collecting = False
+            j += 2
+            continue
+        if word == "THEN":
+            collecting = True
+        elif word == "ELSE":
+            when_type, collecting = "ELSE", True
+        elif word == "END":
+            break
+        elif collecting and tok.kind == "word":
+            result.fields.append(
+                _Field(tok.text, tok.start, tok.end, typeof_type=when_type, typeof_path=poly)
+            )
+        j += 1
+
+
+def _parse_soql(tokens: list[Token], first: int, result: ParsedQuery, top: bool) -> None:
+    from_index = _find_top_word(tokens, {"FROM"}, first + 1)
+    select_tokens = tokens[first + 1 : from_index if from_index >= 0 else len(tokens)]
+    items = _split_top(select_tokens)
+    # `field alias` items: keep the first word only (aliases only follow aggregates/functions).
+    _parse_select_items(items, result, None)
+    if from_index < 0 or from_index + 1 >= len(tokens):
+        return
+    obj_tok = tokens[from_index + 1]
+    if obj_tok.kind == "word":
+        result.from_object = obj_tok.text
+        result.objects.append(obj_tok.text)
+        if from_index + 2 < len(tokens):
+            alias = tokens[from_index + 2]
+            if alias.kind == "word" and alias.text.lower() not in _SOQL_CLAUSE_WORDS:
+                result.from_alias = alias.text
+    rest = from_index + 2
+    group = _find_top_word(tokens, {"GROUP"}, rest)
+    if group >= 0:
+        result.is_aggregate = True
+        end = _find_top_word(tokens, {"HAVING", "ORDER", "LIMIT", "OFFSET", "FOR", "UPDATE"}, group + 1)
+        for tok in tokens[group + 2 : end if end >= 0 else len(tokens)]:
+            if tok.kind == "word" and tok.upper not in ("ROLLUP", "CUBE"):
+                result.fields.append(_Field(tok.text, tok.start, tok.end, role="group"))
+    if top:
+        result.with_mode = _with_mode(tokens, rest)
+
+
+def _with_mode(tokens: list[Token], start: int) -> str | None:
+    j = start
+    while True:
+        j = _find_top_word(tokens, {"WITH"}, j)
+        if j < 0 or j + 1 >= len(tokens):
+            return None
+        nxt = tokens[j + 1]
+        if nxt.kind == "word" and nxt.upper in MODES:
+            return nxt.upper
+        j += 1
+
+
+def _parse_sosl(tokens: list[Token], first: int, result: ParsedQuery) -> None:
+    returning = _find_top_word(tokens, {"RETURNING"}, first + 1)
+    if returning >= 0:
+        end = _find_top_word(tokens, {"WITH", "LIMIT", "UPDATE"}, returning + 1)
+        groups = _split_top(tokens[returning + 1 : end if end >= 0 else len(tokens)])
+        for group in groups:
+            head = group[0]
+            if head.kind != "word":
+                continue
+            result.objects.append(head.text)
+            if len(group) > 1 and group[1].kind == "punct" and group[1].text == "(":
+                close = _matching_paren(group, 1)
+                inner = group[2:close]
+                stop = _find_top_word(inner, {"WHERE", "ORDER", "LIMIT", "OFFSET", "USING"}, 0)
+                field_tokens = inner[: stop if stop >= 0 else len(inner)]
+                before = len(result.fields)
+                _parse_select_items(_split_top(field_tokens), result, None)
+                result.field_objects += [head.text] * (len(result.fields) - before)
+    if result.objects:
+        result.from_object = result.objects[0]
+    result.with_mode = _with_mode(tokens, first + 1)
+
+
+def parse_query_text(text: str, apex_comments: bool = False) -> ParsedQuery:
+    return parse_tokens(tokenize(text, apex_comments))
+
+
+# ---- resolution against objects --------------------------------------------------------------
+
+
+def child_relationship_object(relationship: str, phi: PhiModel) -> str | None:
+    """`Encounters__r` -> `Encounter__c` when the project knows that object; standard plurals too."""
+    low = relationship.lower()
+    if low in STANDARD_CHILD_RELATIONSHIPS:
+        return STANDARD_CHILD_RELATIONSHIPS[low]
+    base, suffix = (relationship[:-3], "__c") if low.endswith("__r") else (relationship, "")
+    candidates = [base]
+    if base.lower().endswith("ies"):
+        candidates.append(base[:-3] + "y")
+    if base.lower().endswith("es"):
+        candidates.append(base[:-2])
+    if base.lower().endswith("s"):
+        candidates.append(base[:-1])
+    known = set(phi.object_spelling) | set(phi.metadata)
+    for cand in candidates:
+        name = cand + suffix
+        if name.lower() in known:
+            return phi.object_spelling.get(name.lower(), name)
+    if not suffix:
+        return None
+    # Unknown custom child relationship: the singular guess is the usual naming.
+    return (candidates[-1] if len(candidates) > 1 else base) + suffix
+
+
+def resolve_path(path: str, base_object: str | None, alias: str | None = None) -> tuple[str | None, str]:
+    """(`object owning the last segment`, `field`) for a field path read from `base_object`."""
+    parts = path.split(".")
+    if len(parts) > 1 and base_object and parts[0].lower() in {base_object.lower(), (alias or "").lower()}:
+        parts = parts[1:]
+    if len(parts) == 1:
+        return base_object, parts[0]
+    rel = parts[-2]
+    mapped = STANDARD_RELATIONSHIPS.get(rel.lower())
+    if mapped is not None:
+        return (mapped or None), parts[-1]
+    return relationship_to_object(rel), parts[-1]
+
+
+def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[list[FieldRef], list[str]]:
+    refs: list[FieldRef] = []
+    objects: list[str] = [phi.object_spelling.get(o.lower(), o) for o in parsed.objects]
+    for i, f in enumerate(parsed.fields):
+        base = parsed.field_objects[i] if i < len(parsed.field_objects) else parsed.from_object
+        alias = parsed.from_alias
+        if f.relationship:
+            base = child_relationship_object(f.relationship, phi)
+            alias = None
+        if f.typeof_type is not None:
+            obj: str | None = None if f.typeof_type == "ELSE" else f.typeof_type
+            fld = f.path.split(".")[-1]
+            if obj is not None and "." in f.path:
+                obj, fld = resolve_path(f.path, obj)
+        elif f.wildcard:
+            obj, fld = base, f.path
+        else:
+            obj, fld = resolve_path(f.path, base, alias)
+        if obj:
+            obj = phi.object_spelling.get(obj.lower(), obj)
+        if obj and obj.lower() not in {o.lower() for o in objects}:
+            objects.append(obj)
+        node, start, end = locate(f.start, f.end)
+        refs.append(
+            FieldRef(
+                obj,
+                fld,
+                f.path,
+                node,
+                start,
+                end,
+                f.role,
+                f.function,
+                f.relationship,
+                f.typeof_type,
+                f.wildcard,
+            )
+        )
+    return refs, objects
+
+
+class _Locator:
+    """Maps text indexes of a parsed query back to file byte offsets and nodes."""
+
+    def __init__(
+        self,
+        offsets: Sequence[int],
+        default_node: Node,
+        source: bytes,
+        nodes_by_start: dict[int, Node] | None = None,
+    ) -> None:
+        self.offsets = offsets
+        self.default = default_node
+        self.source = source
+        self.by_start = nodes_by_start or {}
+
+    def byte(self, index: int) -> int:
+        if not self.offsets:
+            return self.default.start_byte
+        return self.offsets[min(index, len(self.offsets) - 1)]
+
+    def __call__(self, start: int, end: int) -> tuple[Node, int, int]:
+        b_start = self.byte(start)
+        last = self.byte(max(start, end - 1))
+        # End after the last character (its UTF-8 width).
+        b_end = last + max(1, len(self.source[last : last + 4].decode("utf-8", errors="ignore")[:1].encode()))
+        return self.by_start.get(b_start, self.default), b_start, b_end
+
+
+# ---- building the model for a file ---------------------------------------------------------------
+
+
+def _inline_query(ctx: FileContext, node: Node) -> Query:
+    raw = ctx.source[node.start_byte : node.end_byte]
+    text = raw.decode("utf-8", errors="replace")
+    # Strip the brackets but keep positions: replace them with spaces.
+    if text.startswith("["):
+        text = " " + text[1:]
+    if text.endswith("]"):
+        text = text[:-1] + " "
+    if raw.isascii():
+        offsets: Sequence[int] = range(node.start_byte, node.end_byte)
+    else:
+        offs: list[int] = []
+        pos = node.start_byte
+        for ch in text:
+            offs.append(pos)
+            pos += len(ch.encode("utf-8"))
+        offsets = offs
+    parsed = parse_query_text(text, apex_comments=True)
+    by_start = {n.start_byte: n for n in parsing.walk(node) if n.type == "field_identifier"}
+    locate = _Locator(offsets, node, ctx.source, by_start)
+    refs, objects = _field_refs(parsed, ctx.phi, locate)
+    language = parsed.language or (
+        "sosl" if node.named_children and node.named_children[0].type == "sosl_query_body" else "soql"
+    )
+    return Query(
+        node=node,
+        kind=language,
+        language=language,
+        from_object=parsed.from_object,
+        objects=tuple(objects),
+        fields=refs,
+        with_mode=parsed.with_mode,
+        is_count=parsed.is_count,
+        is_aggregate=parsed.is_aggregate,
+        text=text.strip(),
+        binds=parsed.binds,
+    )
+
+
+def _access_level(ctx: FileContext, args: list[Node]) -> str | None:
+    for arg in args[1:]:
+        text = "".join(ctx.node_text(arg).split()).upper()
+        if text.endswith("ACCESSLEVEL.USER_MODE"):
+            return "USER_MODE"
+        if text.endswith("ACCESSLEVEL.SYSTEM_MODE"):
+            return "SYSTEM_MODE"
+    return None
+
+
+def _dynamic_query(ctx: FileContext, call: Node, method: str, args: list[Node]) -> Query | None:
+    if not args:
+        return None
+    text_node = args[0]
+    if text_node.type == "query_expression":
+        return None  # Database.getQueryLocator([SELECT ...]) is an inline query
+    value = syntax.string_value(ctx, text_node)
+    parsed = parse_tokens(tokenize(value.text))
+    locate = _Locator(value.offsets, text_node, ctx.source, _literal_starts(ctx, text_node, value))
+    refs, objects = _field_refs(parsed, ctx.phi, locate)
+    return Query(
+        node=call,
+        kind="dynamic",
+        language=parsed.language,
+        from_object=parsed.from_object,
+        objects=tuple(objects),
+        fields=refs,
+        with_mode=parsed.with_mode,
+        access_level=_access_level(ctx, args),
+        is_count=parsed.is_count or method in COUNT_METHODS,
+        is_aggregate=parsed.is_aggregate,
+        method=method,
+        text=value.text,
+        complete=value.complete,
+        text_node=text_node,
+        holes=list(value.holes),
+        binds=parsed.binds,
+    )
+
+
+def _literal_starts(ctx: FileContext, text_node: Node, value: syntax.StringValue) -> dict[int, Node]:
+    """Each character offset of the dynamic text -> the string literal node holding it (for FieldRef.node)."""
+    literals = [n for n in syntax.nodes(ctx, "string_literal")]
+    out: dict[int, Node] = {}
+    if not value.offsets:
+        return out
+    lo, hi = min(value.offsets), max(value.offsets)
+    for lit in literals:
+        if lit.end_byte < lo or lit.start_byte > hi:
+            continue
+        for off in value.offsets:
+            if lit.start_byte <= off < lit.end_byte:
+                out[off] = lit
+    return out
+
+
+def dynamic_method(ctx: FileContext, call: Node) -> str | None:
+    """Canonical name of a dynamic query method (`Database.query`) for a method_invocation, else None."""
+    name = parsing.field(call, "name")
+    if name is None:
+        return None
+    low_name = ctx.node_text(name).lower()
+    if low_name not in {k.rsplit(".", 1)[1] for k in DYNAMIC_METHODS}:
+        return None
+    return DYNAMIC_METHODS.get("".join(syntax.qualified_call(ctx, call).split()).lower())
+
+
+def queries(ctx: FileContext) -> list[Query]:
+    """Every inline and dynamic query of the file, in document order (memoized per file)."""
+
+    def build() -> list[Query]:
+        found: list[Query] = []
+        for node in syntax.nodes(ctx, "query_expression"):
+            found.append(_inline_query(ctx, node))
+        for call in syntax.nodes(ctx, "method_invocation"):
+            method = dynamic_method(ctx, call)
+            if method is None:
+                continue
+            query = _dynamic_query(ctx, call, method, syntax.call_parts(ctx, call)[2])
+            if query is not None:
+                found.append(query)
+        found.sort(key=lambda q: q.node.start_byte)
+        return found
+
+    return ctx.memo("apex.soql.queries", build)
+
+
+def query_at(ctx: FileContext, node: Node) -> Query | None:
+    key = parsing.node_key(node)
+    table = ctx.memo("apex.soql.by_node", lambda: {parsing.node_key(q.node): q for q in queries(ctx)})
+    return table.get(key)
+
+
+def phi_fields(query: Query, phi: PhiModel) -> list[tuple[FieldRef, PhiReason]]:
+    """The PHI fields whose stored values the query returns (COUNT()/COUNT(x)/SUM/AVG do not)."""
+    found: list[tuple[FieldRef, PhiReason]] = []
+    for ref in query.fields:
+        if not ref.returns_value:
+            continue
+        if ref.wildcard:
+            scope = ref.field.upper()
+            if ref.object and scope in ("FIELDS(ALL)", "FIELDS(CUSTOM)"):
+                reason = phi.object_reason(ref.object)
+                if reason is not None:
+                    found.append((ref, reason))
+            continue
+        reason = phi.field_reason(ref.object, ref.field)
+        if reason is not None:
+            found.append((ref, reason))
+    return found
+
+
+def iter_phi_objects(query: Query, phi: PhiModel) -> Iterator[tuple[str, PhiReason]]:
+    """Objects the query reads that are PHI objects (for severity of sharing findings)."""
+    for obj in query.objects:
+        reason = phi.object_reason(obj)
+        if reason is not None:
+            yield obj, reason

@@ -1,0 +1,580 @@
+"""Shared, memoized views of one Apex file: a node index from one walk, scopes and string values.
+
+Every structure rule asks these questions; each answer is computed once per file (through
+`ctx.memo`) so that the rules of a file share one walk of the tree.
+
+- `index(ctx)`: nodes of the types the rules look at, in document order, from ONE walk.
+- `enclosing(node, types)`: the nearest ancestor of one of `types`.
+- `lookup(ctx, identifier)`: the declaration (local, parameter, loop variable, field) an identifier
+  refers to; Apex names are case-insensitive.
+- `string_value(ctx, expr)`: the text of a String expression as far as it is known inside the file:
+  literals, concatenations, local variables built up with `=`/`+=` earlier in the method,
+  `static final` constants and `String.format`/`String.join`; unknown parts are kept as holes
+  (the expression nodes), which is what the injection and callout rules inspect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from phi_lint import parsing
+
+if TYPE_CHECKING:
+    from phi_lint.context import FileContext
+
+Node = parsing.Node
+
+# Node types collected by the one shared walk.
+INDEXED_TYPES = frozenset(
+    {
+        "class_declaration",
+        "interface_declaration",
+        "enum_declaration",
+        "trigger_declaration",
+        "method_declaration",
+        "constructor_declaration",
+        "field_declaration",
+        "query_expression",
+        "method_invocation",
+        "dml_expression",
+        "string_literal",
+        "assignment_expression",
+    }
+)
+# Nodes that open a scope for local variables.
+CALLABLE_TYPES = (
+    "method_declaration",
+    "constructor_declaration",
+    "static_initializer",
+    "trigger_declaration",
+)
+TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration", "trigger_declaration")
+
+# Types whose values cannot carry quote characters or SOQL syntax into a query text.
+SAFE_SCALAR_TYPES = frozenset(
+    {
+        "id",
+        "integer",
+        "decimal",
+        "boolean",
+        "date",
+        "datetime",
+        "long",
+        "double",
+        "time",
+        "schema.sobjecttype",
+        "sobjecttype",
+        "schema.sobjectfield",
+        "sobjectfield",
+    }
+)
+
+
+def index(ctx: FileContext) -> dict[str, list[Node]]:
+    """Nodes of INDEXED_TYPES by type, in document order, from one walk of the file (memoized)."""
+
+    def build() -> dict[str, list[Node]]:
+        found: dict[str, list[Node]] = {t: [] for t in INDEXED_TYPES}
+        for node in parsing.walk(ctx.tree.root_node):
+            bucket = found.get(node.type)
+            if bucket is not None:
+                bucket.append(node)
+        return found
+
+    return ctx.memo("apex.syntax.index", build)
+
+
+def nodes(ctx: FileContext, node_type: str) -> list[Node]:
+    return index(ctx).get(node_type, [])
+
+
+def enclosing(node: Node, types: Iterable[str]) -> Node | None:
+    wanted = tuple(types)
+    parent = node.parent
+    while parent is not None:
+        if parent.type in wanted:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def inside(node: Node, container: Node) -> bool:
+    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
+
+
+def child_of_type(node: Node, *types: str) -> Node | None:
+    for child in node.named_children:
+        if child.type in types:
+            return child
+    return None
+
+
+def strip_generics(type_text: str) -> str:
+    return "".join(type_text.split())
+
+
+def call_parts(ctx: FileContext, call: Node) -> tuple[str, str, list[Node]]:
+    """(`receiver text`, `method name`, argument nodes) of a method_invocation; receiver may be ''."""
+    obj = parsing.field(call, "object")
+    name = parsing.field(call, "name")
+    args_node = parsing.field(call, "arguments")
+    args = (
+        [a for a in args_node.named_children if a.type not in ("comment", "line_comment", "block_comment")]
+        if args_node is not None
+        else []
+    )
+    return (
+        ctx.node_text(obj) if obj is not None else "",
+        ctx.node_text(name) if name is not None else "",
+        args,
+    )
+
+
+def qualified_call(ctx: FileContext, call: Node) -> str:
+    """`Database.query`, `req.setEndpoint`, `String.escapeSingleQuotes`: receiver + '.' + name."""
+    receiver, name, _ = call_parts(ctx, call)
+    return f"{receiver}.{name}" if receiver else name
+
+
+def has_annotation(ctx: FileContext, declaration: Node, name: str) -> bool:
+    modifiers = child_of_type(declaration, "modifiers")
+    if modifiers is None:
+        return False
+    for child in modifiers.named_children:
+        if child.type == "annotation":
+            ann = parsing.field(child, "name")
+            if ann is not None and ctx.node_text(ann).lower() == name.lower():
+                return True
+    return False
+
+
+def modifier_words(ctx: FileContext, declaration: Node) -> set[str]:
+    """Lower-case keyword modifiers (`public`, `static`, `final`, `with_sharing`, `testmethod` ...)."""
+    modifiers = child_of_type(declaration, "modifiers")
+    if modifiers is None:
+        return set()
+    return {
+        child.named_children[0].type.lower() if child.named_children else ctx.node_text(child).lower()
+        for child in modifiers.named_children
+        if child.type == "modifier"
+    }
+
+
+# ---- declarations and scopes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Declaration:
+    name: str
+    type_text: str  # as written, whitespace removed: `List<Patient__c>`
+    kind: str  # "local" | "parameter" | "loop" | "catch" | "field"
+    node: Node  # the declarator / formal_parameter
+    value: Node | None = None  # initializer (or loop iterable)
+    is_final: bool = False
+    is_static: bool = False
+
+    @property
+    def base_type(self) -> str:
+        return self.type_text.lower()
+
+
+@dataclass
+class Scope:
+    """Declarations and assignments inside one callable (method, constructor, initializer, trigger)."""
+
+    declarations: dict[str, list[Declaration]] = field(default_factory=dict)
+    # name (lower) -> assignment_expression nodes whose left side is that plain name, document order.
+    assignments: dict[str, list[Node]] = field(default_factory=dict)
+
+
+def _declare(table: dict[str, list[Declaration]], decl: Declaration) -> None:
+    table.setdefault(decl.name.lower(), []).append(decl)
+
+
+def _local_declarations(ctx: FileContext, node: Node, scope: Scope) -> None:
+    t = node.type
+    if t == "local_variable_declaration":
+        type_node = parsing.field(node, "type")
+        type_text = strip_generics(ctx.node_text(type_node))
+        final = "final" in modifier_words(ctx, node)
+        for declarator in node.named_children:
+            if declarator.type == "variable_declarator":
+                name = parsing.field(declarator, "name")
+                if name is not None:
+                    _declare(
+                        scope.declarations,
+                        Declaration(
+                            ctx.node_text(name),
+                            type_text,
+                            "local",
+                            declarator,
+                            parsing.field(declarator, "value"),
+                            final,
+                        ),
+                    )
+    elif t == "formal_parameter":
+        name, type_node = parsing.field(node, "name"), parsing.field(node, "type")
+        if name is not None:
+            kind = "catch" if node.parent is not None and node.parent.type == "catch_clause" else "parameter"
+            _declare(
+                scope.declarations,
+                Declaration(ctx.node_text(name), strip_generics(ctx.node_text(type_node)), kind, node),
+            )
+    elif t == "enhanced_for_statement":
+        name, type_node = parsing.field(node, "name"), parsing.field(node, "type")
+        if name is not None:
+            _declare(
+                scope.declarations,
+                Declaration(
+                    ctx.node_text(name),
+                    strip_generics(ctx.node_text(type_node)),
+                    "loop",
+                    node,
+                    parsing.field(node, "value"),
+                ),
+            )
+    elif t == "assignment_expression":
+        left = parsing.field(node, "left")
+        if left is not None and left.type == "identifier":
+            scope.assignments.setdefault(ctx.node_text(left).lower(), []).append(node)
+
+
+def scope_of(ctx: FileContext, callable_node: Node) -> Scope:
+    """Declarations of one method/constructor/initializer/trigger, memoized per file."""
+    cache: dict[tuple[int, int], Scope] = ctx.memo("apex.syntax.scopes", dict)
+    key = parsing.node_key(callable_node)
+    scope = cache.get(key)
+    if scope is None:
+        scope = Scope()
+        for node in parsing.walk(callable_node):
+            if node is not callable_node and node.type in ("class_declaration", "interface_declaration"):
+                continue  # local classes are rare; their members are not this method's locals
+            _local_declarations(ctx, node, scope)
+        cache[key] = scope
+    return scope
+
+
+def class_fields(ctx: FileContext, class_node: Node) -> dict[str, Declaration]:
+    """Fields (and properties) declared directly in a class body, by lower-case name."""
+    cache: dict[tuple[int, int], dict[str, Declaration]] = ctx.memo("apex.syntax.fields", dict)
+    key = parsing.node_key(class_node)
+    if key in cache:
+        return cache[key]
+    table: dict[str, Declaration] = {}
+    body = parsing.field(class_node, "body")
+    for member in body.named_children if body is not None else []:
+        if member.type not in ("field_declaration", "property_declaration"):
+            continue
+        words = modifier_words(ctx, member)
+        type_text = strip_generics(ctx.node_text(parsing.field(member, "type")))
+        for declarator in member.named_children:
+            if declarator.type == "variable_declarator":
+                name = parsing.field(declarator, "name")
+                if name is not None:
+                    table[ctx.node_text(name).lower()] = Declaration(
+                        ctx.node_text(name),
+                        type_text,
+                        "field",
+                        declarator,
+                        parsing.field(declarator, "value"),
+                        "final" in words,
+                        "static" in words,
+                    )
+            elif member.type == "property_declaration" and declarator.type == "identifier":
+                table[ctx.node_text(declarator).lower()] = Declaration(
+                    ctx.node_text(declarator), type_text, "field", member, None, False, "static" in words
+                )
+    cache[key] = table
+    return table
+
+
+def lookup(ctx: FileContext, ident: Node, name: str | None = None) -> Declaration | None:
+    """The declaration a plain identifier refers to at its position: local/parameter first, then fields
+    of the enclosing classes (inner to outer)."""
+    wanted = (name or ctx.node_text(ident)).lower()
+    callable_node = enclosing(ident, CALLABLE_TYPES)
+    if callable_node is not None:
+        candidates = scope_of(ctx, callable_node).declarations.get(wanted, [])
+        best: Declaration | None = None
+        decl: Declaration
+        for decl in candidates:
+            if decl.kind in ("parameter",):
+                best = best or decl
+            elif decl.node.start_byte <= ident.start_byte:
+                # Loop and catch variables are only visible inside their statement.
+                if decl.kind in ("loop", "catch"):
+                    owner = decl.node if decl.kind == "loop" else decl.node.parent
+                    if owner is not None and not inside(ident, owner):
+                        continue
+                best = decl
+        if best is not None:
+            return best
+    owner_class = enclosing(ident, ("class_declaration",))
+    while owner_class is not None:
+        member = class_fields(ctx, owner_class).get(wanted)
+        if member is not None:
+            return member
+        owner_class = enclosing(owner_class, ("class_declaration",))
+    return None
+
+
+def expression_type(ctx: FileContext, expr: Node) -> str | None:
+    """Declared type (lower case, generics kept) of a simple expression, when the file tells it."""
+    if expr.type == "identifier":
+        decl = lookup(ctx, expr)
+        return decl.base_type if decl is not None else None
+    if expr.type == "object_creation_expression":
+        type_node = parsing.field(expr, "type")
+        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+    if expr.type == "array_creation_expression":
+        type_node = parsing.field(expr, "type")
+        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+    if expr.type == "cast_expression":
+        type_node = parsing.field(expr, "type")
+        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+    if expr.type == "field_access":
+        obj, fld = parsing.field(expr, "object"), parsing.field(expr, "field")
+        if obj is not None and obj.type == "this" and fld is not None:
+            owner_class = enclosing(expr, ("class_declaration",))
+            decl = class_fields(ctx, owner_class).get(ctx.node_text(fld).lower()) if owner_class else None
+            return decl.base_type if decl is not None else None
+    if expr.type == "parenthesized_expression" and expr.named_children:
+        return expression_type(ctx, expr.named_children[0])
+    return None
+
+
+def element_type(type_text: str) -> str:
+    """`list<patient__c>`, `map<id,patient__c>` and `patient__c[]` -> `patient__c`."""
+    t = type_text.lower().replace(" ", "")
+    if t.endswith("[]"):
+        return t[:-2]
+    if "<" in t and t.endswith(">"):
+        inner = t[t.index("<") + 1 : -1]
+        return inner.split(",")[-1] if "," in inner else inner
+    return t
+
+
+# ---- string values --------------------------------------------------------------------------------
+
+
+@dataclass
+class StringValue:
+    """Text of a String expression: literal segments (with source offsets) and holes (unknown parts).
+
+    `chars[i]` is the text, `offsets[i]` the source byte offset of each character (a hole is one
+    character, HOLE, at the hole expression's start). `holes` are the expressions whose value is not
+    known in this file; `complete` is False when any part is unknown.
+    """
+
+    chars: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    holes: list[Node] = field(default_factory=list)
+
+    HOLE = "\x00"
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    @property
+    def complete(self) -> bool:
+        return not self.holes
+
+    def known_prefix(self) -> str:
+        text = self.text
+        cut = text.find(self.HOLE)
+        return text if cut < 0 else text[:cut]
+
+    def extend(self, other: StringValue) -> None:
+        self.chars += other.chars
+        self.offsets += other.offsets
+        self.holes += other.holes
+
+    def add_hole(self, node: Node) -> None:
+        self.chars.append(self.HOLE)
+        self.offsets.append(node.start_byte)
+        self.holes.append(node)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "'": "'", '"': '"', "\\": "\\"}
+
+
+def literal_value(ctx: FileContext, node: Node) -> StringValue:
+    """Decode an Apex string literal ('...' with backslash escapes), keeping each char's byte offset."""
+    raw = ctx.source[node.start_byte : node.end_byte]
+    value = StringValue()
+    text = raw.decode("utf-8", errors="replace")
+    if len(text) < 2:
+        return value
+    body = text[1:-1]
+    pos = node.start_byte + 1  # byte offset of body[i]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        width = len(ch.encode("utf-8"))
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if (
+                nxt == "u"
+                and i + 5 < len(body) + 0
+                and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6])
+            ):
+                value.chars.append(chr(int(body[i + 2 : i + 6], 16)))
+                value.offsets.append(pos)
+                pos += 6
+                i += 6
+                continue
+            value.chars.append(_ESCAPES.get(nxt, nxt))
+            value.offsets.append(pos)
+            pos += 1 + len(nxt.encode("utf-8"))
+            i += 2
+            continue
+        value.chars.append(ch)
+        value.offsets.append(pos)
+        pos += width
+        i += 1
+    return value
+
+
+def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> StringValue:
+    """Best-effort text of a String expression (see the module docstring)."""
+    value = StringValue()
+    if expr is None:
+        return value
+    if _depth > 12:
+        value.add_hole(expr)
+        return value
+    t = expr.type
+    if t == "string_literal":
+        return literal_value(ctx, expr)
+    if t == "parenthesized_expression" and expr.named_children:
+        return string_value(ctx, expr.named_children[0], _depth + 1)
+    if t == "binary_expression":
+        op = parsing.field(expr, "operator")
+        if op is not None and ctx.node_text(op) == "+":
+            value.extend(string_value(ctx, parsing.field(expr, "left"), _depth + 1))
+            value.extend(string_value(ctx, parsing.field(expr, "right"), _depth + 1))
+            return value
+    if t == "identifier":
+        resolved = _identifier_value(ctx, expr, _depth)
+        if resolved is not None:
+            return resolved
+    if t == "field_access":
+        resolved = _constant_field_value(ctx, expr, _depth)
+        if resolved is not None:
+            return resolved
+    if t == "method_invocation":
+        receiver, name, args = call_parts(ctx, expr)
+        low = f"{receiver}.{name}".lower()
+        if low == "string.format" and args:
+            return _format_value(ctx, args, _depth)
+    value.add_hole(expr)
+    return value
+
+
+def _format_value(ctx: FileContext, args: list[Node], depth: int) -> StringValue:
+    template = string_value(ctx, args[0], depth + 1)
+    items: list[Node] = []
+    if len(args) > 1:
+        init = args[1]
+        if init.type == "array_creation_expression":
+            init = parsing.field(init, "value") or init
+        items = list(init.named_children) if init.type == "array_initializer" else []
+    value = StringValue()
+    i = 0
+    chars = template.chars
+    while i < len(chars):
+        if chars[i] == "{" and i + 2 < len(chars):
+            j = i + 1
+            while j < len(chars) and chars[j].isdigit():
+                j += 1
+            if j > i + 1 and j < len(chars) and chars[j] == "}":
+                n = int("".join(chars[i + 1 : j]))
+                if n < len(items):
+                    value.extend(string_value(ctx, items[n], depth + 1))
+                else:
+                    value.add_hole(args[1] if len(args) > 1 else args[0])
+                i = j + 1
+                continue
+        value.chars.append(chars[i])
+        value.offsets.append(template.offsets[i])
+        if chars[i] == StringValue.HOLE:
+            value.holes.append(template.holes[template.chars[: i + 1].count(StringValue.HOLE) - 1])
+        i += 1
+    return value
+
+
+def _identifier_value(ctx: FileContext, ident: Node, depth: int) -> StringValue | None:
+    decl = lookup(ctx, ident)
+    if decl is None:
+        return None
+    if decl.kind == "field":
+        if decl.is_final and decl.value is not None:
+            return string_value(ctx, decl.value, depth + 1)
+        return None
+    if decl.kind != "local":
+        return None
+    # A local String: its initializer, then each `x = ...` / `x += ...` before this use, in order.
+    # Branches are not distinguished: the text is the concatenation along the source order, which is
+    # what query builders do (`q += ' AND ...'` inside ifs).
+    callable_node = enclosing(ident, CALLABLE_TYPES)
+    assignments = scope_of(ctx, callable_node).assignments.get(decl.name.lower(), []) if callable_node else []
+    value = string_value(ctx, decl.value, depth + 1) if decl.value is not None else StringValue()
+    for assignment in assignments:
+        if assignment.start_byte < decl.node.start_byte or assignment.end_byte > ident.start_byte:
+            continue
+        if inside(ident, assignment):
+            continue
+        op = parsing.field(assignment, "operator")
+        right = parsing.field(assignment, "right")
+        op_text = ctx.node_text(op) if op is not None else "="
+        if op_text == "+=":
+            value.extend(string_value(ctx, right, depth + 1))
+        elif op_text == "=":
+            value = _reassigned_value(ctx, right, decl.name, value, depth)
+    return value
+
+
+def _reassigned_value(
+    ctx: FileContext, right: Node | None, name: str, current: StringValue, depth: int
+) -> StringValue:
+    """`q = q + ' x'` keeps the text built so far; `q = 'SELECT ...'` starts again."""
+    if right is None:
+        return StringValue()
+    if right.type == "binary_expression":
+        left = parsing.field(right, "left")
+        # Flatten the left spine to find a leading self-reference.
+        spine = [right]
+        while left is not None and left.type == "binary_expression":
+            spine.append(left)
+            left = parsing.field(left, "left")
+        if left is not None and left.type == "identifier" and ctx.node_text(left).lower() == name.lower():
+            value = StringValue()
+            value.extend(current)
+            for node in reversed(spine):
+                value.extend(string_value(ctx, parsing.field(node, "right"), depth + 1))
+            return value
+    return string_value(ctx, right, depth + 1)
+
+
+def _constant_field_value(ctx: FileContext, expr: Node, depth: int) -> StringValue | None:
+    """`Constants.BASE_URL` / `this.endpoint` / `Outer.Inner.X`: a final field declared in this file."""
+    fld = parsing.field(expr, "field")
+    obj = parsing.field(expr, "object")
+    if fld is None or obj is None:
+        return None
+    field_name = ctx.node_text(fld).lower()
+    owner_name = ctx.node_text(obj).split(".")[-1].lower()
+    for class_node in nodes(ctx, "class_declaration"):
+        name = parsing.field(class_node, "name")
+        if obj.type == "this":
+            if not inside(expr, class_node) or enclosing(expr, ("class_declaration",)) != class_node:
+                continue
+        elif name is None or ctx.node_text(name).lower() != owner_name:
+            continue
+        decl = class_fields(ctx, class_node).get(field_name)
+        if decl is not None and decl.is_final and decl.value is not None:
+            return string_value(ctx, decl.value, depth + 1)
+    return None
