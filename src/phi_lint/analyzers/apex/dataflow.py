@@ -1,0 +1,1485 @@
+"""PHI data flow for Apex: where PHI is read, how it moves, and which sinks it reaches.
+
+One walk per file evaluates every method body in statement order with an abstract value per variable
+(`Value`): the PHI reads it carries (`Origin`s, each with the place it was read), which parameters of
+the enclosing method flow into it (for method summaries), and, for records, which object they are
+and which PHI fields a query selected into them (field-sensitive: `p.Status__c` of a PHI record is not
+PHI, `p.SSN__c` is, the whole record `p` is when it holds PHI fields).
+
+The walk records `SinkEvent`s: calls where a value reaches a log, email, callout, URL or weak-digest
+sink, plus crypto misuse facts (hard-coded key/IV). Rules in `flow_rules` filter these events; they
+never walk the tree again. The same walk, run over all Apex files in `prepare()`, builds the project's
+method summaries (`Summaries`): a method that passes parameter i to a sink is itself a sink for its
+i-th argument, transitively, so a finding goes where PHI enters a project's own logging wrapper and
+never inside the wrapper.
+
+Analysis is flow-sensitive in straight-line code (a re-assigned variable forgets its old value) and
+joins values in branches and loops (loop bodies run twice so loop-carried flows are seen). It is
+deliberately intraprocedural apart from summaries: instance fields are not tracked across methods.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from phi_lint import parsing
+from phi_lint.analyzers.apex import querymodel
+from phi_lint.findings import Location
+from phi_lint.phi import CATALOGUE_OBJECTS, PhiModel, PhiReason, relationship_to_object
+
+if TYPE_CHECKING:
+    from phi_lint.context import FileContext
+
+Node = parsing.Node
+
+# ---- vocabulary ------------------------------------------------------------------------------------
+
+LOG = "log"
+EMAIL = "email"
+CALLOUT = "callout"
+URL = "url"
+WEAK_DIGEST = "weak-digest"
+HARDCODED_KEY = "hardcoded-key"
+HARDCODED_IV = "hardcoded-iv"
+STATIC_IV = "static-iv"
+# Sink kinds a value can reach (and so can flow through method summaries).
+FLOW_KINDS = (LOG, EMAIL, CALLOUT, URL, WEAK_DIGEST)
+
+NEBULA_LOG_METHODS = frozenset({"debug", "info", "warn", "error", "fine", "finer", "finest"})
+NEBULA_BUILDER_METHODS = frozenset({"setrecord", "setmessage"})
+EMAIL_MESSAGE_TYPES = frozenset(
+    {"messaging.singleemailmessage", "singleemailmessage", "messaging.massemailmessage", "massemailmessage"}
+)
+EMAIL_BODY_METHODS = frozenset({"setsubject", "setplaintextbody", "sethtmlbody"})
+EMAIL_ATTACHMENT_TYPES = frozenset({"messaging.emailfileattachment", "emailfileattachment"})
+EMAIL_ATTACHMENT_METHODS = frozenset({"setbody", "setfilename"})
+HTTP_REQUEST_TYPES = frozenset({"httprequest", "system.httprequest"})
+CALLOUT_METHODS = frozenset({"setbody", "setbodyasblob", "setendpoint", "setheader"})
+WEAK_DIGESTS = frozenset({"md5", "sha1", "sha-1"})
+WEAK_MACS = frozenset({"hmacmd5", "hmacsha1"})
+
+# Methods whose result says nothing about the receiver's or arguments' content (sizes, predicates,
+# types): PHI does not flow through them.
+OPAQUE_METHODS = frozenset(
+    m.lower()
+    for m in (
+        "size",
+        "isEmpty",
+        "contains",
+        "containsKey",
+        "containsAll",
+        "containsIgnoreCase",
+        "containsAny",
+        "equals",
+        "equalsIgnoreCase",
+        "length",
+        "startsWith",
+        "endsWith",
+        "startsWithIgnoreCase",
+        "endsWithIgnoreCase",
+        "indexOf",
+        "lastIndexOf",
+        "isBlank",
+        "isNotBlank",
+        "isNotEmpty",
+        "hashCode",
+        "getSObjectType",
+        "getDescribe",
+        "isSuccess",
+        "getStatusCode",
+        "getStatus",
+        "compareTo",
+        "isAlpha",
+        "isNumeric",
+        "isAlphanumeric",
+        "isWhitespace",
+        "countMatches",
+        "getErrors",
+        "getId",
+        "isSet",
+        "isCreated",
+        "isAccessible",
+        "isUpdateable",
+        "isCreateable",
+        "matches",
+        "find",
+        "getLimitQueries",
+        "getQueries",
+        "daysBetween",
+        "monthsBetween",
+        "instanceOf",
+        "getTypeName",
+        "getName",
+        "getLabel",
+        "getSObjectField",
+    )
+)
+# Static calls that return nothing of their arguments' content.
+OPAQUE_STATIC = frozenset(
+    {
+        "database.insert",
+        "database.update",
+        "database.upsert",
+        "database.delete",
+        "database.undelete",
+        "database.merge",
+        "database.setsavepoint",
+        "database.rollback",
+        "database.executebatch",
+        "system.enqueuejob",
+        "system.schedule",
+        "limits",
+        "schema.getglobaldescribe",
+        "crypto.encrypt",
+        "crypto.encryptwithmanagediv",
+        "crypto.generatedigest",
+        "crypto.generatemac",
+        "crypto.sign",
+        "crypto.signwithcertificate",
+        "messaging.sendemail",
+        "system.assert",
+        "system.assertequals",
+        "system.assertnotequals",
+        "assert.areequal",
+        "assert.istrue",
+        "assert.isfalse",
+        "assert.arenotequal",
+        "assert.isnotnull",
+        "assert.isnull",
+    }
+)
+RANDOM_STATIC = frozenset(
+    {"crypto.generateaeskey", "crypto.getrandominteger", "crypto.getrandomlong", "crypto.generatekey"}
+)
+LITERAL_WRAPPERS = frozenset(
+    {
+        "blob.valueof",
+        "encodingutil.base64decode",
+        "encodingutil.converttohex",
+        "encodingutil.convertfromhex",
+        "string.valueof",
+    }
+)
+COLLECTION_ADDERS = frozenset({"add", "addall", "put", "putall", "set"})
+# Types whose values cannot carry PHI text (an Id names a record, it does not describe a patient).
+SAFE_TYPES = frozenset(
+    {
+        "id",
+        "boolean",
+        "set<id>",
+        "list<id>",
+        "id[]",
+        "schema.sobjecttype",
+        "sobjecttype",
+        "schema.sobjectfield",
+        "sobjectfield",
+        "type",
+        "system.type",
+        "databasesaveresult",
+        "database.saveresult",
+        "list<database.saveresult>",
+    }
+)
+BOOLEAN_OPERATORS = frozenset({"==", "!=", "===", "!==", "<", ">", "<=", ">=", "&&", "||"})
+COLLECTION_TYPES = frozenset({"list", "set", "map", "iterable", "iterator"})
+# Standard objects whose fields may be PHI (Health Cloud person accounts and contacts) and which are
+# SObject types rather than Apex classes.
+STANDARD_OBJECTS = frozenset(
+    o.lower()
+    for o in (
+        "Account",
+        "Contact",
+        "Lead",
+        "Case",
+        "Opportunity",
+        "User",
+        "Task",
+        "Event",
+        "Note",
+        "Attachment",
+        "ContentVersion",
+        "ContentDocument",
+        "EmailMessage",
+        "Individual",
+        "Identifier",
+        "ContactPointEmail",
+        "ContactPointPhone",
+        "SObject",
+        "Asset",
+        "Order",
+        "Contract",
+        "Campaign",
+        "CampaignMember",
+        "CaseComment",
+        "FeedItem",
+    )
+)
+EXPRESSION_STATEMENTS = frozenset({"expression_statement", "throw_statement"})
+
+
+# ---- values ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """One PHI read: which field (or record) and where in the project it was read."""
+
+    label: str  # "Patient__c.SSN__c" or "Patient__c record"
+    evidence: str  # PhiReason.source: metadata | catalogue | pattern | object
+    fields: tuple[str, ...]  # the PHI field(s) this read exposes, qualified
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def location(self) -> Location:
+        return Location(
+            self.path,
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+            "",
+            f"PHI read here: {self.label} ({self.evidence})",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    origins: frozenset[Origin] = frozenset()
+    # Parameter indexes of the enclosing method that flow into this value (summaries).
+    params: frozenset[int] = frozenset()
+    # SObject type of the record (or of the records in a collection), when known.
+    sobject: str | None = None
+    # PHI field paths (lower case, relative to the record) a query selected, with where it read them.
+    fields: tuple[tuple[str, Origin], ...] = ()
+    # The record's content is known (query result or `new X(...)`), so an absent PHI read means none.
+    known: bool = False
+    # Crypto facts: built from string literals; produced by a random generator; read from a class
+    # field or a custom setting (the same for every call).
+    literal: bool = False
+    random: bool = False
+    static: bool = False
+    # A constant string this value is (text) or starts with (prefix), for endpoints and algorithms.
+    text: str | None = None
+    prefix: str | None = None
+
+    @property
+    def tainted(self) -> bool:
+        return bool(self.origins or self.params)
+
+    def join(self, other: Value) -> Value:
+        if other is EMPTY:
+            return self
+        if self is EMPTY:
+            return other
+        fields = dict(self.fields)
+        fields.update(other.fields)
+        return Value(
+            self.origins | other.origins,
+            self.params | other.params,
+            self.sobject or other.sobject,
+            tuple(sorted(fields.items(), key=lambda kv: kv[0])),
+            self.known and other.known,
+            self.literal or other.literal,
+            self.random or other.random,
+            self.static or other.static,
+            self.text if self.text == other.text else None,
+            _common_prefix(self.prefix, other.prefix),
+        )
+
+    def content(self) -> Value:
+        """The data of this value without its record identity (what `String.valueOf` keeps)."""
+        return Value(self.origins, self.params, literal=self.literal, random=self.random, static=self.static)
+
+
+EMPTY = Value()
+
+
+def _common_prefix(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return None
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n] or None
+
+
+def join_all(values: Iterable[Value]) -> Value:
+    result = EMPTY
+    for value in values:
+        result = result.join(value)
+    return result
+
+
+# ---- events and summaries ----------------------------------------------------------------------------
+
+
+@dataclass
+class SinkEvent:
+    """A call where a value reaches a sink (or a crypto misuse fact). One per (kind, call)."""
+
+    kind: str
+    node: Node
+    sink: str  # what the message names: "System.debug", "ClinicLog.info (wraps System.debug)"
+    origins: set[Origin] = field(default_factory=set)
+    params: set[int] = field(default_factory=set)
+    # For callouts: the request variable whose endpoint decides whether this is a finding.
+    request: str | None = None
+    detail: str = ""
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.kind, self.node.start_byte, self.node.end_byte)
+
+
+@dataclass
+class MethodSummary:
+    # param index -> {(sink kind, innermost sink)}
+    sinks: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+    returns_params: set[int] = field(default_factory=set)
+    return_origins: frozenset[Origin] = frozenset()
+    return_sobject: str | None = None
+
+    def same_as(self, other: MethodSummary | None) -> bool:
+        return other is not None and (self.sinks, self.returns_params, self.return_origins) == (
+            other.sinks,
+            other.returns_params,
+            other.return_origins,
+        )
+
+
+@dataclass
+class Summaries:
+    """Project-wide facts built by `prepare()`: method summaries, class names and string constants."""
+
+    # (class lower, method lower) -> arity -> summary
+    methods: dict[tuple[str, str], dict[int, MethodSummary]] = field(default_factory=dict)
+    classes: set[str] = field(default_factory=set)
+    # (class lower, field lower) -> constant string
+    constants: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def lookup(self, cls: str, method: str, arity: int) -> MethodSummary | None:
+        by_arity = self.methods.get((cls.lower(), method.lower()))
+        if not by_arity:
+            return None
+        return by_arity.get(arity)
+
+
+@dataclass
+class FileFlow:
+    """Everything the flow rules need about one file."""
+
+    events: list[SinkEvent] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> Iterator[SinkEvent]:
+        for event in self.events:
+            if event.kind in kinds:
+                yield event
+
+
+# ---- type helpers ------------------------------------------------------------------------------------
+
+
+def normalize_type(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+def element_type(type_text: str) -> str:
+    """`List<Patient__c>` -> `Patient__c`, `Map<Id, Patient__c>` -> `Patient__c`, `X[]` -> `X`."""
+    t = re.sub(r"\s+", "", type_text)
+    while True:
+        if t.endswith("[]"):
+            t = t[:-2]
+            continue
+        m = re.match(r"^([\w.]+)<(.*)>$", t)
+        if m and m.group(1).split(".")[-1].lower() in COLLECTION_TYPES:
+            inner = m.group(2)
+            depth, split_at = 0, -1
+            for i, ch in enumerate(inner):
+                depth += ch == "<"
+                depth -= ch == ">"
+                if ch == "," and depth == 0:
+                    split_at = i
+            t = inner[split_at + 1 :] if split_at >= 0 else inner
+            continue
+        return t
+
+
+# ---- the per-file analysis -----------------------------------------------------------------------------
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    outer: ClassInfo | None
+    # field lower -> (declared type, value of its initializer)
+    fields: dict[str, tuple[str, Value]] = field(default_factory=dict)
+
+    def lookup_field(self, name: str) -> tuple[str, Value] | None:
+        cls: ClassInfo | None = self
+        while cls is not None:
+            if name in cls.fields:
+                return cls.fields[name]
+            cls = cls.outer
+        return None
+
+
+class FileAnalysis:
+    """Evaluates every method of one Apex file. `summary_mode` collects method summaries instead of
+    (as well as) findings."""
+
+    def __init__(self, ctx: FileContext, summaries: Summaries, sink_patterns: dict[str, tuple[str, ...]]):
+        self.ctx = ctx
+        self.src = ctx.source
+        self.phi: PhiModel = ctx.phi
+        self.summaries = summaries
+        self.sink_patterns = {k: tuple(p.lower() for p in v) for k, v in sink_patterns.items()}
+        self.events: dict[tuple[str, int, int], SinkEvent] = {}
+        # (class lower, method lower, arity) -> summary computed for a method of this file
+        self.method_summaries: dict[tuple[str, str, int], MethodSummary] = {}
+        # Each method's callees (lower-case names), so the fixpoint re-runs only affected methods.
+        self.callees: set[str] = set()
+        self.trigger_object: str | None = None
+        self._reason_cache: dict[tuple[str | None, str], PhiReason | None] = {}
+        self._object_cache: dict[str, PhiReason | None] = {}
+
+    # ---- PHI questions (memoized: the model walks metadata) -------------------------------------------
+    def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
+        key = (obj.lower() if obj else None, fld.lower())
+        if key not in self._reason_cache:
+            self._reason_cache[key] = self.phi.field_reason(obj, fld)
+        return self._reason_cache[key]
+
+    def object_reason(self, obj: str) -> PhiReason | None:
+        key = obj.lower()
+        if key not in self._object_cache:
+            self._object_cache[key] = None if key in ("sobject", "id") else self.phi.object_reason(obj)
+        return self._object_cache[key]
+
+    def is_sobject_type(self, name: str | None) -> bool:
+        if not name:
+            return False
+        low = name.lower()
+        if low in self.summaries.classes and not low.endswith("__c"):
+            return False
+        return (
+            low.endswith(("__c", "__x", "__b", "__kav", "__pc"))
+            or low in STANDARD_OBJECTS
+            or low in CATALOGUE_OBJECTS
+            or low in self.phi.metadata
+        )
+
+    # ---- origins -------------------------------------------------------------------------------------
+    def origin(self, node: Node, label: str, evidence: str, fields: tuple[str, ...]) -> Origin:
+        span = self.ctx.span_of(node)
+        return Origin(
+            label,
+            evidence,
+            fields,
+            self.ctx.rel_path,
+            span.start_line,
+            span.start_column,
+            span.end_line,
+            span.end_column,
+        )
+
+    def field_origin(self, node: Node, obj: str | None, path: str) -> Origin | None:
+        reason = self.field_reason(obj, path)
+        if reason is None:
+            return None
+        parts = path.split(".")
+        owner = relationship_to_object(parts[-2]) if len(parts) > 1 else obj
+        label = f"{owner}.{parts[-1]}" if owner else parts[-1]
+        return self.origin(node, label, reason.source, (label,))
+
+    def record_origin(self, node: Node, obj: str) -> Origin | None:
+        reason = self.object_reason(obj)
+        if reason is None:
+            return None
+        fields = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj)) or (obj,)
+        return self.origin(node, f"{obj} record", reason.source, fields)
+
+    def record_value(self, node: Node, obj: str) -> Value:
+        """A record (or records) of `obj` whose content is not known: PHI when the object is."""
+        found = self.record_origin(node, obj)
+        return Value(frozenset({found}) if found else frozenset(), sobject=obj)
+
+    # ---- queries --------------------------------------------------------------------------------------
+    def query_value(self, query: Node, src: bytes | None = None, anchor: Node | None = None) -> Value:
+        """Records a SOQL/SOSL query returns: the PHI fields its select list reads (with where).
+        `src`/`anchor` are given for the text of a `Database.query` literal parsed on its own: its
+        reads are located at the literal."""
+        reads = querymodel.query_reads(query, src if src is not None else self.src)
+        origins: set[Origin] = set()
+        fields: dict[str, Origin] = {}
+        objects: list[str] = []
+        for read in reads:
+            obj = read.object if read.top_level else self.child_object(read.object)
+            if read.top_level and obj and obj not in objects:
+                objects.append(obj)
+            if read.all_fields:
+                found = self.record_origin(anchor or read.node, obj) if obj else None
+                if found:
+                    origins.add(found)
+                continue
+            found = self.field_origin(anchor or read.node, obj, read.path)
+            if found:
+                origins.add(found)
+                fields[read.key.lower()] = found
+        sobject = objects[0] if len(objects) == 1 else None
+        return Value(frozenset(origins), sobject=sobject, fields=tuple(sorted(fields.items())), known=True)
+
+    def child_object(self, relationship: str | None) -> str | None:
+        """`Encounters__r` -> `Encounter__c` when the project defines it (child relationship names are
+        usually the plural of the child object)."""
+        if not relationship:
+            return None
+        base = relationship[:-3] if relationship.lower().endswith("__r") else relationship
+        suffix = "__c" if relationship.lower().endswith("__r") else ""
+        candidates = [base + suffix]
+        if base.lower().endswith("ies"):
+            candidates.append(base[:-3] + "y" + suffix)
+        if base.lower().endswith("s"):
+            candidates.append(base[:-1] + suffix)
+        for candidate in candidates:
+            low = candidate.lower()
+            if low in self.phi.metadata or low in CATALOGUE_OBJECTS or low in STANDARD_OBJECTS:
+                return self.phi.object_spelling.get(low, candidate)
+        return None
+
+    # ---- events ---------------------------------------------------------------------------------------
+    def emit(
+        self, kind: str, node: Node, sink: str, value: Value, request: str | None = None, detail: str = ""
+    ) -> None:
+        if kind in FLOW_KINDS and not value.tainted:
+            return
+        key = (kind, node.start_byte, node.end_byte)
+        event = self.events.get(key)
+        if event is None:
+            event = self.events[key] = SinkEvent(kind, node, sink, request=request, detail=detail)
+        event.origins |= value.origins
+        event.params |= value.params
+
+    # ---- entry ----------------------------------------------------------------------------------------
+    def run(self) -> None:
+        root = self.ctx.tree.root_node
+        for child in root.named_children:
+            if child.type in ("class_declaration", "enum_declaration", "interface_declaration"):
+                self.visit_class(child, None)
+            elif child.type == "trigger_declaration":
+                self.visit_trigger(child)
+
+    def visit_trigger(self, node: Node) -> None:
+        obj = parsing.field(node, "object")
+        self.trigger_object = parsing.text(obj, self.src) if obj is not None else None
+        name = parsing.field(node, "name")
+        cls = ClassInfo(parsing.text(name, self.src) if name is not None else "trigger", None)
+        body = parsing.field(node, "body")
+        if body is not None:
+            MethodFlow(self, cls, None, body).run()
+
+    def visit_class(self, node: Node, outer: ClassInfo | None) -> None:
+        if node.type != "class_declaration":
+            return
+        name = parsing.field(node, "name")
+        cls = ClassInfo(parsing.text(name, self.src) if name is not None else "", outer)
+        body = parsing.field(node, "body")
+        if body is None:
+            return
+        members = body.named_children
+        # Fields first: methods read constants declared below them.
+        init_flow = MethodFlow(self, cls, None, body)
+        for member in members:
+            if member.type == "field_declaration":
+                type_node = parsing.field(member, "type")
+                type_text = parsing.text(type_node, self.src)
+                for decl in member.children_by_field_name("declarator"):
+                    var = parsing.field(decl, "name")
+                    value_node = parsing.field(decl, "value")
+                    value = init_flow.eval(value_node) if value_node is not None else EMPTY
+                    if self.is_sobject_type(element_type(type_text)) and not value.known:
+                        value = value.join(self.record_value(var or decl, element_type(type_text)))
+                    cls.fields[parsing.text(var, self.src).lower()] = (type_text, replace(value, static=True))
+        for member in members:
+            if member.type in ("method_declaration", "constructor_declaration"):
+                body_node = parsing.field(member, "body")
+                if body_node is not None:
+                    MethodFlow(self, cls, member, body_node).run()
+            elif member.type == "static_initializer":
+                MethodFlow(self, cls, None, member).run()
+            elif member.type == "field_declaration":
+                for accessor in parsing.captures(
+                    "apex", "(accessor_declaration body: (block) @b)", member
+                ).get("b", []):
+                    MethodFlow(self, cls, None, accessor).run()
+            elif member.type == "class_declaration":
+                self.visit_class(member, cls)
+
+
+ENTRY_ANNOTATIONS = frozenset(
+    {
+        "auraenabled",
+        "invocablemethod",
+        "httpget",
+        "httppost",
+        "httpput",
+        "httppatch",
+        "httpdelete",
+        "remoteaction",
+    }
+)
+
+
+class MethodFlow:
+    """Abstract interpretation of one method (or initializer / trigger) body."""
+
+    def __init__(self, file: FileAnalysis, cls: ClassInfo, method: Node | None, body: Node):
+        self.f = file
+        self.src = file.src
+        self.cls = cls
+        self.method = method
+        self.body = body
+        self.env: dict[str, Value] = {}
+        self.types: dict[str, str] = {}
+        self.branch_depth = 0
+        self.returns = EMPTY
+        self.named_endpoint: set[str] = set()
+        self.endpoint_set: set[str] = set()
+        self.created_requests: set[str] = set()
+        self.name = ""
+        self.arity = 0
+        self.is_entry = False
+
+    # ---- setup ---------------------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.method is not None:
+            self._bind_parameters(self.method)
+        self.visit(self.body)
+        self._drop_protected_callouts()
+        if self.method is not None and self.name:
+            self._finish_summary()
+
+    def _bind_parameters(self, method: Node) -> None:
+        name = parsing.field(method, "name")
+        self.name = parsing.text(name, self.src)
+        modifiers = next((c for c in method.named_children if c.type == "modifiers"), None)
+        if modifiers is not None:
+            for ann in modifiers.named_children:
+                if ann.type == "annotation":
+                    ann_name = parsing.text(parsing.field(ann, "name"), self.src).lower()
+                    self.is_entry |= ann_name in ENTRY_ANNOTATIONS
+        params = parsing.field(method, "parameters")
+        if params is None:
+            return
+        index = 0
+        for param in params.named_children:
+            if param.type not in ("formal_parameter", "spread_parameter"):
+                continue
+            type_text = parsing.text(parsing.field(param, "type"), self.src)
+            pname = parsing.field(param, "name")
+            key = parsing.text(pname, self.src).lower()
+            self.types[key] = type_text
+            elem = element_type(type_text)
+            if self.f.is_sobject_type(elem) and self.f.object_reason(elem):
+                # A PHI record (entry point or not) is a source in its own right: what it exposes is
+                # reported here, not at the callers.
+                self.env[key] = self.f.record_value(pname or param, elem)
+            elif normalize_type(type_text) in SAFE_TYPES:
+                self.env[key] = EMPTY
+            else:
+                self.env[key] = Value(
+                    params=frozenset({index}), sobject=elem if self.f.is_sobject_type(elem) else None
+                )
+            index += 1
+        self.arity = index
+
+    def _finish_summary(self) -> None:
+        summary = MethodSummary()
+        for event in self.f.events.values():
+            if event.kind in FLOW_KINDS and event.params and self._inside(event.node):
+                if event.kind == CALLOUT and not self._callout_unprotected(event):
+                    continue
+                innermost = event.sink.split(" (wraps ")[-1].rstrip(")")
+                for index in event.params:
+                    summary.sinks.setdefault(index, set()).add((event.kind, innermost))
+        summary.returns_params = set(self.returns.params)
+        summary.return_origins = self.returns.origins
+        summary.return_sobject = self.returns.sobject
+        self.f.method_summaries[(self.cls.name.lower(), self.name.lower(), self.arity)] = summary
+
+    def _drop_protected_callouts(self) -> None:
+        """A callout sink counts only when its request's endpoint is not a Named Credential. Requests
+        this method did not create and gave no endpoint are somebody else's: their endpoint is unknown
+        here, and guessing would flag every helper that receives a prepared request."""
+        for key, event in list(self.f.events.items()):
+            if event.kind != CALLOUT or not self._inside(event.node) or event.request is None:
+                continue
+            if event.request in self.named_endpoint or (
+                event.request not in self.created_requests and event.request not in self.endpoint_set
+            ):
+                del self.f.events[key]
+
+    def _inside(self, node: Node) -> bool:
+        return self.body.start_byte <= node.start_byte and node.end_byte <= self.body.end_byte
+
+    def _callout_unprotected(self, event: SinkEvent) -> bool:
+        return event.request is None or event.request not in self.named_endpoint
+
+    # ---- variables -----------------------------------------------------------------------------------
+    def assign(self, name: str, value: Value, declared: str | None = None) -> None:
+        key = name.lower()
+        type_text = declared if declared is not None else self.types.get(key)
+        if declared is not None:
+            self.types[key] = declared
+        if type_text is not None:
+            value = self._conform(type_text, value, None)
+        if self.branch_depth and key in self.env and declared is None:
+            value = self.env[key].join(value)
+        self.env[key] = value
+
+    def _conform(self, type_text: str, value: Value, node: Node | None) -> Value:
+        """Apply what a declared type tells: Ids carry no PHI; a PHI record of unknown content is PHI."""
+        norm = normalize_type(type_text)
+        if norm in SAFE_TYPES:
+            return replace(
+                EMPTY,
+                text=value.text,
+                prefix=value.prefix,
+                literal=value.literal,
+                random=value.random,
+                static=value.static,
+            )
+        elem = element_type(type_text)
+        if self.f.is_sobject_type(elem):
+            if value.sobject is None or value.sobject.lower() == "sobject":
+                value = replace(value, sobject=elem)
+            if not value.known and not value.origins and node is not None:
+                value = value.join(self.f.record_value(node, elem))
+        return value
+
+    def lookup(self, name: str) -> Value | None:
+        key = name.lower()
+        if key in self.env:
+            return self.env[key]
+        found = self.cls.lookup_field(key)
+        if found is not None:
+            return found[1]
+        return None
+
+    def type_of(self, name: str) -> str | None:
+        key = name.lower()
+        if key in self.types:
+            return self.types[key]
+        found = self.cls.lookup_field(key)
+        return found[0] if found else None
+
+    def is_variable(self, name: str) -> bool:
+        key = name.lower()
+        return key in self.env or key in self.types or self.cls.lookup_field(key) is not None
+
+    # ---- statements ----------------------------------------------------------------------------------
+    def visit(self, node: Node) -> None:
+        kind = node.type
+        if kind in ("line_comment", "block_comment"):
+            return
+        if kind == "local_variable_declaration":
+            type_text = parsing.text(parsing.field(node, "type"), self.src)
+            for decl in node.children_by_field_name("declarator"):
+                var = parsing.field(decl, "name")
+                value_node = parsing.field(decl, "value")
+                value = self.eval(value_node) if value_node is not None else EMPTY
+                if value_node is not None:
+                    value = self._conform(type_text, value, value_node)
+                name = parsing.text(var, self.src)
+                self.types[name.lower()] = type_text
+                self.env[name.lower()] = value
+                if (
+                    value_node is not None
+                    and value_node.type == "object_creation_expression"
+                    and normalize_type(type_text) in HTTP_REQUEST_TYPES
+                ):
+                    self.created_requests.add(name.lower())
+            return
+        if kind in EXPRESSION_STATEMENTS:
+            for child in node.named_children:
+                self.eval(child)
+            return
+        if kind == "return_statement":
+            for child in node.named_children:
+                self.returns = self.returns.join(self.eval(child))
+            return
+        if kind == "if_statement":
+            cond = parsing.field(node, "condition")
+            if cond is not None:
+                self.eval(cond)
+            self.branch_depth += 1
+            for part in ("consequence", "alternative"):
+                branch = parsing.field(node, part)
+                if branch is not None:
+                    self.visit(branch)
+            self.branch_depth -= 1
+            return
+        if kind == "enhanced_for_statement":
+            self.visit_foreach(node)
+            return
+        if kind in ("for_statement", "while_statement", "do_statement"):
+            self.branch_depth += 1
+            for _ in range(2):
+                for child in node.named_children:
+                    self.visit(child)
+            self.branch_depth -= 1
+            return
+        if kind in (
+            "try_statement",
+            "switch_expression",
+            "catch_clause",
+            "finally_clause",
+            "switch_block",
+            "switch_rule",
+        ):
+            self.branch_depth += 1
+            for child in node.named_children:
+                if child.type == "formal_parameter":
+                    continue
+                self.visit(child)
+            self.branch_depth -= 1
+            return
+        if kind in ("block", "constructor_body", "trigger_body", "static_initializer", "class_body"):
+            for child in node.named_children:
+                self.visit(child)
+            return
+        if kind in ("class_declaration", "interface_declaration", "enum_declaration", "method_declaration"):
+            return
+        if kind.endswith("_expression") or kind in ("identifier", "field_access", "method_invocation"):
+            self.eval(node)
+            return
+        for child in node.named_children:
+            self.visit(child)
+
+    def visit_foreach(self, node: Node) -> None:
+        type_text = parsing.text(parsing.field(node, "type"), self.src)
+        var = parsing.field(node, "name")
+        source = parsing.field(node, "value")
+        collection = self.eval(source) if source is not None else EMPTY
+        name = parsing.text(var, self.src)
+        body = parsing.field(node, "body")
+        self.branch_depth += 1
+        for _ in range(2):
+            self.types[name.lower()] = type_text
+            self.env[name.lower()] = self._conform(type_text, collection, source)
+            if body is not None:
+                self.visit(body)
+        self.branch_depth -= 1
+
+    # ---- expressions ---------------------------------------------------------------------------------
+    def eval(self, node: Node | None) -> Value:
+        if node is None:
+            return EMPTY
+        kind = node.type
+        if kind == "string_literal":
+            literal = parsing.text(node, self.src)
+            body = _unquote(literal)
+            return Value(literal=True, text=body, prefix=body)
+        if kind in ("int", "decimal_floating_point_literal", "boolean", "null_literal"):
+            return EMPTY
+        if kind == "identifier":
+            name = parsing.text(node, self.src)
+            found = self.lookup(name)
+            return found if found is not None else EMPTY
+        if kind == "parenthesized_expression":
+            return join_all(self.eval(c) for c in node.named_children)
+        if kind == "field_access":
+            return self.eval_field_access(node)
+        if kind == "method_invocation":
+            return self.eval_call(node)
+        if kind == "query_expression":
+            self._eval_binds(node)
+            return self.f.query_value(node)
+        if kind == "binary_expression":
+            left = self.eval(parsing.field(node, "left"))
+            right = self.eval(parsing.field(node, "right"))
+            operator = node.children[1].type if node.child_count > 2 else "+"
+            if operator in BOOLEAN_OPERATORS:
+                return EMPTY
+            value = left.content().join(right.content())
+            text = left.text + right.text if left.text is not None and right.text is not None else None
+            prefix = left.text + (right.prefix or "") if left.text is not None else left.prefix
+            return replace(value, text=text, prefix=prefix)
+        if kind == "ternary_expression":
+            self.eval(parsing.field(node, "condition"))
+            return self.eval(parsing.field(node, "consequence")).join(
+                self.eval(parsing.field(node, "alternative"))
+            )
+        if kind == "cast_expression":
+            value = self.eval(parsing.field(node, "value"))
+            return self._conform(parsing.text(parsing.field(node, "type"), self.src), value, node)
+        if kind == "assignment_expression":
+            return self.eval_assignment(node)
+        if kind == "array_access":
+            array = self.eval(parsing.field(node, "array"))
+            self.eval(parsing.field(node, "index"))
+            return array
+        if kind in (
+            "array_creation_expression",
+            "map_creation_expression",
+            "array_initializer",
+            "map_initializer",
+            "map_key_initializer",
+        ):
+            value = join_all(
+                self.eval(c)
+                for c in node.named_children
+                if c.type
+                not in (
+                    "generic_type",
+                    "type_identifier",
+                    "dimensions",
+                    "dimensions_expr",
+                    "scoped_type_identifier",
+                )
+            )
+            type_node = parsing.field(node, "type")
+            if type_node is not None:
+                elem = element_type(parsing.text(type_node, self.src))
+                if self.f.is_sobject_type(elem):
+                    value = replace(value, sobject=elem)
+            return value
+        if kind == "object_creation_expression":
+            return self.eval_new(node)
+        if kind in ("instanceof_expression", "unary_expression", "update_expression"):
+            for child in node.named_children:
+                self.eval(child)
+            return EMPTY
+        if kind in (
+            "this",
+            "super",
+            "type_identifier",
+            "generic_type",
+            "scoped_type_identifier",
+            "line_comment",
+            "block_comment",
+        ):
+            return EMPTY
+        # Anything else (e.g. a DML statement's target, switch expressions): evaluate children so calls
+        # and queries inside are seen.
+        return join_all(self.eval(c) for c in node.named_children)
+
+    def _eval_binds(self, query: Node) -> None:
+        for bound in parsing.captures("apex", "(bound_apex_expression) @b", query).get("b", []):
+            for child in bound.named_children:
+                self.eval(child)
+
+    def field_path(self, node: Node) -> tuple[Node | None, list[str]]:
+        """`p.Patient__r.SSN__c` -> (node of `p`, ['Patient__r', 'SSN__c'])."""
+        names: list[str] = []
+        current: Node | None = node
+        while current is not None and current.type == "field_access":
+            names.append(parsing.text(parsing.field(current, "field"), self.src))
+            current = parsing.field(current, "object")
+        names.reverse()
+        return current, names
+
+    def eval_field_access(self, node: Node) -> Value:
+        base, path = self.field_path(node)
+        if base is None or not path:
+            return EMPTY
+        base_text = parsing.text(base, self.src)
+        if base.type == "identifier" and base_text.lower() == "trigger" and not self.is_variable(base_text):
+            return self._trigger_records(node, path)
+        if base.type == "this":
+            found = self.lookup(path[0])
+            base_value = found if found is not None else EMPTY
+            path = path[1:]
+            if not path:
+                return base_value
+        elif base.type == "identifier" and not self.is_variable(base_text):
+            return self._static_field(node, base_text, path)
+        else:
+            base_value = self.eval(base)
+        return self.read_fields(node, base_value, path)
+
+    def _trigger_records(self, node: Node, path: list[str]) -> Value:
+        member = path[0].lower()
+        obj = self.f.trigger_object
+        if member in ("new", "old", "newmap", "oldmap") and obj:
+            # Locate the read at `Trigger.new` itself, not at the fields read from it.
+            anchor = node
+            inner = parsing.field(anchor, "object")
+            while inner is not None and inner.type == "field_access":
+                anchor, inner = inner, parsing.field(inner, "object")
+            records = self.f.record_value(anchor, obj)
+            return self.read_fields(node, records, path[1:]) if len(path) > 1 else records
+        return EMPTY
+
+    def _static_field(self, node: Node, class_name: str, path: list[str]) -> Value:
+        """`Constants.ENDPOINT`, `Label.X`, `MySetting__c.getOrgDefaults()...` (handled in calls)."""
+        constant = self.f.summaries.constants.get((class_name.lower(), path[0].lower()))
+        if constant is not None:
+            return Value(literal=True, static=True, text=constant, prefix=constant)
+        if self.f.is_sobject_type(class_name) and len(path) == 1:
+            return EMPTY  # Schema field token such as Patient__c.SSN__c in describe calls
+        return EMPTY
+
+    def read_fields(self, node: Node, base: Value, path: list[str]) -> Value:
+        """Field-sensitive read of `path` from `base`."""
+        if not path:
+            return base
+        obj = base.sobject
+        if obj is None or obj.lower() == "sobject":
+            # Unknown or generic record: only custom field names are worth asking the PHI model about;
+            # a field of a tainted Apex object is as tainted as the object.
+            last = path[-1]
+            if last.lower().endswith(("__c", "__pc")):
+                found = self.f.field_origin(node, None, ".".join(path[-2:]) if len(path) > 1 else last)
+                if found is not None:
+                    return replace(base.content(), origins=base.origins | {found}, sobject=None)
+                if obj is not None:
+                    return Value(params=base.params)
+            if obj is not None:
+                return Value(params=base.params)
+            return replace(base, sobject=None, fields=())
+        joined = ".".join(path)
+        reason_path = ".".join(path[-2:]) if len(path) > 1 else path[0]
+        if path[-1].lower().endswith(("__r", "__pr")) or (
+            len(path) >= 1
+            and not path[-1].lower().endswith(("__c", "__pc"))
+            and self.f.is_sobject_type(relationship_to_object(path[-1]))
+            and path[-1].lower() not in ("id", "name")
+            and self.f.field_reason(obj, reason_path) is None
+            and _looks_relationship(path[-1])
+        ):
+            # A related record (`p.Patient__r`): what the query selected under it.
+            prefix = joined.lower() + "."
+            sub = {k[len(prefix) :]: o for k, o in base.fields if k.startswith(prefix)}
+            target = relationship_to_object(path[-1])
+            if base.known:
+                return Value(frozenset(sub.values()), base.params, target, tuple(sorted(sub.items())), True)
+            return (
+                self.f.record_value(node, target) if self.f.object_reason(target) else Value(sobject=target)
+            )
+        selected = dict(base.fields).get(joined.lower())
+        if selected is not None:
+            return Value(frozenset({selected}))
+        origin = self.f.field_origin(node, obj, reason_path if len(path) > 1 else path[0])
+        if origin is None and len(path) > 1:
+            origin = self.f.field_origin(node, relationship_to_object(path[-2]), path[-1])
+        if origin is not None:
+            return Value(frozenset({origin}))
+        return EMPTY
+
+    def eval_assignment(self, node: Node) -> Value:
+        left = parsing.field(node, "left")
+        right_value = self.eval(parsing.field(node, "right"))
+        operator = parsing.text(parsing.field(node, "operator"), self.src)
+        if left is None:
+            return right_value
+        if left.type == "identifier":
+            name = parsing.text(left, self.src)
+            if operator != "=":
+                right_value = (self.lookup(name) or EMPTY).content().join(right_value.content())
+            self.assign(name, right_value)
+            return right_value
+        if left.type == "field_access":
+            base, path = self.field_path(left)
+            if base is not None and base.type == "this" and len(path) == 1:
+                self.assign(path[0], right_value)
+                return right_value
+            if (
+                base is not None
+                and base.type == "identifier"
+                and self.is_variable(parsing.text(base, self.src))
+            ):
+                # Writing into a record: the record now carries what was written, and writing a PHI
+                # field makes it a PHI record.
+                name = parsing.text(base, self.src)
+                record = self.lookup(name) or EMPTY
+                added = right_value.content()
+                written = (
+                    self.f.field_origin(left, record.sobject, ".".join(path)) if record.sobject else None
+                )
+                if written is not None and right_value.tainted:
+                    added = added.join(Value(frozenset({written})))
+                self.env[name.lower()] = record.join(
+                    replace(added, sobject=record.sobject, known=record.known)
+                )
+            return right_value
+        if left.type == "array_access":
+            array = parsing.field(left, "array")
+            if array is not None and array.type == "identifier":
+                name = parsing.text(array, self.src)
+                self.env[name.lower()] = (self.lookup(name) or EMPTY).join(right_value)
+        return right_value
+
+    def eval_new(self, node: Node) -> Value:
+        type_text = parsing.text(parsing.field(node, "type"), self.src)
+        args = parsing.field(node, "arguments")
+        arg_nodes = [
+            a
+            for a in (args.named_children if args is not None else [])
+            if a.type not in ("line_comment", "block_comment")
+        ]
+        low = normalize_type(type_text)
+        if self.f.is_sobject_type(type_text):
+            # `new Patient__c(SSN__c = x, Status__c = 'y')`: PHI only through its PHI fields.
+            value = Value(sobject=type_text, known=True)
+            for arg in arg_nodes:
+                if arg.type == "assignment_expression":
+                    fname = parsing.text(parsing.field(arg, "left"), self.src)
+                    arg_value = self.eval(parsing.field(arg, "right"))
+                    written = self.f.field_origin(arg, type_text, fname)
+                    value = value.join(replace(arg_value.content(), sobject=type_text, known=True))
+                    if written is not None and _is_data(arg_value, parsing.field(arg, "right")):
+                        value = value.join(Value(frozenset({written}), sobject=type_text, known=True))
+                else:
+                    value = value.join(replace(self.eval(arg).content(), sobject=type_text, known=True))
+            return value
+        values = [self.eval(a) for a in arg_nodes]
+        content = join_all(v.content() for v in values)
+        if low in ("pagereference", "system.pagereference") and values:
+            self.f.emit(URL, node, "new PageReference", values[0].content())
+        if low.split("<")[0] in ("list", "set", "map") or low.endswith("[]"):
+            elem = element_type(type_text)
+            return replace(join_all(values), sobject=elem if self.f.is_sobject_type(elem) else None)
+        if low in HTTP_REQUEST_TYPES or low in EMAIL_MESSAGE_TYPES or low in EMAIL_ATTACHMENT_TYPES:
+            return EMPTY
+        return content
+
+    # ---- calls ---------------------------------------------------------------------------------------
+    def eval_call(self, node: Node) -> Value:
+        obj = parsing.field(node, "object")
+        name_node = parsing.field(node, "name")
+        name = parsing.text(name_node, self.src)
+        low = name.lower()
+        self.f.callees.add(low)
+        args_node = parsing.field(node, "arguments")
+        arg_nodes = [
+            a
+            for a in (args_node.named_children if args_node is not None else [])
+            if a.type not in ("line_comment", "block_comment")
+        ]
+        args = [self.eval(a) for a in arg_nodes]
+        # Who is called: a class (static call), a variable (instance call), or an expression.
+        qualifier: str | None = None  # class name of a static call, lower
+        recv_type: str | None = None
+        recv_var: str | None = None
+        receiver = EMPTY
+        if obj is None or obj.type == "this":
+            qualifier = None
+        elif obj.type == "identifier" and not self.is_variable(parsing.text(obj, self.src)):
+            qualifier = parsing.text(obj, self.src).lower()
+        elif obj.type == "field_access" and self._is_class_path(obj):
+            qualifier = parsing.text(obj, self.src).replace(" ", "").lower()
+        else:
+            receiver = self.eval(obj)
+            if obj.type == "identifier":
+                recv_var = parsing.text(obj, self.src).lower()
+                recv_type = self.type_of(recv_var)
+            elif obj.type == "field_access" and _is_this(parsing.field(obj, "object")):
+                recv_var = parsing.text(parsing.field(obj, "field"), self.src).lower()
+                recv_type = self.type_of(recv_var)
+        recv_norm = normalize_type(recv_type) if recv_type else ""
+        all_args = join_all(a.content() for a in args)
+
+        self._sinks(node, obj, qualifier, recv_norm, recv_var, low, name, args, all_args)
+
+        # The result.
+        if qualifier is not None:
+            full = f"{qualifier}.{low}"
+            if full in ("database.query", "database.querywithbinds", "search.query") and arg_nodes:
+                text = args[0].text
+                if text:
+                    parsed = querymodel.parse_query_text(text)
+                    if parsed is not None:
+                        return self.f.query_value(parsed.node, parsed.source, arg_nodes[0])
+                return Value()  # unknown dynamic query: typed by the variable it is assigned to
+            if full in RANDOM_STATIC:
+                return Value(random=True)
+            if full in OPAQUE_STATIC or qualifier == "limits":
+                return EMPTY
+            if full in LITERAL_WRAPPERS:
+                return all_args
+            if (
+                full.endswith((".getorgdefaults", ".getinstance", ".getvalues", ".getall"))
+                and self.f.is_sobject_type(qualifier.split(".")[-1])
+            ) or qualifier.endswith("__mdt"):
+                # Custom settings / metadata: configuration, the same for every call.
+                return Value(static=True, sobject=qualifier.split(".")[-1])
+            summary = self._summary_for(qualifier, low, len(args))
+            if summary is not None:
+                return self._apply_return(summary, args)
+            if low in OPAQUE_METHODS:
+                return EMPTY
+            if qualifier in (
+                "string",
+                "json",
+                "encodingutil",
+                "blob",
+                "system",
+                "date",
+                "datetime",
+                "integer",
+                "decimal",
+                "double",
+                "long",
+                "math",
+                "url",
+            ):
+                return all_args
+            if qualifier in self.f.summaries.classes:
+                return EMPTY  # a project method we know (no summary: it returns nothing of its input)
+            return all_args
+        if obj is None or obj.type == "this":
+            summary = self._summary_for(self.cls.name.lower(), low, len(args))
+            if summary is None and self.cls.outer is not None:
+                summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
+            if summary is not None:
+                return self._apply_return(summary, args)
+            return EMPTY if self._defined_here(low) else all_args
+        # Instance call.
+        if recv_type:
+            summary = self._summary_for(element_type(recv_type).lower(), low, len(args))
+            if summary is not None:
+                return self._apply_return(summary, args)
+        if low in OPAQUE_METHODS:
+            return EMPTY
+        if low in COLLECTION_ADDERS and recv_var is not None:
+            added = all_args
+            if low == "put" and len(args) == 2:
+                added = args[0].content().join(args[1])
+            elif args:
+                added = join_all(args)
+            self.env[recv_var] = (self.lookup(recv_var) or EMPTY).join(added)
+            return EMPTY
+        if (
+            low in ("get", "getsobject", "getsobjects", "getpopulatedfieldsasmap")
+            and receiver.sobject
+            and len(args) == 1
+            and args[0].text is not None
+            and low == "get"
+        ):
+            # Dynamic field read with a literal name: `p.get('SSN__c')`.
+            return self.read_fields(node, receiver, [args[0].text])
+        if low in ("get", "values", "clone", "deepclone", "remove", "iterator", "next", "getsobject"):
+            return receiver.join(all_args) if low != "get" else receiver
+        if low in ("keyset",):
+            return receiver.content() if not self._map_keys_are_ids(recv_type) else EMPTY
+        if recv_norm in HTTP_REQUEST_TYPES or recv_norm in EMAIL_MESSAGE_TYPES:
+            return EMPTY
+        return receiver.content().join(all_args)
+
+    def _map_keys_are_ids(self, recv_type: str | None) -> bool:
+        return bool(recv_type) and normalize_type(recv_type or "").startswith("map<id,")
+
+    def _is_class_path(self, node: Node) -> bool:
+        base, _ = self.field_path(node)
+        return (
+            base is not None
+            and base.type == "identifier"
+            and not self.is_variable(parsing.text(base, self.src))
+        )
+
+    def _defined_here(self, low: str) -> bool:
+        return any(key[0] == self.cls.name.lower() and key[1] == low for key in self.f.summaries.methods)
+
+    def _summary_for(self, cls: str, method: str, arity: int) -> MethodSummary | None:
+        cls_name = cls.split(".")[-1]
+        local = self.f.method_summaries.get((cls_name, method, arity))
+        if local is not None:
+            return local
+        return self.f.summaries.lookup(cls_name, method, arity)
+
+    def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
+        value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)
+        for index in summary.returns_params:
+            if index < len(args):
+                value = value.join(args[index])
+        return value
+
+    # ---- sinks ---------------------------------------------------------------------------------------
+    def _sinks(
+        self,
+        node: Node,
+        obj: Node | None,
+        qualifier: str | None,
+        recv_norm: str,
+        recv_var: str | None,
+        low: str,
+        name: str,
+        args: list[Value],
+        all_args: Value,
+    ) -> None:
+        f = self.f
+        if qualifier == "system" and low == "debug":
+            f.emit(LOG, node, "System.debug", all_args)
+        elif qualifier == "logger" and low in NEBULA_LOG_METHODS:
+            f.emit(LOG, node, f"Logger.{name}", all_args)
+        elif low in NEBULA_BUILDER_METHODS and (
+            recv_norm in ("logentryeventbuilder",)
+            or (obj is not None and obj.type == "method_invocation" and _call_on(obj, self.src, "logger"))
+        ):
+            f.emit(LOG, node, f"Logger … .{name}", all_args)
+        # Configured sinks (`[sinks] log = ["ClinicLog.*"]`).
+        owner = qualifier or (element_type(recv_norm) if recv_norm else None)
+        if owner:
+            qualified = f"{owner.split('.')[-1]}.{low}"
+            for kind, patterns in f.sink_patterns.items():
+                if kind in FLOW_KINDS and any(fnmatch.fnmatchcase(qualified, p) for p in patterns):
+                    f.emit(kind, node, f"{_display(owner)}.{name}", all_args)
+        # Project wrappers (method summaries).
+        callee_cls = (
+            qualifier
+            if qualifier is not None
+            else (
+                element_type(recv_norm)
+                if recv_norm
+                else (self.cls.name.lower() if obj is None or obj.type == "this" else None)
+            )
+        )
+        if callee_cls:
+            summary = self._summary_for(callee_cls, low, len(args))
+            if summary is None and (obj is None or obj.type == "this") and self.cls.outer is not None:
+                summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
+            if summary is not None:
+                shown = (
+                    parsing.text(obj, self.src) + "." + name
+                    if obj is not None and obj.type != "this"
+                    else name
+                )
+                for index, sinks in summary.sinks.items():
+                    if index < len(args):
+                        for kind, innermost in sinks:
+                            f.emit(kind, node, f"{shown} (wraps {innermost})", args[index])
+        # Email.
+        if (recv_norm in EMAIL_MESSAGE_TYPES and low in EMAIL_BODY_METHODS) or (
+            recv_norm in EMAIL_ATTACHMENT_TYPES and low in EMAIL_ATTACHMENT_METHODS
+        ):
+            f.emit(EMAIL, node, f"{_display_type(recv_norm)}.{name}", all_args)
+        # Callouts.
+        if recv_norm in HTTP_REQUEST_TYPES and low in CALLOUT_METHODS:
+            if low == "setendpoint" and recv_var:
+                self.endpoint_set.add(recv_var)
+                if args and (args[0].prefix or "").lower().startswith("callout:"):
+                    self.named_endpoint.add(recv_var)
+            f.emit(CALLOUT, node, f"HttpRequest.{name}", all_args, request=recv_var)
+        # PageReference parameters.
+        if (
+            low == "put"
+            and obj is not None
+            and obj.type == "method_invocation"
+            and parsing.text(parsing.field(obj, "name"), self.src).lower() == "getparameters"
+        ):
+            f.emit(URL, node, "PageReference.getParameters().put", all_args)
+        # Crypto.
+        if qualifier == "crypto":
+            self._crypto(node, low, name, args)
+
+    def _crypto(self, node: Node, low: str, name: str, args: list[Value]) -> None:
+        f = self.f
+        algorithm = (args[0].text or "").lower() if args else ""
+        if low == "generatedigest" and len(args) >= 2 and algorithm in WEAK_DIGESTS:
+            f.emit(WEAK_DIGEST, node, f"Crypto.generateDigest('{args[0].text}')", args[1].content())
+        if low == "generatemac" and len(args) >= 3:
+            if algorithm in WEAK_MACS:
+                f.emit(WEAK_DIGEST, node, f"Crypto.generateMac('{args[0].text}')", args[1].content())
+            if _hard_coded(args[2]):
+                f.emit(HARDCODED_KEY, node, f"Crypto.{name}", EMPTY, detail="MAC key")
+        key_index = {
+            "encrypt": 1,
+            "decrypt": 1,
+            "encryptwithmanagediv": 1,
+            "decryptwithmanagediv": 1,
+            "sign": 2,
+        }.get(low)
+        if key_index is not None and len(args) > key_index and _hard_coded(args[key_index]):
+            f.emit(HARDCODED_KEY, node, f"Crypto.{name}", EMPTY, detail="key")
+        if low in ("encrypt", "decrypt") and len(args) >= 4:
+            iv = args[2]
+            if _hard_coded(iv):
+                f.emit(HARDCODED_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
+            elif low == "encrypt" and iv.static and not iv.random:
+                f.emit(STATIC_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
+
+
+def _is_this(node: Node | None) -> bool:
+    return node is not None and node.type == "this"
+
+
+def _hard_coded(value: Value) -> bool:
+    return value.literal and not value.random and not value.tainted
+
+
+def _is_data(value: Value, node: Node | None) -> bool:
+    """Writing a literal into a PHI field of a new record (test data, defaults) exposes no patient."""
+    return value.tainted or (
+        node is not None
+        and node.type
+        not in ("string_literal", "int", "boolean", "null_literal", "decimal_floating_point_literal")
+    )
+
+
+def _looks_relationship(name: str) -> bool:
+    # Standard relationship fields are capitalised object names (Account, Contact, Patient).
+    return name[:1].isupper() and "_" not in name
+
+
+def _call_on(node: Node, src: bytes, qualifier: str) -> bool:
+    """Is `node` a call chain rooted at a static call on `qualifier` (Logger.info(...).setRecord(...))?"""
+    current: Node | None = node
+    while current is not None and current.type == "method_invocation":
+        obj = parsing.field(current, "object")
+        if obj is not None and obj.type == "identifier":
+            return parsing.text(obj, src).lower() == qualifier
+        current = obj
+    return False
+
+
+def _unquote(literal: str) -> str:
+    body = literal[1:-1] if len(literal) >= 2 else ""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body)
+
+
+def _display(owner: str) -> str:
+    return owner.split(".")[-1]
+
+
+def _display_type(norm: str) -> str:
+    return {
+        "messaging.singleemailmessage": "SingleEmailMessage",
+        "singleemailmessage": "SingleEmailMessage",
+        "messaging.massemailmessage": "MassEmailMessage",
+        "massemailmessage": "MassEmailMessage",
+        "messaging.emailfileattachment": "EmailFileAttachment",
+        "emailfileattachment": "EmailFileAttachment",
+    }.get(norm, norm)
+
+
+# ---- drivers -------------------------------------------------------------------------------------------
+
+
+def analyze(ctx: FileContext, summaries: Summaries) -> FileAnalysis:
+    analysis = FileAnalysis(ctx, summaries, dict(ctx.project.config.sinks))
+    analysis.run()
+    return analysis
+
+
+def file_flow(ctx: FileContext) -> FileFlow:
+    """The flow facts of one file, computed once and shared by every flow rule (ctx.memo)."""
+    return ctx.memo("apex.dataflow", lambda: _file_flow(ctx))
+
+
+def _file_flow(ctx: FileContext) -> FileFlow:
+    summaries = ctx.project.facts.get("apex", {}).get("summaries")
+    if not isinstance(summaries, Summaries):
+        summaries = Summaries()
+    analysis = analyze(ctx, summaries)
+    return FileFlow(_finalize_callouts(analysis))
+
+
+def _finalize_callouts(analysis: FileAnalysis) -> list[SinkEvent]:
+    return sorted(analysis.events.values(), key=lambda e: (e.node.start_byte, e.kind))
