@@ -346,14 +346,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    if args.command == "sweep":
-        from phi_lint.sweep import cli as sweep_cli
-
-        return int(sweep_cli.run(args))
+    received: list[int] = []
+    previous = _handle_sigterm(received)
     try:
+        if args.command == "sweep":
+            from phi_lint.sweep import cli as sweep_cli
+
+            return int(sweep_cli.run(args))
         return commands[args.command](args)
     except KeyboardInterrupt:
+        # Reports and cache entries are written to a temp file and renamed, so an interrupted run
+        # leaves the previous files whole; nothing half-written is left behind.
         print("phi-lint: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if received else EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
+    finally:
+        _restore_sigterm(previous)
+
+
+# 128 + signal number, as a shell reports a process killed by SIGINT / SIGTERM.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def _handle_sigterm(received: list[int]) -> object:
+    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) takes the same path as Ctrl-C: a
+    KeyboardInterrupt that unwinds through the atomic writers instead of killing the process mid-write."""
+    import signal
+
+    def interrupt(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread (e.g. called from a test runner's worker thread)
+        return None
+
+
+def _restore_sigterm(previous: object) -> None:
+    import contextlib
+    import signal
+
+    if previous is None:
+        return
+    with contextlib.suppress(ValueError, OSError, TypeError):
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import importlib
 import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from phi_lint.findings import (
     assign_fingerprints,
 )
 from phi_lint.project import Project, file_kind
+from phi_lint.redact import redact_snippet
 from phi_lint.rules import Registry, RuleMeta
 from phi_lint.suppression import apply_suppressions
 
@@ -76,7 +77,8 @@ def _syntax_notifications(ctx: FileContext) -> list[Notification]:
         problems = parsing.syntax_problems(ctx.tree, ctx.source, limit=3)
         return [
             Notification(NotificationKind.PARSE_ERROR,
-                         f"syntax error ({'missing' if p.missing else 'unexpected'} `{p.snippet}`); "
+                         f"syntax error ({'missing' if p.missing else 'unexpected'} "
+                         f"`{redact_snippet(p.snippet)}`); "
                          "the rest of the file was analysed", path=ctx.rel_path, line=p.line, column=p.column)
             for p in problems
         ]
@@ -84,14 +86,23 @@ def _syntax_notifications(ctx: FileContext) -> list[Notification]:
 
 
 def build_finding(ctx: FileContext, rule: RuleMeta, hit: Hit) -> Finding:
+    """A Finding from a rule's Hit. Every text a report shows (message, snippets, matched text,
+    properties) passes through phi_lint.redact: secrets and PHI-looking values in scanned code appear
+    only masked (`sk_live_****`), whatever rule reported the line."""
+    secrets = hit.redact
+
+    def clean(text: str) -> str:
+        return redact_snippet(text, secrets)
+
+    location = ctx.location(hit.span)
     return Finding(
         rule_id=rule.id,
-        message=rule.format_message(hit.args),
+        message=clean(rule.format_message(hit.args)),
         severity=hit.severity or rule.severity,
-        location=ctx.location(hit.span),
-        matched_text=hit.matched_text,
-        related=hit.related,
-        properties=hit.properties,
+        location=replace(location, snippet=clean(location.snippet)),
+        matched_text=clean(hit.matched_text),
+        related=tuple(replace(r, snippet=clean(r.snippet), message=clean(r.message)) for r in hit.related),
+        properties=tuple((k, clean(v)) for k, v in hit.properties),
     )
 
 
@@ -151,7 +162,9 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
             where = traceback.extract_tb(exc.__traceback__)[-1]
             result.notifications.append(Notification(
                 NotificationKind.RULE_ERROR,
-                f"rule crashed: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
+                # The exception text may quote the file (a key, a patient's SSN): masked like snippets.
+                f"rule crashed: {type(exc).__name__}: {redact_snippet(str(exc)[:300])} "
+                f"(at {Path(where.filename).name}:{where.lineno})",
                 Severity.ERROR, path=rel, rule_id=rule.id))
     findings, unused = apply_suppressions(ctx, findings, ran)
     unused_rule = next((r for r in applicable if r.id == UNUSED_SUPPRESSION), None)
@@ -201,6 +214,8 @@ PARALLEL_MIN_BYTES = 256 * 1024
 PARALLEL_MIN_FILES = 8
 # Chunks per worker: several, so a slow chunk at the end does not leave the other cores idle.
 CHUNKS_PER_WORKER = 4
+# Fresh pools tried while isolating a file that kills its worker process (see _analyse_parallel).
+MAX_RETRY_POOLS = 40
 # Kinds of file each analyzer package's prepare() is given by default (see _prepare_with_cache).
 _PACKAGE_KINDS: dict[str, tuple[str, ...]] = {}
 for _kind, _package in ANALYZER_PACKAGES.items():
@@ -442,36 +457,58 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
         payload = pickle.dumps((project, rules), protocol=pickle.HIGHEST_PROTOCOL)
         initializer, initargs = _init_worker, (payload,)
     done: dict[int, tuple[FileResult, str | None]] = {}
-    size_of = {index: size for (index, _), size in zip(todo, sizes, strict=True)}
-    pending = balanced_chunks(todo, sizes, workers * CHUNKS_PER_WORKER)
+
+    def run_pool(chunks: list[list[tuple[int, Path]]]) -> list[tuple[int, Path]]:
+        """Run chunks in a fresh pool; the files left without a result when a worker died."""
+        broken = False
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
+                                 initializer=initializer, initargs=initargs) as pool:
+            futures = []
+            for chunk in chunks:
+                try:
+                    futures.append(pool.submit(_run_chunk, chunk))
+                except BrokenProcessPool:  # a worker died while the rest was being submitted
+                    broken = True
+                    break
+            for future in as_completed(futures):
+                try:
+                    for index, file_result, digest in future.result():
+                        done[index] = (file_result, digest)
+                except BrokenProcessPool:
+                    broken = True
+        return [item for chunk in chunks for item in chunk if item[0] not in done] if broken else []
+
     try:
-        # A worker that dies (a crash in a native parser, the OOM killer) breaks the pool: retry what is
-        # left, one file per task, so one poisonous file cannot take the other files' results with it.
-        for _attempt in range(4):
-            failed: list[list[tuple[int, Path]]] = []
-            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
-                                     initializer=initializer, initargs=initargs) as pool:
-                futures = {pool.submit(_run_chunk, chunk): chunk for chunk in pending}
-                for future in as_completed(futures):
-                    try:
-                        for index, file_result, digest in future.result():
-                            done[index] = (file_result, digest)
-                    except BrokenProcessPool:
-                        failed.append(futures[future])
-            if not failed:
-                break
-            pending = [[item] for chunk in failed for item in chunk if item[0] not in done]
-            pending.sort(key=lambda chunk: -size_of[chunk[0][0]])
+        left = run_pool(balanced_chunks(todo, sizes, workers * CHUNKS_PER_WORKER))
+        # A worker that died (a crash in a native parser, the OOM killer) breaks the whole pool. Bisect
+        # what is left, one file per task, until the file that kills its worker is alone: one poisonous
+        # file must not cost the other files their results.
+        suspects = [left] if left else []
+        pools = 0
+        while suspects and pools < MAX_RETRY_POOLS:
+            group = suspects.pop()
+            pools += 1
+            left = run_pool([[item] for item in group])
+            if not left:
+                continue
+            if len(group) == 1:
+                _mark_died(project, done, left)
+                continue
+            half = (len(left) + 1) // 2
+            suspects += [part for part in (left[:half], left[half:]) if part]
+        for group in suspects:
+            _mark_died(project, done, group)
     finally:
         _worker_state = None
-    for chunk in pending:
-        for index, path in chunk:
-            if index not in done:
-                done[index] = (FileResult(notifications=[Notification(
-                    NotificationKind.RULE_ERROR,
-                    "the worker process analysing this file died; file not checked", Severity.ERROR,
-                    path=project.relative(path))]), None)
     return done
+
+
+def _mark_died(project: Project, done: dict[int, tuple[FileResult, str | None]],
+               items: list[tuple[int, Path]]) -> None:
+    for index, path in items:
+        done[index] = (FileResult(notifications=[Notification(
+            NotificationKind.RULE_ERROR, "the worker process analysing this file died; file not checked",
+            Severity.ERROR, path=project.relative(path))]), None)
 
 
 def run_check(request: CheckRequest) -> RunResult:

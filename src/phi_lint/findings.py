@@ -236,3 +236,6 @@ class Hit:
     related: tuple[Location, ...] = ()
     severity: Severity | None = None
     properties: tuple[tuple[str, str], ...] = ()
+    # Exact texts (a hard-coded key, a password literal) the engine masks wherever the finding would
+    # show them: snippet, related snippets, message and matched text (see phi_lint.redact).
+    redact: tuple[str, ...] = ()

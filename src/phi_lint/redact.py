@@ -1,0 +1,168 @@
+"""Keeping secrets and patient data found in scanned code out of every report.
+
+A report is read by more people than the code (CI logs, pull-request annotations, uploaded SARIF), so a
+finding about a hard-coded Stripe key must not copy the key into the report: it shows `sk_live_****`,
+enough to recognise which key to rotate and nothing more.
+
+Two layers:
+- `find_secrets(text)`: high-confidence patterns (cloud and payment keys, bearer tokens, private key
+  blocks, password/secret assignments). The engine masks them in every snippet, message and
+  notification whatever rule produced it, because a line reported for another reason may still hold a key.
+- `Hit.redact`: a rule that knows exactly which text is secret (apex/hardcoded-secret) names it and the
+  engine masks exactly that text in the finding's snippet, message and matched text.
+PHI-looking values (SSN, MRN, date of birth: `phi.PHI_VALUE_PATTERNS`) are masked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MASK = "****"
+# At most this many leading characters survive masking: enough to tell an AWS key from a Stripe key.
+MAX_PREFIX = 8
+
+# Prefixes that identify a kind of credential: kept so a reader knows which key to rotate.
+_KNOWN_PREFIXES = (
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    "pk_live_",
+    "pk_test_",
+    "whsec_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "github_pat_",
+    "glpat-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "SG.",
+)
+
+# Each pattern's group "secret" (or the whole match) is the text to mask.
+SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "private-key",
+        re.compile(
+            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*))"
+        ),
+    ),
+    ("aws-access-key", re.compile(r"(?<![A-Za-z0-9])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])")),
+    (
+        "aws-secret-key",
+        re.compile(
+            r"(?i:aws.{0,20}?(?:secret|key).{0,20}?)[\"'=:\s]+(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+        ),
+    ),
+    (
+        "stripe-key",
+        re.compile(r"(?<![A-Za-z0-9])(?P<secret>(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,})"),
+    ),
+    ("stripe-webhook", re.compile(r"(?P<secret>whsec_[A-Za-z0-9]{16,})")),
+    ("slack-token", re.compile(r"(?P<secret>xox[abposr]-[A-Za-z0-9-]{10,})")),
+    ("github-token", re.compile(r"(?P<secret>(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}))")),
+    ("gitlab-token", re.compile(r"(?P<secret>glpat-[A-Za-z0-9_-]{20,})")),
+    ("google-api-key", re.compile(r"(?P<secret>AIza[0-9A-Za-z_-]{35})")),
+    ("sendgrid-key", re.compile(r"(?P<secret>SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")),
+    (
+        "jwt",
+        re.compile(r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+    ),
+    (
+        "authorization-header",
+        # The value must hold a digit: "Bearer authentication" in a comment is not a token.
+        re.compile(r"(?i:\b(?:bearer|basic)\s+)(?P<secret>(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,})"),
+    ),
+    (
+        "url-credentials",
+        re.compile(r"(?i:[a-z][a-z0-9+.-]*://)[^\s/:@'\"]+:(?P<secret>[^\s/@'\"]{3,})@"),
+    ),
+    (
+        # password = 'hunter2', "client_secret": "...", apiKey := '...'. The value must be a quoted
+        # literal so `password = input.getPassword()` (no secret in code) is left alone.
+        "assigned-secret",
+        re.compile(
+            r"(?i:(?:pass(?:word|wd|phrase)?|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|"
+            r"private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credential)s?)"
+            r"[\"']?\s*(?::=|=|:|,)\s*[\"'](?P<secret>[^\"'\s]{4,})[\"']"
+        ),
+    ),
+)
+
+
+def mask_secret(text: str) -> str:
+    """`sk_live_51Habc...` -> `sk_live_****`; `AKIAIOSFODNN7EXAMPLE` -> `AKIA****`; other values keep at
+    most 4 characters (and never more than a quarter of the value) before the mask."""
+    if not text:
+        return MASK
+    if text.startswith("-----BEGIN"):
+        header = text.split("-----")[1] if text.count("-----") >= 2 else "PRIVATE KEY"
+        return f"-----{header}-----{MASK}"
+    for prefix in _KNOWN_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return prefix + MASK
+    keep = min(4, len(text) // 4)
+    return text[:keep] + MASK
+
+
+def find_secrets(text: str) -> list[str]:
+    """Secret values in `text` (high-confidence patterns only), longest first."""
+    found: set[str] = set()
+    if not text:
+        return []
+    for _, pattern in SECRET_PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.group("secret")
+            if value:
+                found.add(value)
+    return sorted(found, key=lambda s: (-len(s), s))
+
+
+def find_phi_values(text: str) -> list[str]:
+    """PHI-looking values in `text` (the PHI model's value patterns), longest first."""
+    from phi_lint.phi import PhiModel
+
+    return sorted({m.group(0) for _, m in PhiModel.find_phi_values(text)}, key=lambda s: (-len(s), s))
+
+
+def _mask_phi(value: str) -> str:
+    # A PHI value keeps nothing but its label part (e.g. "MRN"), never digits.
+    label = re.match(r"[A-Za-z][A-Za-z _:#=-]*", value)
+    return (label.group(0) if label else "") + MASK
+
+
+def redact_snippet(snippet: str, secrets: Iterable[str] = ()) -> str:
+    """Mask each of `secrets` (exact text) in `snippet`, then anything that looks like a secret or a
+    PHI value. Idempotent: masking a masked snippet changes nothing."""
+    if not snippet:
+        return snippet
+    out = snippet
+    for secret in sorted({s for s in secrets if s}, key=lambda s: (-len(s), s)):
+        if secret in out:
+            out = out.replace(secret, mask_secret(secret))
+        else:
+            # A snippet is cut at 200 characters: mask a secret's visible beginning too.
+            for size in range(min(len(secret) - 1, len(out)), 7, -1):
+                head = secret[:size]
+                if out.endswith(head):
+                    out = out[: -size] + mask_secret(secret)
+                    break
+    for secret in find_secrets(out):
+        if MASK not in secret:
+            out = out.replace(secret, mask_secret(secret))
+    for value in find_phi_values(out):
+        out = out.replace(value, _mask_phi(value))
+    return out
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Same as redact_snippet, for messages and matched text."""
+    return redact_snippet(text, secrets)
