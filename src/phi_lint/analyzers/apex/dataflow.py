@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from phi_lint import parsing
-from phi_lint.analyzers.apex import querymodel
+from phi_lint.analyzers.apex import soql
 from phi_lint.findings import Location
 from phi_lint.phi import CATALOGUE_OBJECTS, PhiModel, PhiReason, relationship_to_object
 
@@ -511,47 +511,32 @@ class FileAnalysis:
         return Value(frozenset({found}) if found else frozenset(), sobject=obj)
 
     # ---- queries --------------------------------------------------------------------------------------
-    def query_value(self, query: Node, src: bytes | None = None, anchor: Node | None = None) -> Value:
-        """Records a SOQL/SOSL query returns: the PHI fields its select list reads (with where).
-        `src`/`anchor` are given for the text of a `Database.query` literal parsed on its own: its
-        reads are located at the literal."""
-        reads = querymodel.query_reads(query, src if src is not None else self.src)
+    def query_value(self, node: Node) -> Value:
+        """Records a SOQL/SOSL query (inline, or a `Database.query`/`Search.query` call whose text is
+        known) returns: the PHI fields its select list reads, each located at the field in the query.
+        The query model (`soql.py`) parses the text; unknown dynamic text yields an unknown record."""
+        query = soql.query_at(self.ctx, node)
+        if query is None or query.is_count or (query.is_dynamic and not query.fields):
+            return Value(known=query is not None and query.is_count)
         origins: set[Origin] = set()
         fields: dict[str, Origin] = {}
-        objects: list[str] = []
-        for read in reads:
-            obj = read.object if read.top_level else self.child_object(read.object)
-            if read.top_level and obj and obj not in objects:
-                objects.append(obj)
-            if read.all_fields:
-                found = self.record_origin(anchor or read.node, obj) if obj else None
-                if found:
-                    origins.add(found)
-                continue
-            found = self.field_origin(anchor or read.node, obj, read.path)
-            if found:
-                origins.add(found)
-                fields[read.key.lower()] = found
-        sobject = objects[0] if len(objects) == 1 else None
-        return Value(frozenset(origins), sobject=sobject, fields=tuple(sorted(fields.items())), known=True)
-
-    def child_object(self, relationship: str | None) -> str | None:
-        """`Encounters__r` -> `Encounter__c` when the project defines it (child relationship names are
-        usually the plural of the child object)."""
-        if not relationship:
-            return None
-        base = relationship[:-3] if relationship.lower().endswith("__r") else relationship
-        suffix = "__c" if relationship.lower().endswith("__r") else ""
-        candidates = [base + suffix]
-        if base.lower().endswith("ies"):
-            candidates.append(base[:-3] + "y" + suffix)
-        if base.lower().endswith("s"):
-            candidates.append(base[:-1] + suffix)
-        for candidate in candidates:
-            low = candidate.lower()
-            if low in self.phi.metadata or low in CATALOGUE_OBJECTS or low in STANDARD_OBJECTS:
-                return self.phi.object_spelling.get(low, candidate)
-        return None
+        for ref, reason in soql.phi_fields(query, self.phi):
+            span = ref.span(self.ctx)
+            if ref.wildcard:
+                obj = ref.object or ""
+                names = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj)) or (obj,)
+                label = f"{obj} {ref.field}"
+            else:
+                label = ref.qualified
+                names = (label,)
+            found = Origin(label, reason.source, names, self.ctx.rel_path, span.start_line, span.start_column,
+                           span.end_line, span.end_column)
+            origins.add(found)
+            if not ref.wildcard and ref.typeof_type is None:
+                key = f"{ref.relationship}.{ref.path}" if ref.relationship else ref.path
+                fields[key.replace(" ", "").lower()] = found
+        return Value(frozenset(origins), sobject=query.from_object, fields=tuple(sorted(fields.items())),
+                     known=query.complete if query.is_dynamic else True)
 
     # ---- events ---------------------------------------------------------------------------------------
     def emit(
@@ -1002,7 +987,9 @@ class MethodFlow:
             return self._static_field(node, base_text, path)
         else:
             base_value = self.eval(base)
-        return self.read_fields(node, base_value, path)
+        value = self.read_fields(node, base_value, path)
+        # A field of a custom setting or class constant is as static as its holder (static IVs).
+        return replace(value, static=True) if base_value.static and not value.static else value
 
     def _trigger_records(self, node: Node, path: list[str]) -> Value:
         member = path[0].lower()
@@ -1191,13 +1178,9 @@ class MethodFlow:
         # The result.
         if qualifier is not None:
             full = f"{qualifier}.{low}"
-            if full in ("database.query", "database.querywithbinds", "search.query") and arg_nodes:
-                text = args[0].text
-                if text:
-                    parsed = querymodel.parse_query_text(text)
-                    if parsed is not None:
-                        return self.f.query_value(parsed.node, parsed.source, arg_nodes[0])
-                return Value()  # unknown dynamic query: typed by the variable it is assigned to
+            if full in ("database.query", "database.querywithbinds", "search.query", "search.find"):
+                # Unknown dynamic text gives an unknown record, typed by the variable it is assigned to.
+                return self.f.query_value(node)
             if full in RANDOM_STATIC:
                 return Value(random=True)
             if full in OPAQUE_STATIC or qualifier == "limits":
@@ -1330,7 +1313,8 @@ class MethodFlow:
             qualified = f"{owner.split('.')[-1]}.{low}"
             for kind, patterns in f.sink_patterns.items():
                 if kind in FLOW_KINDS and any(fnmatch.fnmatchcase(qualified, p) for p in patterns):
-                    f.emit(kind, node, f"{_display(owner)}.{name}", all_args)
+                    shown = parsing.text(obj, self.src) if obj is not None else _display(owner)
+                    f.emit(kind, node, f"{shown}.{name}", all_args)
         # Project wrappers (method summaries).
         callee_cls = (
             qualifier
@@ -1402,7 +1386,7 @@ class MethodFlow:
             iv = args[2]
             if _hard_coded(iv):
                 f.emit(HARDCODED_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
-            elif low == "encrypt" and iv.static and not iv.random:
+            elif low == "encrypt" and iv.static:
                 f.emit(STATIC_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
 
 
