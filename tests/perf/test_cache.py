@@ -1,0 +1,228 @@
+"""The cache must never change results: cold, warm, after edits anywhere, with corrupt or forged entries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from phi_lint import engine
+from phi_lint.config import Config
+from tests.perf.conftest import WRAPPER, Run, comparable, field_xml
+
+CLASSES = "force-app/main/default/classes"
+# 25 classes and 2 field files.
+FILES = 27
+
+
+def _messages(result: object, path_part: str) -> list[str]:
+    return sorted(f.message for f in result.findings if path_part in f.location.path)  # type: ignore[attr-defined]
+
+
+def test_warm_run_equals_cold_and_comes_from_the_cache(project_root: Path, run: Run) -> None:
+    reference = run(project_root, cache=False)
+    assert len(reference.findings) == 24 * 2  # per caller: the ssn() call and p.SSN__c
+    cold = run(project_root)
+    assert engine.last_run_stats.analysed == FILES and engine.last_run_stats.from_cache == 0
+    warm = run(project_root)
+    assert engine.last_run_stats.analysed == 0 and engine.last_run_stats.from_cache == FILES
+    assert engine.last_run_stats.prepare_from_cache
+    assert comparable(cold) == comparable(reference) == comparable(warm)
+
+
+def test_edit_of_one_file_reanalyses_only_that_file(project_root: Path, run: Run) -> None:
+    run(project_root)
+    target = project_root / CLASSES / "Caller3.cls"
+    target.write_text(target.read_text().replace("System.debug('ssn ' + p.SSN__c);", ""))
+    warm = run(project_root)
+    # Caller3's own results change; the project facts (method summaries) do not, so nothing else reruns.
+    assert engine.last_run_stats.analysed == 1
+    assert comparable(warm) == comparable(run(project_root, cache=False))
+    assert _messages(warm, "Caller3.cls") == ["PHI returned by PatientWrapper.ssn is logged"]
+
+
+def test_summary_change_in_another_file_invalidates_dependants(project_root: Path, run: Run) -> None:
+    run(project_root)
+    wrapper = project_root / CLASSES / "PatientWrapper.cls"
+    # ssn() no longer returns PHI; status() now does: every caller's findings change, though no caller
+    # file was touched.
+    wrapper.write_text(WRAPPER.replace("p.SSN__c", "p.Name").replace("return p.Status__c", "return p.SSN__c"))
+    warm = run(project_root)
+    assert comparable(warm) == comparable(run(project_root, cache=False))
+    assert _messages(warm, "Caller5.cls") == [
+        "PHI field SSN__c is logged",
+        "PHI returned by PatientWrapper.status is logged",
+    ]
+
+
+def test_phi_model_change_invalidates_results(project_root: Path, run: Run) -> None:
+    run(project_root)
+    field = project_root / "force-app/main/default/objects/Patient__c/fields/Status__c.field-meta.xml"
+    field.write_text(field_xml("Status__c", True))  # Status__c is now classified HIPAA
+    warm = run(project_root)
+    assert comparable(warm) == comparable(run(project_root, cache=False))
+    assert "PHI field Status__c is logged" in _messages(warm, "Caller1.cls")
+
+
+def test_rule_options_and_selection_are_part_of_the_key(project_root: Path, run: Run) -> None:
+    run(project_root)
+    allow = Config(rule_options={"perf/debug-phi-field": {"allow": ["SSN__c"]}})
+    with_option = run(project_root, config=allow)
+    assert comparable(with_option) == comparable(run(project_root, config=allow, cache=False))
+    assert not any(f.rule_id == "perf/debug-phi-field" for f in with_option.findings)
+    only_calls = Config(select=("perf/debug-phi-call",))
+    selected = run(project_root, config=only_calls)
+    assert comparable(selected) == comparable(run(project_root, config=only_calls, cache=False))
+    assert {f.rule_id for f in selected.findings} == {"perf/debug-phi-call"}
+
+
+def test_corrupt_and_truncated_entries_are_ignored_and_rewritten(
+    project_root: Path, run: Run, tmp_path: Path
+) -> None:
+    reference = run(project_root)
+    entries = sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.parent.name != "cache")
+    assert len(entries) > 25
+    for number, entry in enumerate(entries):
+        blob = entry.read_bytes()
+        if number % 3 == 0:
+            entry.write_bytes(blob[: len(blob) // 2])  # truncated (a run killed mid-write elsewhere)
+        elif number % 3 == 1:
+            entry.write_bytes(blob[:-1] + bytes([blob[-1] ^ 0xFF]))  # one flipped byte
+        else:
+            entry.write_bytes(b"")
+    damaged = run(project_root)
+    assert comparable(damaged) == comparable(reference)
+    assert engine.last_run_stats.from_cache == 0
+    run(project_root)
+    assert engine.last_run_stats.from_cache == FILES  # rewritten
+
+
+def test_entries_signed_with_another_key_are_not_loaded(
+    project_root: Path, run: Run, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A cache directory committed to a repository (or restored from elsewhere) must never be trusted:
+    entries are pickles. They are ignored when signed with another key."""
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "someone-elses-key-0000000000000000000000000")
+    foreign = run(project_root)
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-perf-secret-0123456789abcdef0123456789")
+    mine = run(project_root)
+    assert engine.last_run_stats.from_cache == 0
+    assert comparable(mine) == comparable(foreign)
+
+
+def test_unreadable_cache_dir_degrades_to_no_cache(project_root: Path, run: Run, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    result = run(project_root, cache_dir=blocker)
+    assert comparable(result) == comparable(run(project_root, cache=False))
+
+
+def test_concurrent_runs_share_one_cache_safely(project_root: Path, tmp_path: Path) -> None:
+    """Four processes fill the same cold cache at once; every one gets the uncached result."""
+    script = f"""
+import sys, json
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from phi_lint import engine
+from phi_lint.config import Config
+from phi_lint.engine import CheckRequest, run_check
+from phi_lint.project import open_project
+from tests.perf import perf_rules
+sys.modules["phi_lint.analyzers.perftest"] = perf_rules
+engine.ANALYZER_PACKAGES = {{"apex": "perftest"}}
+root = __import__("pathlib").Path({str(project_root)!r})
+cache = __import__("pathlib").Path(sys.argv[1]) if sys.argv[1] != "-" else None
+result = run_check(CheckRequest([root], open_project(root, Config()), perf_rules.registry(), cache_dir=cache))
+print(json.dumps([[f.rule_id, f.location.path, f.location.start_line, f.fingerprint]
+                  for f in result.findings]))
+"""
+    env = {"PHI_LINT_CACHE_KEY": "tests-perf-secret-0123456789abcdef0123456789", "PATH": "/usr/bin:/bin"}
+    reference = subprocess.run(
+        [sys.executable, "-c", script, "-"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "shared")],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate()[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outputs == [reference] * 4
+    again = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "shared")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    assert again == reference
+
+
+def test_unchanged_facts_digest_is_stable_across_processes(project_root: Path, run: Run) -> None:
+    """The facts digest must not depend on set iteration order (salted string hashing): a second
+    process must hit the cache written by the first."""
+    run(project_root)
+    script = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from phi_lint import engine
+from phi_lint.config import Config
+from phi_lint.engine import CheckRequest, run_check
+from phi_lint.project import open_project
+from tests.perf import perf_rules
+sys.modules["phi_lint.analyzers.perftest"] = perf_rules
+engine.ANALYZER_PACKAGES = {{"apex": "perftest"}}
+root = __import__("pathlib").Path({str(project_root)!r})
+run_check(CheckRequest([root], open_project(root, Config()), perf_rules.registry(), cache_dir=root / "c"))
+engine.ANALYZER_PACKAGES = {{"apex": "perftest"}}
+print(engine.last_run_stats.from_cache)
+"""
+    counts = []
+    for seed in ("1", "2", "3"):
+        env = {"PHI_LINT_CACHE_KEY": "k" * 40, "PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        counts.append(
+            subprocess.run(
+                [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+            ).stdout.strip()
+        )
+    assert counts == ["0", str(FILES), str(FILES)]
+
+
+def test_a_file_that_cannot_be_read_is_not_cached(project_root: Path, run: Run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    target = project_root / CLASSES / "Caller2.cls"
+    real_read = Path.read_bytes
+
+    def flaky_read(self: Path) -> bytes:
+        if self.name == target.name:
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", flaky_read)
+        first = run(project_root)
+    assert any(n.path and n.path.endswith("Caller2.cls") for n in first.notifications)
+    second = run(project_root)
+    assert engine.last_run_stats.analysed == 1  # the failed file, and only it, is analysed again
+    assert comparable(second) == comparable(run(project_root, cache=False))
+
+
+def test_cache_key_covers_the_class_meta_xml(project_root: Path, run: Run) -> None:
+    """Rules may read a class's API version from its -meta.xml: editing it must invalidate the class."""
+    run(project_root)
+    meta = project_root / CLASSES / "Caller1.cls-meta.xml"
+    meta.write_text(
+        '<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata"><apiVersion>40.0</apiVersion></ApexClass>'
+    )
+    run(project_root)
+    assert engine.last_run_stats.analysed == 1
+
+
+def test_config_digest_changes_with_phi_settings() -> None:
+    from phi_lint.phi import PhiSettings
+
+    base = Config()
+    assert base.digest() != replace(base, phi=PhiSettings(fields=("*.Notes__c",))).digest()

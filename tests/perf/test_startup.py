@@ -1,0 +1,64 @@
+"""`phi-lint check` must not pay for modules it does not use (the pre-commit hook runs on every commit)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("playwright", "bs4", "axe_playwright_python", "greenlet", "jsonschema", "pyee")
+# Only needed when files are spread over worker processes, not for a one-file pre-commit check.
+PARALLEL_ONLY = ("concurrent.futures.process", "multiprocessing.pool")
+
+PROBE = """
+import json, sys
+sys.argv = ["phi-lint", "check", "--no-cache", *sys.argv[1:]]
+from phi_lint.cli import main
+try:
+    code = main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _loaded(*args: str) -> tuple[int, set[str]]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+def _tiny_project(root: Path) -> Path:
+    (root / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "force-app"}]}')
+    classes = root / "force-app/main/default/classes"
+    classes.mkdir(parents=True)
+    one = classes / "PatientService.cls"
+    one.write_text(
+        "public with sharing class PatientService {\n"
+        "    public static Integer twice(Integer n) { return n * 2; }\n}\n"
+    )
+    return one
+
+
+def test_an_apex_check_imports_no_browser_or_html_modules(tmp_path: Path) -> None:
+    one = _tiny_project(tmp_path)
+    code, modules = _loaded(str(tmp_path))
+    assert code in (0, 1), code
+    assert "phi_lint.engine" in modules  # the probe really ran a check
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert heavy == []
+    code, modules = _loaded(str(one))
+    assert "phi_lint.engine" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in HEAVY or m in PARALLEL_ONLY) == []
+
+
+def test_the_probe_would_see_a_heavy_import(tmp_path: Path) -> None:
+    """Guard against a probe that cannot fail: importing bs4 in the same way is detected."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import bs4, json, sys; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "bs4" in json.loads(done.stdout)
