@@ -529,14 +529,26 @@ class FileAnalysis:
             else:
                 label = ref.qualified
                 names = (label,)
-            found = Origin(label, reason.source, names, self.ctx.rel_path, span.start_line, span.start_column,
-                           span.end_line, span.end_column)
+            found = Origin(
+                label,
+                reason.source,
+                names,
+                self.ctx.rel_path,
+                span.start_line,
+                span.start_column,
+                span.end_line,
+                span.end_column,
+            )
             origins.add(found)
             if not ref.wildcard and ref.typeof_type is None:
                 key = f"{ref.relationship}.{ref.path}" if ref.relationship else ref.path
                 fields[key.replace(" ", "").lower()] = found
-        return Value(frozenset(origins), sobject=query.from_object, fields=tuple(sorted(fields.items())),
-                     known=query.complete if query.is_dynamic else True)
+        return Value(
+            frozenset(origins),
+            sobject=query.from_object,
+            fields=tuple(sorted(fields.items())),
+            known=query.complete if query.is_dynamic else True,
+        )
 
     # ---- events ---------------------------------------------------------------------------------------
     def emit(

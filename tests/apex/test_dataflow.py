@@ -1,0 +1,282 @@
+"""The Apex PHI data-flow engine: sources, field-sensitive propagation, method summaries across files,
+sinks, and the facts the flow rules report (related locations, properties)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from phi_lint.analyzers import apex
+from phi_lint.analyzers.apex import dataflow, flow_rules
+from phi_lint.config import load_config_file
+from phi_lint.context import FileContext
+from phi_lint.findings import Hit
+from phi_lint.fixture_harness import fixtures_dir
+from phi_lint.project import Project, open_project
+from phi_lint.rules import default_registry
+
+CLASSES = "force-app/main/default/classes"
+
+
+@dataclass
+class Flow:
+    project: Project
+    root: Path
+
+    def context(self, rel: str) -> FileContext:
+        path = self.root / rel
+        text = path.read_text(encoding="utf-8")
+        return FileContext(self.project, path, rel, "apex", text.encode("utf-8"), text)
+
+    def hits(self, rel: str, check: str = "phi_in_log") -> list[Hit]:
+        return list(getattr(flow_rules, check)(self.context(rel)))
+
+    def lines(self, rel: str, check: str = "phi_in_log") -> list[int]:
+        return sorted(h.span.start_line for h in self.hits(rel, check))
+
+
+def analyse(tmp_path: Path, files: dict[str, str], config: str | None = None) -> Flow:
+    """A copy of the fixture project (Patient__c with HIPAA fields) plus `files`, prepared as a run would."""
+    root = tmp_path / "project"
+    shutil.copytree(fixtures_dir() / "_project", root)
+    if config is not None:
+        (root / "phi-lint.toml").write_text(config, encoding="utf-8")
+    paths = []
+    for rel, code in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code, encoding="utf-8")
+        paths.append(path)
+    project = open_project(root, load_config_file(root / "phi-lint.toml", default_registry()))
+    apex.prepare(project, paths)
+    return Flow(project, root)
+
+
+def test_field_sensitive_reads_and_related_location(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run(Id pid) {
+        Patient__c p = [SELECT Id, Status__c,
+                               SSN__c FROM Patient__c WHERE Id = :pid];
+        System.debug(p.Id + ' ' + p.Status__c);
+        System.debug(p.SSN__c);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    hits = flow.hits(f"{CLASSES}/Svc.cls")
+    assert [h.span.start_line for h in hits] == [6]
+    hit = hits[0]
+    assert hit.args == {"phi": "Patient__c.SSN__c", "sink": "System.debug"}
+    # The PHI was read by the query's select list, on line 4, not where it was logged.
+    assert [(r.path, r.start_line, r.message) for r in hit.related] == [
+        (f"{CLASSES}/Svc.cls", 4, "PHI read here: Patient__c.SSN__c (metadata)")
+    ]
+    assert ("phi", "Patient__c.SSN__c") in hit.properties
+    assert ("sink", "System.debug") in hit.properties
+
+
+def test_whole_record_is_phi_only_when_it_holds_phi(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run() {
+        Patient__c withSsn = [SELECT Id, SSN__c FROM Patient__c LIMIT 1];
+        Patient__c statusOnly = [SELECT Id, Status__c FROM Patient__c LIMIT 1];
+        Patient__c fresh = new Patient__c(Status__c = 'New');
+        System.debug(withSsn);
+        System.debug(statusOnly);
+        System.debug(fresh);
+        fresh.SSN__c = withSsn.SSN__c;
+        System.debug(fresh);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [6, 10]
+
+
+def test_reassignment_forgets_and_branches_join(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run(Patient__c p, Boolean b) {
+        String s = p.SSN__c;
+        s = 'masked';
+        System.debug(s);
+        String t = 'x';
+        if (b) {
+            t = p.MRN__c;
+        }
+        System.debug(t);
+        List<String> items = new List<String>();
+        for (Integer i = 0; i < 3; i++) {
+            items.add(p.Diagnosis__c);
+        }
+        System.debug(items.size());
+        System.debug(items);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [10, 16]
+
+
+def test_wrapper_in_another_file_is_reported_at_the_call_site_only(tmp_path: Path) -> None:
+    wrapper = """public with sharing class AppLog {
+    public static void write(String message) { emit('INFO', message); }
+    private static void emit(String level, String message) {
+        System.debug(LoggingLevel.INFO, level + ': ' + message);
+    }
+}
+"""
+    caller = """public with sharing class Svc {
+    public static void run(Id pid) {
+        Patient__c p = [SELECT Id, MRN__c FROM Patient__c WHERE Id = :pid];
+        AppLog.write('loaded ' + p.Id);
+        AppLog.write('loaded ' + p.MRN__c);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/AppLog.cls": wrapper, f"{CLASSES}/Svc.cls": caller})
+    assert flow.lines(f"{CLASSES}/AppLog.cls") == []
+    hits = flow.hits(f"{CLASSES}/Svc.cls")
+    assert [h.span.start_line for h in hits] == [5]
+    assert hits[0].args["sink"] == "AppLog.write (wraps System.debug)"
+    summary = flow.project.facts["apex"]["summaries"].lookup("AppLog", "write", 1)
+    assert summary is not None and summary.sinks == {0: {("log", "System.debug")}}
+
+
+def test_helper_returning_phi_is_a_source_in_its_callers(tmp_path: Path) -> None:
+    repo = """public with sharing class PatientRepo {
+    public static String ssnOf(Id pid) {
+        return [SELECT SSN__c FROM Patient__c WHERE Id = :pid].SSN__c;
+    }
+    public static String mask(String value) { return '***'; }
+    public static String same(String value) { return value.trim(); }
+}
+"""
+    caller = """public with sharing class Svc {
+    public static void run(Id pid) {
+        System.debug(PatientRepo.ssnOf(pid));
+        System.debug(PatientRepo.mask(PatientRepo.ssnOf(pid)));
+        System.debug(PatientRepo.same(PatientRepo.ssnOf(pid)));
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/PatientRepo.cls": repo, f"{CLASSES}/Svc.cls": caller})
+    hits = flow.hits(f"{CLASSES}/Svc.cls")
+    assert [h.span.start_line for h in hits] == [3, 5]
+    assert hits[0].related[0].path == f"{CLASSES}/PatientRepo.cls"
+    assert hits[0].related[0].start_line == 3
+
+
+def test_nebula_logger_and_configured_sinks(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run(Id pid) {
+        Patient__c p = [SELECT Id, Birthdate__c FROM Patient__c WHERE Id = :pid];
+        Logger.error('failed for ' + pid, p);
+        Logger.warn('born ' + p.Birthdate__c);
+        Logger.info('ok ' + p.Id);
+        Audit.record('born ' + p.Birthdate__c);
+        Audit.recordId(p.Id);
+        Other.record('born ' + p.Birthdate__c);
+    }
+}
+"""
+    config = '[sinks]\nlog = ["Audit.*"]\n'
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code}, config)
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [4, 5, 7]
+
+
+def test_trigger_records_of_a_phi_object(tmp_path: Path) -> None:
+    phi_trigger = """trigger PatientAudit on Patient__c (after update) {
+    for (Patient__c p : Trigger.new) {
+        Patient__c before = Trigger.oldMap.get(p.Id);
+        System.debug(p.Id + ' ' + p.Status__c);
+        System.debug(before.SSN__c);
+        System.debug(Trigger.new);
+    }
+}
+"""
+    other = """trigger AccountAudit on Account (after update) {
+    for (Account a : Trigger.new) { System.debug(a); System.debug(Trigger.new); }
+}
+"""
+    flow = analyse(
+        tmp_path,
+        {
+            "force-app/main/default/triggers/PatientAudit.trigger": phi_trigger,
+            "force-app/main/default/triggers/AccountAudit.trigger": other,
+        },
+    )
+    assert flow.lines("force-app/main/default/triggers/PatientAudit.trigger") == [5, 6]
+    assert flow.lines("force-app/main/default/triggers/AccountAudit.trigger") == []
+
+
+def test_entry_point_parameters_and_dynamic_queries(tmp_path: Path) -> None:
+    code = """public with sharing class Api {
+    @AuraEnabled
+    public static void save(Patient__c patient, String note) {
+        System.debug(patient);
+        System.debug(note);
+        List<Patient__c> rows = Database.query('SELECT Id, Diagnosis__c FROM Patient__c LIMIT 5');
+        System.debug(rows);
+        List<Patient__c> ids = Database.query('SELECT Id FROM Patient__c LIMIT 5');
+        System.debug(ids);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Api.cls": code})
+    assert flow.lines(f"{CLASSES}/Api.cls") == [4, 7]
+
+
+def test_recursive_methods_terminate(tmp_path: Path) -> None:
+    code = """public with sharing class Loop {
+    public static void a(String s) { b(s); }
+    public static void b(String s) { if (s != null) { a(s); } System.debug(s); }
+    public static void run(Patient__c p) { a(p.SSN__c); }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Loop.cls": code})
+    assert flow.lines(f"{CLASSES}/Loop.cls") == [4]
+
+
+def test_all_flow_rules_share_one_analysis_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "public class Svc { public static void run(Patient__c p) { System.debug(p.SSN__c); } }\n"
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    calls: list[str] = []
+    original = dataflow.analyze
+
+    def counting(ctx: FileContext, summaries: dataflow.Summaries) -> dataflow.FileAnalysis:
+        calls.append(ctx.rel_path)
+        return original(ctx, summaries)
+
+    monkeypatch.setattr(dataflow, "analyze", counting)
+    ctx = flow.context(f"{CLASSES}/Svc.cls")
+    found = [
+        list(check(ctx))
+        for check in (
+            flow_rules.phi_in_log,
+            flow_rules.phi_in_email,
+            flow_rules.phi_in_callout,
+            flow_rules.weak_crypto,
+            flow_rules.phi_in_url_apex,
+        )
+    ]
+    assert len(found[0]) == 1
+    assert calls == [f"{CLASSES}/Svc.cls"]
+
+
+def test_messages_name_fields_never_values(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run() {
+        Patient__c p = new Patient__c(SSN__c = '123-45-6789');
+        String s = 'SSN 123-45-6789 ' + [SELECT SSN__c FROM Patient__c LIMIT 1].SSN__c;
+        System.debug(s);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    hits = flow.hits(f"{CLASSES}/Svc.cls")
+    assert [h.span.start_line for h in hits] == [5]
+    rendered = " ".join(list(hits[0].args.values()) + [r.message for r in hits[0].related])
+    assert "123-45-6789" not in rendered
