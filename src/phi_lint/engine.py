@@ -82,6 +82,16 @@ def _syntax_notifications(ctx: FileContext) -> list[Notification]:
                          "the rest of the file was analysed", path=ctx.rel_path, line=p.line, column=p.column)
             for p in problems
         ]
+    # Kinds without a tree-sitter grammar (LWC/Aura markup): the analyzer package may check them.
+    package = ANALYZER_PACKAGES.get(ctx.kind)
+    if package is not None:
+        try:
+            hook = getattr(importlib.import_module(f"phi_lint.analyzers.{package}"), "syntax_notifications", None)
+            if hook is not None:
+                return list(hook(ctx))
+        except Exception as exc:
+            return [Notification(NotificationKind.PARSE_ERROR, f"markup check failed: {type(exc).__name__}",
+                                 path=ctx.rel_path)]
     return []
 
 
