@@ -29,6 +29,7 @@ Interface (stable; the data-flow analysis and the structure rules import it):
       text_node     the query-text argument expression (dynamic only)
       holes         the expressions concatenated into a dynamic text whose value is unknown
       binds         names of `:bind` variables used in the text
+      anchor        node to report at: the SELECT/FIND body of an inline query, the call otherwise
 
     FieldRef(object, field, path, node, start_byte, end_byte, role, function, relationship,
              typeof_type, wildcard)
@@ -185,6 +186,16 @@ class Query:
     @property
     def is_dynamic(self) -> bool:
         return self.kind == "dynamic"
+
+    @property
+    def anchor(self) -> Node:
+        """Where findings about the query go: the SELECT/FIND keyword's node for an inline query (not
+        the `[`, which may sit alone on the line above), the call for a dynamic one."""
+        if self.kind != "dynamic":
+            for node in parsing.walk(self.node):
+                if node.child_count == 0 and node.type not in ("[", "comment", "line_comment", "block_comment"):
+                    return node
+        return self.node
 
 
 # ---- tokenizer ----------------------------------------------------------------------------------

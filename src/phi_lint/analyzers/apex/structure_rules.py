@@ -1,0 +1,1091 @@
+"""Checks of the non-flow Apex security rules: apex/soql-without-sharing, apex/soql-without-fls,
+apex/soql-injection, apex/insecure-callout and apex/hardcoded-secret.
+
+All of them read the shared per-file facts (`syntax.index`, `soql.queries`, `classes.file_classes`),
+so a file is walked once whatever the number of rules enabled.
+
+API versions ("Apex Versioned Behavior Changes", 67.0 / Summer '26): a class at 67.0+ runs database
+operations in user mode unless it opts out with `WITH SYSTEM_MODE`, `AccessLevel.SYSTEM_MODE` or
+`insert as system`; a class without a sharing keyword runs with sharing. Triggers always run in system
+mode. Below 67.0 the old defaults hold (system mode; no keyword = the caller's sharing, without sharing
+at an entry point).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from phi_lint import parsing
+from phi_lint.analyzers.apex import classes, soql, syntax
+from phi_lint.context import FileContext
+from phi_lint.findings import Hit, Severity, normalize_text, props
+
+Node = parsing.Node
+
+# Database methods that read or write records (queries are modelled by soql.queries).
+DATABASE_DML = frozenset(
+    {
+        "insert",
+        "update",
+        "upsert",
+        "delete",
+        "undelete",
+        "merge",
+        "convertlead",
+        "emptyrecyclebin",
+        "insertasync",
+        "insertimmediate",
+        "deleteasync",
+        "deleteimmediate",
+        "updateasync",
+        "updateimmediate",
+    }
+)
+
+
+# ---- data operations ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataOperation:
+    node: Node
+    label: str  # "SOQL query", "SOSL query", "Database.query", "insert", "Database.update" ...
+    objects: tuple[str, ...]
+    mode: str | None  # 'user' | 'system' | 'security_enforced' | None (default mode)
+    query: soql.Query | None = None
+    is_write: bool = False
+
+
+def _dml_mode(ctx: FileContext, node: Node) -> str | None:
+    for child in node.children:
+        if child.type == "dml_security_mode":
+            word = ctx.node_text(child).strip().lower()
+            return "user" if word == "user" else "system" if word == "system" else None
+    return None
+
+
+def _access_level(ctx: FileContext, args: list[Node]) -> str | None:
+    for arg in args:
+        text = "".join(ctx.node_text(arg).split()).upper()
+        if text.endswith("ACCESSLEVEL.USER_MODE"):
+            return "user"
+        if text.endswith("ACCESSLEVEL.SYSTEM_MODE"):
+            return "system"
+    return None
+
+
+def record_object(ctx: FileContext, expr: Node | None) -> str | None:
+    """The SObject type a DML target holds, when the file says it (`new Patient__c()`, a typed
+    variable, a query)."""
+    if expr is None:
+        return None
+    if expr.type == "query_expression":
+        query = soql.query_at(ctx, expr)
+        return query.from_object if query is not None else None
+    if expr.type == "method_invocation":
+        receiver = parsing.field(expr, "object")
+        name = parsing.field(expr, "name")
+        if (
+            receiver is not None
+            and name is not None
+            and ctx.node_text(name).lower() in ("values", "deepclone", "clone")
+        ):
+            return record_object(ctx, receiver)
+        return None
+    if expr.type == "field_access":
+        text = "".join(ctx.node_text(expr).split()).lower()
+        if text in ("trigger.new", "trigger.old", "trigger.newmap", "trigger.oldmap"):
+            trig = classes.file_classes(ctx).trigger_at(expr)
+            return trig.object_name if trig is not None else None
+    type_text = syntax.expression_type(ctx, expr)
+    if not type_text:
+        return None
+    element = syntax.element_type(type_text)
+    if element in ("sobject", "object", "string", "id") or element.startswith(("map<", "list<", "set<")):
+        return None
+    return ctx.phi.object_spelling.get(element, element)
+
+
+def operations(ctx: FileContext) -> list[DataOperation]:
+    """Every SOQL/SOSL query, DML statement and Database.* data call of the file (memoized)."""
+
+    def build() -> list[DataOperation]:
+        ops: list[DataOperation] = []
+        for dml in syntax.nodes(ctx, "dml_expression"):
+            kind_node = syntax.child_of_type(dml, "dml_type")
+            label = ctx.node_text(kind_node).strip().lower() if kind_node is not None else "DML"
+            obj = record_object(ctx, parsing.field(dml, "target"))
+            ops.append(DataOperation(dml, label, (obj,) if obj else (), _dml_mode(ctx, dml), is_write=True))
+        for call in syntax.nodes(ctx, "method_invocation"):
+            receiver, name, args = syntax.call_parts(ctx, call)
+            if "".join(receiver.split()).lower() not in ("database", "system.database"):
+                continue
+            if name.lower() in DATABASE_DML:
+                obj = record_object(ctx, args[0]) if args else None
+                ops.append(
+                    DataOperation(
+                        call,
+                        f"Database.{name}",
+                        (obj,) if obj else (),
+                        _access_level(ctx, args[1:]),
+                        is_write=True,
+                    )
+                )
+        writes = [op.node for op in ops]
+        for query in soql.queries(ctx):
+            # `delete [SELECT ...]`: the DML statement is the operation reported.
+            if any(syntax.inside(query.node, w) for w in writes):
+                continue
+            label = query.method or ("SOSL query" if query.kind == "sosl" else "SOQL query")
+            ops.append(DataOperation(query.node, label, query.objects, query.mode, query))
+        ops.sort(key=lambda op: op.node.start_byte)
+        return ops
+
+    return ctx.memo("apex.structure.operations", build)
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    """Where an operation runs: its class (or trigger), API version and sharing."""
+
+    cls: classes.ClassFacts | None
+    trigger: classes.TriggerFacts | None
+    version: float | None
+    is_test: bool
+
+    @property
+    def user_mode_default(self) -> bool:
+        # Triggers always run in system mode, whatever their API version.
+        return self.trigger is None and classes.user_mode_default(self.version)
+
+
+def code_context(ctx: FileContext, node: Node) -> CodeContext:
+    facts = classes.file_classes(ctx)
+    cls = facts.enclosing_class(node)
+    trig = facts.trigger_at(node) if cls is None else None
+    return CodeContext(cls, trig, facts.api_version, facts.in_test_code(node))
+
+
+def _phi_objects(ctx: FileContext, objects: tuple[str, ...]) -> list[str]:
+    return [o for o in objects if ctx.phi.object_reason(o) is not None]
+
+
+# ---- apex/soql-without-sharing ------------------------------------------------------------------------
+
+
+def check_sharing(ctx: FileContext) -> Iterator[Hit]:
+    for op in operations(ctx):
+        where = code_context(ctx, op.node)
+        if where.is_test or op.mode == "user":
+            continue  # user mode enforces the running user's sharing whatever the class declares
+        phi_objects = _phi_objects(ctx, op.objects)
+        if where.trigger is not None:
+            # Trigger code runs in system mode without sharing and cannot declare a keyword. Reads of
+            # PHI objects are reported (move them into a `with sharing` handler or use USER_MODE);
+            # writes of the trigger's own records are the trigger's job.
+            if op.is_write or not phi_objects:
+                continue
+            reason = f"trigger {where.trigger.name} runs in system mode without sharing"
+            cls_name = where.trigger.name
+        else:
+            cls = where.cls
+            if cls is None or cls.is_interface:
+                continue
+            sharing, how = classes.effective_sharing(ctx, cls)
+            if where.user_mode_default:
+                # API 67.0+: default-mode operations run in user mode; classes without a keyword run
+                # with sharing. Only an explicit opt-out to system mode in a `without sharing` class
+                # reads or writes records the user cannot see.
+                if op.mode != "system" or sharing != "without":
+                    continue
+                reason = f"class {cls.name} is without sharing and the operation opts out to system mode"
+            else:
+                if sharing in ("with", "inherited"):
+                    continue
+                if sharing == "without":
+                    reason = (
+                        f"class {cls.name} is declared without sharing"
+                        if how == "declared"
+                        else f"class {cls.name} {how.replace('inherited', 'inherits without sharing')}"
+                    )
+                else:
+                    reason = (
+                        f"class {cls.name} declares no sharing keyword (inner classes do not inherit it)"
+                        if cls.outer is not None
+                        else f"class {cls.name} declares no sharing keyword"
+                    )
+            cls_name = cls.name
+        phi_text = f" on PHI object {', '.join(phi_objects)}" if phi_objects else ""
+        yield Hit(
+            span=ctx.span_of(op.query.anchor, op.node) if op.query is not None else ctx.span_of(op.node),
+            matched_text=f"{cls_name}:{normalize_text(ctx.node_text(op.node))[:200]}",
+            args={"operation": op.label, "reason": reason, "phi": phi_text},
+            severity=Severity.ERROR if phi_objects else None,
+            properties=props(phi_objects=",".join(phi_objects), api_version=where.version or ""),
+        )
+
+
+# ---- apex/soql-without-fls --------------------------------------------------------------------------
+
+
+def _result_variable(ctx: FileContext, node: Node) -> str | None:
+    """Name of the variable a query's result is stored in (through casts, `new Map<...>(...)`)."""
+    current = node
+    parent = node.parent
+    while parent is not None and parent.type in (
+        "argument_list",
+        "object_creation_expression",
+        "cast_expression",
+        "parenthesized_expression",
+    ):
+        current, parent = parent, parent.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator":
+        name = parsing.field(parent, "name")
+        return ctx.node_text(name).lower() if name is not None else None
+    if parent.type == "assignment_expression" and parsing.field(parent, "right") == current:
+        left = parsing.field(parent, "left")
+        if left is not None:
+            return ctx.node_text(left).split(".")[-1].strip().lower()
+    return None
+
+
+def _strip_calls(ctx: FileContext, callable_node: Node) -> list[tuple[Node, list[Node]]]:
+    calls: dict[tuple[int, int], list[tuple[Node, list[Node]]]] = ctx.memo("apex.structure.strip", dict)
+    key = parsing.node_key(callable_node)
+    if key not in calls:
+        found: list[tuple[Node, list[Node]]] = []
+        for call in syntax.nodes(ctx, "method_invocation"):
+            if not syntax.inside(call, callable_node):
+                continue
+            receiver, name, args = syntax.call_parts(ctx, call)
+            if (
+                name.lower() == "stripinaccessible"
+                and receiver.lower().endswith("security")
+                and len(args) >= 2
+            ) and "readable" in ctx.node_text(args[0]).lower():
+                found.append((call, args))
+        calls[key] = found
+    return calls[key]
+
+
+def _stripped(ctx: FileContext, query: soql.Query) -> bool:
+    for call_node in _enclosing_chain(query.node):
+        if call_node.type == "method_invocation":
+            _receiver, name, args = syntax.call_parts(ctx, call_node)
+            if (
+                name.lower() == "stripinaccessible"
+                and len(args) >= 2
+                and "readable" in ctx.node_text(args[0]).lower()
+                and syntax.inside(query.node, args[1])
+            ):
+                return True
+    callable_node = syntax.enclosing(query.node, syntax.CALLABLE_TYPES)
+    variable = _result_variable(ctx, query.node)
+    if callable_node is None or variable is None:
+        return False
+    for _call, args in _strip_calls(ctx, callable_node):
+        if ctx.node_text(args[1]).strip().lower().split(".")[-1] == variable:
+            return True
+    return False
+
+
+def _enclosing_chain(node: Node) -> Iterator[Node]:
+    parent = node.parent
+    while parent is not None and parent.type not in syntax.CALLABLE_TYPES:
+        yield parent
+        parent = parent.parent
+
+
+_GUARD_CALLS = frozenset({"isaccessible"})
+
+
+def _guarded_fields(ctx: FileContext, query: soql.Query, fields: list[str]) -> set[str]:
+    """PHI fields (lower) covered by a describe `isAccessible()` check earlier in the same method or in
+    an enclosing condition. A check that names no field of the query (e.g. a loop over a field map)
+    covers all of them; an object-level check covers none (it is CRUD, not field-level security)."""
+    callable_node = syntax.enclosing(query.node, syntax.CALLABLE_TYPES)
+    if callable_node is None:
+        return set()
+    covered: set[str] = set()
+    objects = {o.lower() for o in query.objects}
+    for call in syntax.nodes(ctx, "method_invocation"):
+        if call.start_byte >= query.node.start_byte or not syntax.inside(call, callable_node):
+            continue
+        name = parsing.field(call, "name")
+        if name is None or ctx.node_text(name).lower() not in _GUARD_CALLS:
+            continue
+        words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", ctx.node_text(call))}
+        named = {f for f in fields if f in words}
+        if named:
+            covered |= named
+        elif not (words & objects) and "sobjecttype" not in words:
+            return set(fields)
+    return covered
+
+
+def check_fls(ctx: FileContext) -> Iterator[Hit]:
+    for query in soql.queries(ctx):
+        if query.is_count:
+            continue
+        found = soql.phi_fields(query, ctx.phi)
+        if not found:
+            continue
+        where = code_context(ctx, query.node)
+        if where.is_test or query.mode in ("user", "security_enforced"):
+            continue
+        if where.user_mode_default and query.mode != "system":
+            continue  # API 67.0+: user mode by default
+        if _stripped(ctx, query):
+            continue
+        guarded = _guarded_fields(ctx, query, [ref.field.lower() for ref, _ in found])
+        remaining = [(ref, why) for ref, why in found if ref.field.lower() not in guarded]
+        if not remaining:
+            continue
+        names = list(dict.fromkeys(ref.qualified for ref, _ in remaining))
+        related = tuple(
+            ctx.location(ref.span(ctx), f"PHI field {ref.qualified} read here ({why.describe()})")
+            for ref, why in remaining[:10]
+        )
+        how = (
+            "opts out to system mode"
+            if query.mode == "system"
+            else "runs in system mode (trigger)"
+            if where.trigger is not None
+            else "runs in system mode by default (API version below 67.0)"
+        )
+        yield Hit(
+            span=ctx.span_of(query.anchor, query.node),
+            matched_text=normalize_text(ctx.node_text(query.node))[:300],
+            args={
+                "fields": ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else ""),
+                "how": how,
+            },
+            related=related,
+            properties=props(phi=",".join(names), api_version=where.version or ""),
+        )
+    # API 67.0+: a write that opts out to system mode bypasses CRUD/FLS on a PHI object.
+    for op in operations(ctx):
+        if not op.is_write or op.mode != "system":
+            continue
+        where = code_context(ctx, op.node)
+        if where.is_test or not where.user_mode_default:
+            continue
+        phi_objects = _phi_objects(ctx, op.objects)
+        if not phi_objects:
+            continue
+        yield Hit(
+            span=ctx.span_of(op.node),
+            matched_text=normalize_text(ctx.node_text(op.node))[:300],
+            args={
+                "fields": f"records of PHI object {', '.join(phi_objects)} ({op.label})",
+                "how": "opts out to system mode",
+            },
+            properties=props(phi=",".join(phi_objects), api_version=where.version or ""),
+        )
+
+
+# ---- apex/soql-injection ----------------------------------------------------------------------------
+
+# Methods whose result cannot carry a quote or SOQL syntax from input (schema names, sizes, ids).
+_SAFE_METHODS = frozenset(
+    {
+        "escapesinglequotes",
+        "getname",
+        "getlocalname",
+        "getsobjecttype",
+        "size",
+        "getuserid",
+        "getorganizationid",
+        "getprofileid",
+        "today",
+        "now",
+        "count",
+        "getdescribe",
+        "getkeyprefix",
+        "isempty",
+        "isblank",
+        "isnotblank",
+        "contains",
+        "equals",
+        "equalsignorecase",
+        "startswith",
+        "endswith",
+        "hashcode",
+        "getrecordtypeid",
+        "getrecordtypeinfosbydevelopername",
+        "getrecordtypeinfosbyname",
+        "getsobjectfield",
+        "newsobject",
+        "year",
+        "month",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "getuseremail",
+        "getusername",
+        "getdefaultcurrency",
+        "getlanguage",
+        "getlocale",
+        "gettimezone",
+        "quote",
+    }
+)
+# String methods that pass their receiver's text on.
+_PASS_THROUGH = frozenset(
+    {
+        "trim",
+        "tolowercase",
+        "touppercase",
+        "normalizespace",
+        "left",
+        "right",
+        "substring",
+        "substringbefore",
+        "substringafter",
+        "abbreviate",
+        "remove",
+        "removeend",
+        "removestart",
+        "deletewhitespace",
+        "capitalize",
+        "uncapitalize",
+        "unescapehtml4",
+        "unescapexml",
+        "tostring",
+        "valueof",
+        "get",
+        "values",
+        "keyset",
+        "split",
+        "replace",
+        "replaceall",
+        "replacefirst",
+        "stripaccents",
+        "reverse",
+        "repeat",
+        "leftpad",
+        "rightpad",
+        "center",
+        "join",
+        "format",
+        "mid",
+        "substringbetween",
+    }
+)
+_INPUT_SOURCES = (
+    ("apexpages.currentpage().getparameters()", "a page parameter"),
+    ("restcontext.request", "the REST request"),
+    ("system.currentpagereference().getparameters()", "a page parameter"),
+)
+
+
+@dataclass(frozen=True)
+class Taint:
+    description: str
+    node: Node
+
+
+def _safe_type(type_text: str | None) -> bool:
+    if not type_text:
+        return False
+    t = type_text.lower()
+    return t in syntax.SAFE_SCALAR_TYPES or syntax.element_type(t) in syntax.SAFE_SCALAR_TYPES
+
+
+class InjectionAnalysis:
+    """Classifies the unknown parts (holes) of a dynamic query text: constant, safe or input."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.field_cache: dict[str, Taint | None] = {}
+
+    def text_taint(self, value: syntax.StringValue, depth: int) -> Taint | None:
+        for hole in value.holes:
+            found = self.taint(hole, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def taint(self, node: Node | None, depth: int = 0) -> Taint | None:
+        ctx = self.ctx
+        if node is None or depth > 16:
+            return None
+        t = node.type
+        if t in ("string_literal", "int", "decimal_floating_point_literal", "boolean", "null_literal"):
+            return None
+        if t in ("parenthesized_expression",) and node.named_children:
+            return self.taint(node.named_children[0], depth + 1)
+        if t == "cast_expression":
+            type_node = parsing.field(node, "type")
+            if type_node is not None and _safe_type(syntax.strip_generics(ctx.node_text(type_node))):
+                return None
+            return self.taint(parsing.field(node, "value"), depth + 1)
+        if t == "ternary_expression":
+            return self.taint(parsing.field(node, "consequence"), depth + 1) or self.taint(
+                parsing.field(node, "alternative"), depth + 1
+            )
+        if t == "binary_expression":
+            return self.text_taint(syntax.string_value(ctx, node), depth)
+        if t == "identifier":
+            return self._identifier(node, depth)
+        if t == "field_access":
+            return self._field_access(node, depth)
+        if t == "method_invocation":
+            return self._call(node, depth)
+        if t == "array_access":
+            return self.taint(
+                parsing.field(node, "array") or (node.named_children[0] if node.named_children else None),
+                depth + 1,
+            )
+        return None
+
+    def _identifier(self, node: Node, depth: int) -> Taint | None:
+        ctx = self.ctx
+        decl = syntax.lookup(ctx, node)
+        if decl is None:
+            return None  # a class name or an inherited member: not known to be input
+        if _safe_type(decl.type_text):
+            return None
+        if decl.kind == "parameter":
+            return Taint(f"parameter `{decl.name}`", decl.node)
+        if decl.kind == "loop":
+            return self.taint(decl.value, depth + 1)
+        if decl.kind == "local":
+            return self.text_taint(syntax.string_value(ctx, node), depth)
+        if decl.kind == "field":
+            return self._field(decl, depth)
+        return None
+
+    def _field(self, decl: syntax.Declaration, depth: int) -> Taint | None:
+        """A class field is input unless it is only ever assigned constants in this file."""
+        ctx = self.ctx
+        key = decl.name.lower()
+        if key in self.field_cache:
+            return self.field_cache[key]
+        self.field_cache[key] = None  # cycle guard
+        result: Taint | None = None
+        if decl.value is not None:
+            result = self.text_taint(syntax.string_value(ctx, decl.value), depth)
+        for assignment in syntax.nodes(ctx, "assignment_expression"):
+            left = parsing.field(assignment, "left")
+            if left is None:
+                continue
+            left_text = "".join(ctx.node_text(left).split()).lower()
+            if left_text not in (key, f"this.{key}"):
+                continue
+            if left.type == "identifier":
+                local = syntax.lookup(ctx, left)
+                if local is not None and local.kind != "field":
+                    continue
+            right = parsing.field(assignment, "right")
+            result = result or self.text_taint(syntax.string_value(ctx, right), depth)
+        self.field_cache[key] = result
+        return result
+
+    def _field_access(self, node: Node, depth: int) -> Taint | None:
+        ctx = self.ctx
+        text = "".join(ctx.node_text(node).split()).lower()
+        for prefix, description in _INPUT_SOURCES:
+            if text.startswith(prefix):
+                return Taint(description, node)
+        obj = parsing.field(node, "object")
+        fld = parsing.field(node, "field")
+        if obj is not None and obj.type == "this" and fld is not None:
+            owner = syntax.enclosing(node, ("class_declaration",))
+            decl = (
+                syntax.class_fields(ctx, owner).get(ctx.node_text(fld).lower()) if owner is not None else None
+            )
+            return self._field(decl, depth) if decl is not None else None
+        if obj is not None and obj.type == "identifier":
+            decl = syntax.lookup(ctx, obj)
+            if decl is None:
+                return None  # `Constants.X`, `Schema.X`: a class's member, not input
+            if decl.kind == "parameter":
+                return Taint(f"field of parameter `{decl.name}`", decl.node)
+            return None  # a field of a local record: data, not the caller's input
+        return None
+
+    def _call(self, node: Node, depth: int) -> Taint | None:
+        ctx = self.ctx
+        receiver_node = parsing.field(node, "object")
+        receiver, name, args = syntax.call_parts(ctx, node)
+        low = name.lower()
+        text = "".join(ctx.node_text(node).split()).lower()
+        for prefix, description in _INPUT_SOURCES:
+            if text.startswith(prefix):
+                return Taint(description, node)
+        if low in _SAFE_METHODS:
+            return None
+        if low in ("replace", "replaceall") and any(
+            "'" in ctx.node_text(a) and "\\" in ctx.node_text(a) for a in args[:1]
+        ):
+            return None  # hand-written quote escaping
+        if receiver.lower() == "string" and low in ("valueof", "join", "format"):
+            for arg in args[:1] if low != "format" else args:
+                found = self._argument(arg, depth)
+                if found is not None:
+                    return found
+            return None
+        if low in _PASS_THROUGH and receiver_node is not None:
+            found = self.taint(receiver_node, depth + 1)
+            if found is not None:
+                return found
+        # Any other call: its result is input when input goes into it (a helper building a clause).
+        for arg in args:
+            found = self._argument(arg, depth)
+            if found is not None:
+                return found
+        if receiver_node is not None and receiver_node.type in (
+            "identifier",
+            "field_access",
+            "method_invocation",
+        ):
+            return self.taint(receiver_node, depth + 1) if low in _PASS_THROUGH else None
+        return None
+
+    def _argument(self, arg: Node, depth: int) -> Taint | None:
+        if arg.type == "array_creation_expression":
+            init = parsing.field(arg, "value")
+            for item in init.named_children if init is not None else []:
+                found = self.taint(item, depth + 1)
+                if found is not None:
+                    return found
+            return None
+        return self.taint(arg, depth + 1)
+
+
+def check_injection(ctx: FileContext) -> Iterator[Hit]:
+    analysis: InjectionAnalysis | None = None
+    for query in soql.queries(ctx):
+        if not query.is_dynamic or not query.holes:
+            continue
+        if classes.file_classes(ctx).in_test_code(query.node):
+            continue
+        analysis = analysis or InjectionAnalysis(ctx)
+        for hole in query.holes:
+            found = analysis.taint(hole)
+            if found is None:
+                continue
+            hole_text = normalize_text(ctx.node_text(hole))
+            yield Hit(
+                span=ctx.span_of(query.node),
+                matched_text=normalize_text(ctx.node_text(query.node))[:300],
+                args={
+                    "method": query.method or "dynamic query",
+                    "source": found.description,
+                    "expression": hole_text[:60],
+                },
+                related=(
+                    ctx.location(ctx.span_of(found.node), f"input enters here: {found.description}"),
+                    ctx.location(ctx.span_of(hole), "concatenated into the query text here"),
+                ),
+                properties=props(method=query.method or "", source=found.description),
+            )
+            break
+
+
+# ---- apex/insecure-callout --------------------------------------------------------------------------
+
+_HOST_PREFIX = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9]", re.IGNORECASE)
+
+
+def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
+    allowed = [h.lower() for h in ctx.options.get("allowed_hosts", [])]
+    for call in syntax.nodes(ctx, "method_invocation"):
+        name = parsing.field(call, "name")
+        if name is None or ctx.node_text(name).lower() != "setendpoint":
+            continue
+        args = syntax.call_parts(ctx, call)[2]
+        if not args:
+            continue
+        value = syntax.string_value(ctx, args[0])
+        prefix = value.known_prefix().strip()
+        low = prefix.lower()
+        if not low.startswith(("http://", "https://")):
+            continue  # callout:, a relative path, or an endpoint read at run time (metadata, settings)
+        host_match = _HOST_PREFIX.match(prefix)
+        host = host_match.group(0).split("://", 1)[1].lower() if host_match else ""
+        if host and any(host == h or host.endswith("." + h) for h in allowed):
+            continue
+        # The host is written in the code when the known text goes past it (`https://h/x' + id`),
+        # not when the code appends it at run time (`'https://' + host`).
+        host_known = bool(host) and (
+            value.complete or len(prefix) > len(host_match.group(0) if host_match else "")
+        )
+        if low.startswith("http://"):
+            problem, severity = "plain http:// endpoint (no transport encryption)", Severity.ERROR
+        elif host_known:
+            problem, severity = f"hard-coded host {host} instead of a callout: Named Credential", None
+        else:
+            continue
+        literal_at = value.offsets[0] if value.offsets else args[0].start_byte
+        in_call = call.start_byte <= literal_at < call.end_byte
+        yield Hit(
+            span=ctx.span_of(call),
+            matched_text=normalize_text(ctx.node_text(call))[:300],
+            args={"problem": problem},
+            related=()
+            if in_call
+            else (
+                ctx.location(ctx.span_at_offset(literal_at, literal_at + 1), "endpoint text defined here"),
+            ),
+            severity=severity,
+            properties=props(host=host, scheme=low.split(":", 1)[0]),
+        )
+
+
+# ---- apex/hardcoded-secret ------------------------------------------------------------------------
+
+# (kind, pattern, characters kept in clear in the masked text)
+_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"), 0),
+    ("AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4),
+    ("Stripe secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), 8),
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{40,})"), 4),
+    ("Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}"), 5),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4),
+    ("SendGrid API key", re.compile(r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}"), 3),
+    ("JSON Web Token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"), 3),
+    ("bearer token", re.compile(r"^\s*Bearer\s+[0-9A-Za-z._~+/=-]{16,}\s*$", re.IGNORECASE), 7),
+    ("basic credentials", re.compile(r"^\s*Basic\s+[0-9A-Za-z+/]{12,}={0,2}\s*$", re.IGNORECASE), 6),
+)
+# Kinds reported in test code too: real production credentials, never test doubles.
+_ALWAYS_KINDS = frozenset(
+    {
+        "private key",
+        "AWS access key",
+        "Stripe secret key",
+        "GitHub token",
+        "Slack token",
+        "Google API key",
+        "SendGrid API key",
+    }
+)
+
+_SECRET_NAME_SEQUENCES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("password",), "password"),
+    (("passwd",), "password"),
+    (("pwd",), "password"),
+    (("passphrase",), "password"),
+    (("secret",), "secret"),
+    (("api", "key"), "API key"),
+    (("apikey",), "API key"),
+    (("access", "key"), "access key"),
+    (("private", "key"), "private key"),
+    (("aes", "key"), "AES key"),
+    (("encryption", "key"), "encryption key"),
+    (("crypto", "key"), "crypto key"),
+    (("signing", "key"), "signing key"),
+    (("secret", "key"), "secret key"),
+    (("token",), "token"),
+    (("auth", "token"), "token"),
+    (("access", "token"), "token"),
+    (("refresh", "token"), "token"),
+    (("bearer",), "token"),
+    (("credential",), "credential"),
+    (("credentials",), "credential"),
+    (("key",), "key"),
+)
+# A name whose last word is one of these holds a name, a label or a place, not the secret itself.
+_NOT_SECRET_TAIL = frozenset(
+    {
+        "url",
+        "uri",
+        "endpoint",
+        "name",
+        "names",
+        "label",
+        "field",
+        "fields",
+        "param",
+        "params",
+        "parameter",
+        "header",
+        "headers",
+        "type",
+        "types",
+        "path",
+        "prefix",
+        "suffix",
+        "length",
+        "size",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "format",
+        "pattern",
+        "regex",
+        "message",
+        "msg",
+        "error",
+        "template",
+        "id",
+        "ids",
+        "count",
+        "policy",
+        "mode",
+        "status",
+        "key" + "word",
+        "keyword",
+        "placeholder",
+        "hint",
+        "prompt",
+        "text",
+        "title",
+        "description",
+        "help",
+        "setting",
+        "settings",
+        "property",
+        "attribute",
+        "column",
+        "col",
+        "map",
+        "set",
+        "list",
+        "enabled",
+        "required",
+        "valid",
+        "validation",
+        "reset",
+        "change",
+        "changed",
+        "confirm",
+        "confirmation",
+        "strength",
+        "min",
+        "max",
+        "placement",
+        "created",
+        "date",
+        "time",
+        "prefixes",
+        "request",
+        "response",
+        "service",
+        "provider",
+        "store",
+        "cache",
+        "holder",
+        "class",
+        "method",
+        "version",
+        "index",
+        "order",
+        "sort",
+        "separator",
+        "delimiter",
+        "location",
+        "host",
+        "domain",
+        "scope",
+        "scopes",
+    }
+)
+_KEY_ONLY_TAIL = frozenset({"key"})  # `key` alone names a map key far more often than a crypto key
+_PLACEHOLDER = re.compile(
+    r"^(?:|x+|\*+|#+|\.+|-+|_+|0+|test\w*|dummy\w*|fake\w*|sample\w*|example\w*|changeme|change_me|"
+    r"your[_ -]?\w*|<[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%[A-Za-z_]+%|null|none|undefined|todo|tbd|redacted|"
+    r"password|secret|token|apikey|api_key|na|n/a|mock\w*|stub\w*|placeholder\w*|invalid\w*|foo\w*|bar\w*)$",
+    re.IGNORECASE,
+)
+_MERGE_FIELD = re.compile(r"\{!\s*\$(?:Credential|Setup|Label|Api|User|Organization)", re.IGNORECASE)
+_FIELD_API_NAME = re.compile(r"^[A-Za-z]\w*__(?:c|r|mdt|e|x)$|^[A-Za-z]\w*\.[A-Za-z]\w*$")
+_KV_SECRET = re.compile(
+    r"(?P<key>password|passwd|client_secret|clientsecret|api_key|apikey|access_token|refresh_token|secret)"
+    r"\"?\s*[:=]\s*\"?(?P<value>[^\"&\s,}]{6,})",
+    re.IGNORECASE,
+)
+# Crypto methods and the index of their key argument.
+_CRYPTO_KEY_ARGS = {
+    "encrypt": 1,
+    "decrypt": 1,
+    "encryptwithmanagediv": 1,
+    "decryptwithmanagediv": 1,
+    "generatemac": 2,
+    "sign": 2,
+    "signwithcertificate": -1,
+}
+_HEADER_SECRET_NAMES = re.compile(
+    r"^(?:authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token|"
+    r"x-access-token|x-functions-key|ocp-apim-subscription-key|x-client-secret)$",
+    re.IGNORECASE,
+)
+
+
+def _name_kind(name: str) -> str | None:
+    from phi_lint.phi import name_tokens
+
+    tokens = name_tokens(name)
+    if not tokens or tokens[-1] in _NOT_SECRET_TAIL:
+        return None
+    for seq, kind in _SECRET_NAME_SEQUENCES:
+        n = len(seq)
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i : i + n]) == seq:
+                if seq == ("key",) and not (
+                    tokens[-1] == "key"
+                    and len(tokens) > 1
+                    and tokens[-2]
+                    in (
+                        "aes",
+                        "crypto",
+                        "cipher",
+                        "hmac",
+                        "signing",
+                        "encryption",
+                        "private",
+                        "secret",
+                        "api",
+                        "master",
+                        "shared",
+                    )
+                ):
+                    break
+                return kind
+    return None
+
+
+def mask(value: str, keep: int = 3) -> str:
+    """`sk_live_abc...` -> `sk_live_****`: enough to recognise the kind, never the secret."""
+    keep = min(keep, max(0, len(value) // 4))
+    return value[:keep] + "****"
+
+
+def _looks_like_value(value: str) -> bool:
+    stripped = value.strip()
+    if len(stripped) < 6 or _PLACEHOLDER.match(stripped) or _MERGE_FIELD.search(stripped):
+        return False
+    if any(c.isspace() for c in stripped):
+        return False  # a sentence or a label, not a credential
+    if _FIELD_API_NAME.match(stripped) or stripped.lower().startswith(
+        ("http://", "https://", "callout:", "/")
+    ):
+        return False
+    return len(set(stripped)) > 2
+
+
+def _assigned_name(ctx: FileContext, literal: Node) -> str | None:
+    """The variable, field or map key a literal (or Blob.valueOf(literal)) is stored under."""
+    node = literal
+    parent = node.parent
+    while parent is not None and parent.type in (
+        "argument_list",
+        "method_invocation",
+        "parenthesized_expression",
+        "cast_expression",
+    ):
+        if parent.type == "method_invocation":
+            receiver, name, _ = syntax.call_parts(ctx, parent)
+            if f"{receiver}.{name}".lower() not in (
+                "blob.valueof",
+                "encodingutil.base64decode",
+                "encodingutil.converthex",
+                "string.valueof",
+            ):
+                break
+        node, parent = parent, parent.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator" and parsing.field(parent, "value") == node:
+        name_node = parsing.field(parent, "name")
+        return ctx.node_text(name_node) if name_node is not None else None
+    if parent.type == "assignment_expression" and parsing.field(parent, "right") == node:
+        left = parsing.field(parent, "left")
+        return ctx.node_text(left).split(".")[-1].strip() if left is not None else None
+    return None
+
+
+def _call_context(ctx: FileContext, literal: Node) -> tuple[str, int, list[Node]] | None:
+    """(`receiver.method` lower, argument index, arguments) when the literal is a direct argument
+    (possibly wrapped in Blob.valueOf / EncodingUtil.base64Decode)."""
+    node = literal
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "argument_list":
+            call = parent.parent
+            if call is None or call.type != "method_invocation":
+                return None
+            receiver, name, args = syntax.call_parts(ctx, call)
+            qualified = f"{receiver}.{name}".lower()
+            index = next((i for i, a in enumerate(args) if a == node), -1)
+            if qualified in ("blob.valueof", "encodingutil.base64decode", "encodingutil.converthex"):
+                node, parent = call, call.parent
+                continue
+            return qualified, index, args
+        if parent.type in ("parenthesized_expression",):
+            node, parent = parent, parent.parent
+            continue
+        return None
+    return None
+
+
+def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str, int, str] | None:
+    """(kind, characters kept, why) when the literal holds a secret."""
+    for kind, pattern, keep in _VALUE_PATTERNS:
+        if pattern.search(value):
+            return kind, keep, "matches the format of a " + kind
+    call = _call_context(ctx, literal)
+    if call is not None:
+        qualified, index, args = call
+        method = qualified.rsplit(".", 1)[-1]
+        if (
+            qualified.startswith("crypto.")
+            and _CRYPTO_KEY_ARGS.get(method) == index
+            and _looks_like_key(value)
+        ):
+            return "crypto key", 0, f"used as the key of {qualified}"
+        if method == "setheader" and index == 1 and len(args) >= 2:
+            header = syntax.string_value(ctx, args[0])
+            if (
+                header.complete
+                and _HEADER_SECRET_NAMES.match(header.text.strip())
+                and _looks_like_value(value)
+            ):
+                return "credential", 0, f"sent as the {header.text.strip()} header"
+        if method in ("put", "setpassword", "setclientsecret") and len(args) >= 2 and index == len(args) - 1:
+            key_value = syntax.string_value(ctx, args[0]) if method == "put" else None
+            key_name = key_value.text if key_value is not None and key_value.complete else method[3:]
+            key_kind = _name_kind(key_name)
+            if key_kind and _looks_like_value(value):
+                return key_kind, 0, f"stored under `{key_name}`"
+    name = _assigned_name(ctx, literal)
+    if name:
+        name_kind = _name_kind(name)
+        if name_kind and _looks_like_value(value):
+            return name_kind, 0, f"assigned to `{name}`"
+    match = _KV_SECRET.search(value)
+    if match and _looks_like_value(match.group("value")) and not match.group("value").startswith(("{!", "'")):
+        return match.group("key").lower().replace("_", " "), 0, f"`{match.group('key')}=` in the text"
+    return None
+
+
+def _looks_like_key(value: str) -> bool:
+    return len(value) >= 16 and not _PLACEHOLDER.match(value.strip()) and len(set(value)) > 4
+
+
+def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
+    facts = classes.file_classes(ctx)
+    for literal in syntax.nodes(ctx, "string_literal"):
+        if literal.end_byte - literal.start_byte < 8:
+            continue
+        value = syntax.literal_value(ctx, literal).text
+        found = _secret_in_literal(ctx, literal, value)
+        if found is None:
+            continue
+        kind, keep, why = found
+        if kind not in _ALWAYS_KINDS and facts.in_test_code(literal):
+            continue  # test doubles ('test-token') are not credentials
+        masked = mask(value.strip(), keep)
+        yield Hit(
+            span=ctx.span_of(literal),
+            matched_text=f"{kind}:'{masked}'",
+            args={"kind": kind, "why": why, "masked": masked},
+            properties=props(kind=kind),
+        )
