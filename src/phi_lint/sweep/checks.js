@@ -276,7 +276,27 @@
     return end >= 0 ? html.slice(0, end + 1) : html.slice(0, 200);
   }
 
+  // An SLDS div table has no roles: its element children are the rows, their children the cells.
+  function divTableFacts(el) {
+    const rows = Array.from(el.children).slice(0, MAX_ROWS);
+    const headers = rows.length
+      ? Array.from(rows[0].children).map((h) => ({
+          text: deepText(h), ariaSort: "", visuallySorted: false, selector: selectorChain(h), snippet: startTag(h),
+        }))
+      : [];
+    const values = [];
+    for (const row of rows.slice(1)) {
+      for (const c of Array.from(row.children)) if (values.length < MAX_VALUES) values.push(deepText(c));
+    }
+    return {
+      kind: "div-table", selector: selectorChain(el), snippet: startTag(el), name: tableName(el), headers,
+      values, dataRows: Math.max(rows.length - 1, 0), columns: headers.length, rowsWithoutHeader: 0,
+      virtualised: false, renderedRows: rows.length, rowcount: null, missingRowIndex: 0, truncated: [],
+    };
+  }
+
   function tableFacts(el, kind) {
+    if (kind === "div-table") return divTableFacts(el);
     const rows = rowsOf(el).slice(0, MAX_ROWS);
     const headers = [];
     const headerCells = [];

@@ -76,7 +76,7 @@ _URL_IN_TEXT = re.compile(r"\b(?:https?|wss?|file)://[^\s\"'<>)\]]+", re.IGNOREC
 
 # Path segments that are credentials rather than routes: long opaque strings, JWTs, session ids.
 _TOKEN_SEGMENT = re.compile(
-    r"^(?:[A-Za-z0-9_\-]{32,}|[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+|00D[A-Za-z0-9]{12,15}![\w.]+)$"
+    r"^(?:[A-Za-z0-9_\-]{32,}|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*|00D[A-Za-z0-9]{12,15}![\w.]+)$"
 )
 _SECRET_MARKERS = ("sid=", "token", "frontdoor", "access_token", "oauth", "session")
 

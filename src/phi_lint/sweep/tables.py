@@ -70,7 +70,8 @@ def phi_model_with_labels(model: PhiModel | None, labels: Sequence[str]) -> PhiM
 def _header_label(text: str) -> str:
     # lightning-datatable headers read "Sort by: SSN Sorted Ascending"; the label is still recognised
     # token by token, but strip the assistive prefixes for messages.
-    for noise in ("Sort by:", "Sorted Ascending", "Sorted Descending", "Sorted None", "Show actions"):
+    for noise in ("Sort by:", "Sorted Ascending", "Sorted Descending", "Sorted None", "Show actions",
+                  "\u25b2", "\u25bc", "\u2191", "\u2193", "\u25b4", "\u25be"):
         text = text.replace(noise, " ")
     return " ".join(text.split())
 
@@ -150,8 +151,9 @@ def check_tables(tables: Iterable[Mapping[str, Any]], model: PhiModel, enabled: 
                 f"{facts['rowsWithoutHeader']} of {facts.get('dataRows', 0)} data rows have no row header"
                 " (th scope=row or role=rowheader) naming the record")
         if facts.get("virtualised") and int(facts.get("missingRowIndex", 0)) > 0:
+            total = "an unknown number of" if facts.get("rowcount") == -1 else str(facts.get("rowcount"))
             add("a11y/phi-grid-rowindex",
-                f"virtualised {what} renders {facts.get('renderedRows')} of {facts.get('rowcount')} rows but "
+                f"virtualised {what} renders {facts.get('renderedRows')} of {total} rows but "
                 f"{facts['missingRowIndex']} rows have no aria-rowindex")
         by_column: dict[int, list[Mapping[str, Any]]] = {}
         for cell in facts.get("truncated", []):
