@@ -113,6 +113,7 @@ STANDARD_CHILD_RELATIONSHIPS = {
     "opportunitylineitems": "OpportunityLineItem",
 }
 
+_NOT_ANCHORS = frozenset({"[", "comment", "line_comment", "block_comment"})
 _SOQL_CLAUSE_WORDS = frozenset(
     {"where", "with", "group", "order", "limit", "offset", "for", "using", "having", "update", "all"}
 )
@@ -193,7 +194,7 @@ class Query:
         the `[`, which may sit alone on the line above), the call for a dynamic one."""
         if self.kind != "dynamic":
             for node in parsing.walk(self.node):
-                if node.child_count == 0 and node.type not in ("[", "comment", "line_comment", "block_comment"):
+                if node.child_count == 0 and node.type not in _NOT_ANCHORS:
                     return node
         return self.node
 

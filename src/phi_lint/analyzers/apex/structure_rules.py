@@ -21,6 +21,7 @@ from phi_lint import parsing
 from phi_lint.analyzers.apex import classes, soql, syntax
 from phi_lint.context import FileContext
 from phi_lint.findings import Hit, Severity, normalize_text, props
+from phi_lint.phi import name_tokens
 
 Node = parsing.Node
 
@@ -920,8 +921,6 @@ _HEADER_SECRET_NAMES = re.compile(
 
 
 def _name_kind(name: str) -> str | None:
-    from phi_lint.phi import name_tokens
-
     tokens = name_tokens(name)
     if not tokens or tokens[-1] in _NOT_SECRET_TAIL:
         return None
@@ -1030,7 +1029,7 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
     """(kind, characters kept, why) when the literal holds a secret."""
     for kind, pattern, keep in _VALUE_PATTERNS:
         if pattern.search(value):
-            return kind, keep, "matches the format of a " + kind
+            return kind, keep, f"{kind} format"
     call = _call_context(ctx, literal)
     if call is not None:
         qualified, index, args = call
@@ -1040,7 +1039,7 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
             and _CRYPTO_KEY_ARGS.get(method) == index
             and _looks_like_key(value)
         ):
-            return "crypto key", 0, f"used as the key of {qualified}"
+            return "crypto key", 0, f"used as the key of Crypto.{_canonical_crypto(method)}"
         if method == "setheader" and index == 1 and len(args) >= 2:
             header = syntax.string_value(ctx, args[0])
             if (
@@ -1060,9 +1059,57 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
         name_kind = _name_kind(name)
         if name_kind and _looks_like_value(value):
             return name_kind, 0, f"assigned to `{name}`"
+        if _wrapped_as_blob(ctx, literal) and "key" in name_tokens(name) and _looks_like_key(value):
+            return "crypto key", 0, f"assigned to `{name}` as a Blob"
+    concatenation = _concatenated_secret(ctx, literal)
+    if concatenation is not None:
+        return concatenation
     match = _KV_SECRET.search(value)
     if match and _looks_like_value(match.group("value")) and not match.group("value").startswith(("{!", "'")):
         return match.group("key").lower().replace("_", " "), 0, f"`{match.group('key')}=` in the text"
+    return None
+
+
+_CRYPTO_SPELLING = {
+    "encrypt": "encrypt",
+    "decrypt": "decrypt",
+    "encryptwithmanagediv": "encryptWithManagedIV",
+    "decryptwithmanagediv": "decryptWithManagedIV",
+    "generatemac": "generateMac",
+    "sign": "sign",
+}
+
+
+def _canonical_crypto(method: str) -> str:
+    return _CRYPTO_SPELLING.get(method, method)
+
+
+def _wrapped_as_blob(ctx: FileContext, literal: Node) -> bool:
+    parent = literal.parent
+    call = parent.parent if parent is not None and parent.type == "argument_list" else None
+    if call is None or call.type != "method_invocation":
+        return False
+    receiver, name, _ = syntax.call_parts(ctx, call)
+    return f"{receiver}.{name}".lower() in (
+        "blob.valueof",
+        "encodingutil.base64decode",
+        "encodingutil.converthex",
+    )
+
+
+def _concatenated_secret(ctx: FileContext, literal: Node) -> tuple[str, int, str] | None:
+    """`'Bearer ' + 'eyJ...'`: the whole concatenation of literals is judged, on its last literal."""
+    top = literal
+    while top.parent is not None and top.parent.type in ("binary_expression", "parenthesized_expression"):
+        top = top.parent
+    if top is literal:
+        return None
+    value = syntax.string_value(ctx, top)
+    if not value.complete or not value.offsets or value.offsets[-1] < literal.start_byte:
+        return None  # an unknown part, or not the last literal of the concatenation
+    for kind, pattern, keep in _VALUE_PATTERNS:
+        if pattern.search(value.text):
+            return kind, keep, f"{kind} format"
     return None
 
 
