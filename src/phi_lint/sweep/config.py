@@ -144,7 +144,7 @@ def _line_of(text: str, pattern: str, start: int = 0) -> int:
 
 def _page_lines(text: str) -> list[int]:
     """Line number of each `[[pages]]` header (or inline `pages = [` entry) in file order."""
-    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^\s*\[\[\s*pages\s*\]\]", text, re.M)]
+    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[\s*pages\s*\]\]", text, re.M)]
     return lines
 
 
@@ -200,16 +200,16 @@ def parse_sweep_config(data: Mapping[str, Any], text: str = "", source: str = ""
     if unknown_top:
         key = sorted(unknown_top)[0]
         raise SweepConfigError(f"unknown key `{key}` (expected [sweep] and [[pages]])", source,
-                               _line_of(text, rf"^\s*\[?\s*{re.escape(key)}"))
+                               _line_of(text, rf"^[ \t]*\[?\s*{re.escape(key)}"))
     sweep = data.get("sweep", {})
     if not isinstance(sweep, dict):
         raise SweepConfigError("[sweep] must be a table", source)
     for key in sweep:
         if key not in SWEEP_KEYS:
-            raise SweepConfigError(f"unknown key `{key}` in [sweep]", source, _line_of(text, rf"^\s*{re.escape(key)}\s*="))
+            raise SweepConfigError(f"unknown key `{key}` in [sweep]", source, _line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
 
     def line(key: str) -> int:
-        return _line_of(text, rf"^\s*{re.escape(key)}\s*=")
+        return _line_of(text, rf"^[ \t]*{re.escape(key)}\s*=")
 
     viewport = sweep.get("viewport", {"width": 1280, "height": 800})
     if not isinstance(viewport, dict) or set(viewport) - {"width", "height"}:

@@ -69,7 +69,8 @@ STRUCTURAL_ATTRIBUTES = frozenset(
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "srcset", "poster"})
 
 _TAG = re.compile(r"<[^<>]*>?")
-_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""")
+# A value may be cut off by axe's snippet truncation: an unterminated quote runs to the end.
+_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(\s*=\s*)("[^"]*(?:"|$)|'[^']*(?:'|$)|[^\s>]+)""")
 _LWC_ATTRIBUTE = re.compile(r"\[lwc-[^\]]*\]")
 _LWC_HTML_ATTRIBUTE = re.compile(r"""\s+lwc-[\w-]+(?:=(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
 _URL_IN_TEXT = re.compile(r"\b(?:https?|wss?|file)://[^\s\"'<>)\]]+", re.IGNORECASE)
@@ -175,7 +176,10 @@ def _mask_tag(tag: str) -> str:
     def replace(match: re.Match[str]) -> str:
         name, equals, raw = match.group(1), match.group(2), match.group(3)
         quote = raw[0] if raw[:1] in ("'", '"') else '"'
-        value = raw[1:-1] if raw[:1] in ("'", '"') else raw
+        if raw[:1] in ("'", '"'):
+            value = raw[1:-1] if len(raw) > 1 and raw.endswith(quote) else raw[1:]
+        else:
+            value = raw
         lowered = name.lower()
         if lowered in URL_ATTRIBUTES:
             value = sanitize_url(value)
