@@ -1,0 +1,34 @@
+"""LWC and Aura analyzer: JavaScript (tree-sitter, PHI data flow) and markup (BeautifulSoup, a11y checks).
+
+The engine calls `syntax_notifications(ctx)` for files of this analyzer's kinds: JavaScript syntax
+errors are already reported from tree-sitter's ERROR nodes, markup problems are found here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from phi_lint.findings import Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from phi_lint.context import FileContext
+
+MARKUP_KINDS = frozenset({"template", "aura"})
+
+
+def syntax_notifications(ctx: FileContext) -> list[Notification]:
+    """Malformed templates: tool notifications (never findings); the rules still run on what parsed."""
+    if ctx.kind not in MARKUP_KINDS:
+        return []
+    from phi_lint.analyzers.lwc.markup import markup
+
+    return [
+        Notification(
+            NotificationKind.PARSE_ERROR,
+            f"malformed markup: {p.message}; the rest of the file was analysed",
+            path=ctx.rel_path,
+            line=p.line,
+            column=p.column,
+        )
+        for p in markup(ctx).problems
+    ]

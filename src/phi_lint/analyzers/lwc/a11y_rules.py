@@ -1,0 +1,386 @@
+"""Template accessibility rules for LWC (`.html`) and Aura (`.cmp`/`.app`) markup.
+
+lwc/a11y-icon-alt-text, lwc/a11y-input-label, lwc/a11y-img-alt, lwc/a11y-phi-table-headers. Each reports
+at the start tag of the element (its `<`, even when attributes span lines). LWC spells names in kebab
+case (`lightning-button-icon`, `alternative-text`), Aura in camel case (`lightning:buttonIcon`,
+`alternativeText`); markup is parsed case-insensitively, so both are looked up in lower case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from bs4 import NavigableString, Tag
+from bs4.element import PreformattedString
+
+from phi_lint.analyzers.lwc import jsflow, phi_names
+from phi_lint.analyzers.lwc.markup import (
+    Markup,
+    attr,
+    binding_paths,
+    bundle_js_path,
+    has_value,
+    markup,
+    start_tag_span,
+    tag_text,
+)
+from phi_lint.context import FileContext
+from phi_lint.engine import decode_source
+from phi_lint.findings import Hit, props
+
+_TAG_NAME = re.compile(r"<([\w:.-]+)")
+
+# ---- icons ----------------------------------------------------------------------------------------
+# Interactive or identity components: they have no visible text, so alternative text is their only name.
+ICONS_ALWAYS = frozenset(
+    {
+        "lightning-button-icon",
+        "lightning-button-icon-stateful",
+        "lightning-avatar",
+        "lightning:buttonicon",
+        "lightning:buttoniconstateful",
+        "lightning:avatar",
+    }
+)
+# `lightning-icon` may be decorative: next to text that says the same, or explicitly hidden.
+ICONS_MAYBE_DECORATIVE = frozenset({"lightning-icon", "lightning:icon"})
+ALT_TEXT_ATTRS = ("alternative-text", "alternativetext")
+
+
+def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
+    doc = markup(ctx)
+    for tag in doc.elements():
+        name = tag.name
+        if name not in ICONS_ALWAYS and name not in ICONS_MAYBE_DECORATIVE:
+            continue
+        alt = attr(tag, *ALT_TEXT_ATTRS)
+        if has_value(alt):
+            continue
+        if name in ICONS_MAYBE_DECORATIVE and (alt is not None or _decorative_icon(tag)):
+            continue
+        problem = "has an empty alternative-text" if alt is not None else "has no alternative-text"
+        yield _hit(ctx, tag, {"element": _display_name(ctx, tag), "problem": problem})
+
+
+def _decorative_icon(tag: Tag) -> bool:
+    """An icon is decorative by design when it says so (`aria-hidden="true"`; `alternative-text=""` is
+    handled by the caller) or sits beside visible text that says the same: text directly in its parent
+    (`<p><lightning-icon/> Reviewed</p>`), an adjacent text element (`<span>`, `<label>`, a formatted-text
+    component), or, when its parent holds nothing but the icon (`slds-media__figure`), text in a sibling
+    of that parent (`slds-media__body`)."""
+    if (attr(tag, "aria-hidden") or "").lower() == "true":
+        return True
+    parent = tag.parent
+    if not isinstance(parent, Tag):
+        return False
+    siblings = _child_tags(parent)
+    index = next(i for i, s in enumerate(siblings) if s is tag)
+    adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
+    if _direct_text(parent) or any(_is_inline_text(s) for s in adjacent):
+        return True
+    if [c for c in _child_tags(parent) if c is not tag] or _direct_text(parent):
+        return False
+    grandparent = parent.parent
+    if not isinstance(grandparent, Tag) or grandparent.name in ("[document]", "template", "aura:component"):
+        return False
+    return any(_deep_text(s) for s in _child_tags(grandparent) if s is not parent)
+
+
+_INLINE_TEXT = frozenset(
+    {
+        "span",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "small",
+        "label",
+        "abbr",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "div",
+    }
+)
+
+
+def _is_text(node: object) -> bool:
+    """Rendered text: not a comment (BeautifulSoup gives text inside <template> as TemplateString)."""
+    return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
+
+
+def _child_tags(node: Tag) -> list[Tag]:
+    return [c for c in node.children if isinstance(c, Tag)]
+
+
+def _direct_text(node: Tag) -> bool:
+    return any(_is_text(c) and str(c).strip() for c in node.children)
+
+
+def _is_inline_text(node: Tag) -> bool:
+    if node.name.startswith(("lightning-formatted", "lightning:formatted", "ui:output")):
+        return True
+    return node.name in _INLINE_TEXT and node.name != "div" and _deep_text(node)
+
+
+def _deep_text(node: Tag) -> bool:
+    if any(_is_text(c) and str(c).strip() for c in node.descendants):
+        return True
+    return any(
+        isinstance(c, Tag) and c.name.startswith(("lightning-formatted", "lightning:formatted", "ui:output"))
+        for c in node.descendants
+    )
+
+
+# ---- inputs ---------------------------------------------------------------------------------------
+LABELLED_COMPONENTS = frozenset(
+    {
+        "lightning-input",
+        "lightning-combobox",
+        "lightning-textarea",
+        "lightning-select",
+        "lightning-dual-listbox",
+        "lightning-radio-group",
+        "lightning-checkbox-group",
+        "lightning-slider",
+        "lightning:input",
+        "lightning:combobox",
+        "lightning:textarea",
+        "lightning:select",
+        "lightning:duallistbox",
+        "lightning:radiogroup",
+        "lightning:checkboxgroup",
+        "lightning:slider",
+    }
+)
+# Aura `ui:input*` components (deprecated but common), minus the ones that are not form fields.
+UI_INPUT_PREFIX = "ui:input"
+UI_NOT_INPUTS = frozenset({"ui:inputdefaulterror", "ui:inputselectoption"})
+RAW_INPUTS = frozenset({"input", "select", "textarea"})
+# Button-like inputs are named by their value/alt; hidden inputs are not shown.
+UNLABELLED_INPUT_TYPES = frozenset({"hidden", "submit", "button", "reset", "image"})
+LABEL_ATTRS = ("label", "aria-label", "aria-labelledby", "arialabel", "arialabelledby")
+
+
+def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
+    doc = markup(ctx)
+    label_targets: set[str] | None = None
+    for tag in doc.elements():
+        name = tag.name
+        input_type = (attr(tag, "type") or "").strip().lower()
+        if input_type in UNLABELLED_INPUT_TYPES:
+            continue
+        if name in LABELLED_COMPONENTS or (name.startswith(UI_INPUT_PREFIX) and name not in UI_NOT_INPUTS):
+            label = attr(tag, *LABEL_ATTRS)
+            if has_value(label):
+                continue
+            problem = "has an empty label" if label is not None else "has no label"
+            if (attr(tag, "variant") or "").lower() == "label-hidden":
+                problem += ' (variant="label-hidden" hides the label visually but still needs it)'
+            yield _hit(ctx, tag, {"element": _display_name(ctx, tag), "problem": problem})
+        elif name in RAW_INPUTS:
+            if has_value(attr(tag, "aria-label", "aria-labelledby", "title")):
+                continue
+            if any(isinstance(p, Tag) and p.name == "label" for p in tag.parents):
+                continue
+            if label_targets is None:
+                label_targets = {
+                    str(attr(t, "for")).strip()
+                    for t in doc.elements()
+                    if t.name == "label" and has_value(attr(t, "for"))
+                }
+            element_id = (attr(tag, "id") or "").strip()
+            if element_id and element_id in label_targets:
+                continue
+            problem = "has no <label for>, aria-label or aria-labelledby"
+            if has_value(attr(tag, "placeholder")):
+                problem += " (a placeholder disappears on input and is not a label)"
+            yield _hit(ctx, tag, {"element": f"<{name}>", "problem": problem})
+
+
+# ---- images ---------------------------------------------------------------------------------------
+
+
+def a11y_img_alt(ctx: FileContext) -> Iterator[Hit]:
+    doc = markup(ctx)
+    for tag in doc.elements():
+        if tag.name not in ("img", "ui:image"):
+            continue
+        if attr(tag, "alt") is not None:  # alt="" is a valid decorative image
+            continue
+        if has_value(attr(tag, "aria-label", "aria-labelledby", "title")):
+            continue
+        if (attr(tag, "role") or "").strip().lower() in ("presentation", "none"):
+            continue
+        if (attr(tag, "aria-hidden") or "").lower() == "true":
+            continue
+        if tag.name == "ui:image" and (attr(tag, "imagetype") or "").lower() == "decorative":
+            continue
+        yield _hit(ctx, tag, {"element": _display_name(ctx, tag), "problem": "has no alt attribute"})
+
+
+# ---- tables of PHI --------------------------------------------------------------------------------
+HEADER_ROLES = frozenset({"columnheader", "rowheader"})
+LAYOUT_ROLES = frozenset({"presentation", "none"})
+
+
+def a11y_phi_table_headers(ctx: FileContext) -> Iterator[Hit]:
+    doc = markup(ctx)
+    for table in doc.elements():
+        if table.name != "table":
+            continue
+        if (attr(table, "role") or "").strip().lower() in LAYOUT_ROLES:
+            continue
+        if _has_headers(table):
+            continue
+        phi = _bound_phi(ctx, doc, table)
+        if phi is None:
+            continue
+        args = {"element": "<table>", "phi": phi}
+        yield Hit(start_tag_span(ctx, table), tag_text(ctx, table), args, properties=props(phi=phi))
+
+
+def _own_descendants(table: Tag) -> Iterator[Tag]:
+    """Elements of this table, not of tables nested in it."""
+    stack = [c for c in table.children if isinstance(c, Tag)]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node.name != "table":
+            stack.extend(c for c in node.children if isinstance(c, Tag))
+
+
+def _has_headers(table: Tag) -> bool:
+    for node in _own_descendants(table):
+        if node.name in ("th", "caption"):
+            return True
+        if (attr(node, "role") or "").strip().lower() in HEADER_ROLES:
+            return True
+    return False
+
+
+def _bound_phi(ctx: FileContext, doc: Markup, table: Tag) -> str | None:
+    resolver = _Resolver(ctx, doc)
+    for node in [table, *_own_descendants(table)]:
+        texts = [str(v) for v in node.attrs.values() if isinstance(v, str)]
+        texts += [str(c) for c in node.children if _is_text(c)]
+        for text in texts:
+            if "{" not in text:
+                continue
+            for path in binding_paths(text):
+                found = resolver.phi(path, node)
+                if found:
+                    return found
+    return None
+
+
+class _Resolver:
+    """Is a bound path PHI? Uses the bundle's JavaScript (getters, wired records, fields) and the
+    template's iterations, falling back to the PHI model for field API names in the path."""
+
+    def __init__(self, ctx: FileContext, doc: Markup) -> None:
+        self.ctx = ctx
+        self.doc = doc
+        self._flow: jsflow.JsFlow | None = None
+        self._members: dict[str, jsflow.Val] | None = None
+
+    def members(self) -> dict[str, jsflow.Val]:
+        if self._members is None:
+            self._members = {}
+            if not self.doc.is_aura:
+                self._members = self._bundle_members()
+        return self._members
+
+    def _bundle_members(self) -> dict[str, jsflow.Val]:
+        js_path = bundle_js_path(self.ctx)
+        if js_path is None:
+            return {}
+        known: dict[str, Any] = phi_names.facts(self.ctx.project).bundle_members
+        key = str(js_path)
+        if key not in known:
+            known[key] = ({}, None)
+            try:
+                raw = js_path.read_bytes()
+            except OSError:
+                return {}
+            text, _ = decode_source(raw, self.ctx.project.relative(js_path))
+            if text is None:
+                return {}
+            js_ctx = FileContext(
+                project=self.ctx.project,
+                path=js_path,
+                rel_path=self.ctx.project.relative(js_path),
+                kind="js",
+                source=text.encode("utf-8"),
+                text=text,
+            )
+            walker = jsflow.JsFlow(js_ctx)
+            known[key] = (walker.run().members, walker)
+        members, walker = known[key]
+        self._flow = walker
+        return dict(members)
+
+    def value(self, path: list[str], at: Tag, depth: int = 0) -> jsflow.Val | None:
+        if not path or depth > 8:
+            return None
+        root = self._iteration_item(path[0], at, depth)
+        if root is None:
+            root = self.members().get(path[0])
+        val = root
+        for segment in path[1:]:
+            if val is None:
+                return None
+            val = self._flow.member_of(val, segment) if self._flow is not None else None
+        return val
+
+    def _iteration_item(self, name: str, at: Tag, depth: int) -> jsflow.Val | None:
+        for ancestor in at.parents:
+            if not isinstance(ancestor, Tag):
+                continue
+            if attr(ancestor, "for:item") == name or attr(ancestor, "var") == name:
+                items = attr(ancestor, "for:each", "items") or ""
+                for path in binding_paths(items):
+                    return self.value(path, ancestor, depth + 1)
+            for attr_name in ancestor.attrs:
+                if attr_name == f"iterator:{name.lower()}":
+                    for path in binding_paths(str(ancestor.attrs[attr_name])):
+                        items_val = self.value(path, ancestor, depth + 1)
+                        return jsflow.Val(jsflow.OBJECT, props=(("value", items_val),)) if items_val else None
+        return None
+
+    def phi(self, path: list[str], at: Tag) -> str | None:
+        val = self.value(path, at)
+        if val is not None and val.kind == jsflow.VALUE:
+            return ", ".join(val.fields) or ".".join(path)
+        # Field API names in the path (`{row.SSN__c}`, `{!v.patient.MRN__c}`, `{p.Patient__r.MRN__c}`).
+        obj = ""
+        segments = path if path[0].endswith("__c") else path[1:]
+        for segment in segments:
+            related = phi_names.relationship_object(segment)
+            if related is not None:
+                obj = related
+                continue
+            reason = phi_names.field_reason(self.ctx.project, obj or None, segment)
+            if reason is not None:
+                return f"{obj}.{segment}" if obj else segment
+        return None
+
+
+# ---- helpers --------------------------------------------------------------------------------------
+
+
+def _display_name(ctx: FileContext, tag: Tag) -> str:
+    """The parser lower-cases names (`lightning:buttonicon`); show the tag as written in the file."""
+    written = _TAG_NAME.match(tag_text(ctx, tag))
+    return f"<{written.group(1) if written else tag.name}>"
+
+
+def _hit(ctx: FileContext, tag: Tag, args: dict[str, str]) -> Hit:
+    return Hit(start_tag_span(ctx, tag), tag_text(ctx, tag), args, properties=props(element=tag.name))

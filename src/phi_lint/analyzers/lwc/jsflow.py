@@ -1,0 +1,1355 @@
+"""PHI data flow in one LWC / Aura JavaScript file, computed once and shared by the three lwc/phi-in-* rules.
+
+Sources (field-sensitive: a non-PHI property of a record that also holds PHI is not PHI):
+- `@salesforce/schema` imports are field *references*: `getFieldValue(record, SSN_FIELD)`,
+  `record.fields.SSN__c.value` and `record[SSN_FIELD.fieldApiName]` read the PHI value;
+- `@wire(getRecord, { fields: [...] })` records that include PHI fields;
+- records returned by Apex (`@wire(getPatients)`, `getPatients().then(r => ...)`, `await getPatients()`,
+  Aura `response.getReturnValue()`), whose properties named like a PHI field API name are PHI; the
+  SObject type the Apex method returns is read from the class when it is in the project;
+- Aura `component.get("v.patient.SSN__c")`.
+
+Propagation inside a function and through the component's own fields (`this.x`, getters): assignment,
+destructuring, template literals, concatenation, object and array literals (field by field), string
+methods, `JSON.stringify`, `encodeURIComponent`, array callbacks (`map`, `forEach`, `filter`...), `for...of`,
+promise `then`/`await`.
+
+Sinks are collected in one walk and each rule picks its category: "storage", "url", "analytics".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from phi_lint import parsing
+from phi_lint.analyzers.lwc import phi_names
+from phi_lint.parsing import Node
+
+if TYPE_CHECKING:
+    from phi_lint.context import FileContext
+
+MEMO_KEY = "lwc-js-flow"
+
+STORAGE, URL, ANALYTICS = "storage", "url", "analytics"
+# A call of some other global function with PHI: an analytics sink when its name matches the rule's option.
+CALL = "call"
+
+# ---- abstract values ------------------------------------------------------------------------------
+VALUE = "value"  # PHI itself (text, number, date)
+RECORD = "record"  # an SObject record or list of them; its PHI is reached through PHI field names
+UI_FIELDS = "ui-fields"  # the `fields` map of a Lightning Data Service record
+UI_FIELD = "ui-field"  # one entry of that map: `.value` / `.displayValue` is the field value
+FIELDREF = "fieldref"  # `@salesforce/schema/Obj.Field` import (or a list of them)
+FIELDNAME = "fieldname"  # `SSN_FIELD.fieldApiName`: the API name string
+OBJECT = "object"  # an object literal, tracked property by property
+APEX = "apex"  # an imported Apex method
+PROMISE = "promise"  # the result of an imperative Apex call
+STORE = "idb-store"  # an IndexedDB object store
+URLOBJ = "url-object"  # `new URL(...)` / `new URLSearchParams(...)`
+
+
+@dataclass(frozen=True)
+class Val:
+    kind: str
+    obj: str = ""
+    fields: tuple[str, ...] = ()  # PHI descriptors ("Patient__c.SSN__c") a VALUE holds / a RECORD includes
+    refs: tuple[str, ...] = ()  # FIELDREF / FIELDNAME targets ("Patient__c.SSN__c")
+    props: tuple[tuple[str, Val], ...] = ()  # OBJECT properties
+    inner: Val | None = None  # PROMISE result, URLOBJ contents
+    origin: tuple[int, int] = (0, 0)  # (line, column) where the PHI was read
+    url_at: tuple[int, int] | None = None  # node key of a built URL string that holds PHI
+    apex_path: str = ""
+
+
+@dataclass(frozen=True)
+class SinkEvent:
+    category: str
+    sink: str  # e.g. "localStorage.setItem", "NavigationMixin.Navigate state"
+    span_node_key: tuple[int, int]
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    matched_text: str
+    phi: str  # PHI descriptors, for the message
+    origin: tuple[int, int]
+
+
+@dataclass
+class FlowResult:
+    events: list[SinkEvent] = field(default_factory=list)
+    # Class members (fields, getters, wired properties) by name: what templates bind to.
+    members: dict[str, Val] = field(default_factory=dict)
+
+    def of(self, category: str) -> list[SinkEvent]:
+        return [e for e in self.events if e.category == category]
+
+
+def is_phi(val: Val | None, ctx: FileContext, depth: int = 0) -> bool:
+    """Does this value, reaching a sink whole, disclose PHI?"""
+    if val is None or depth > 6:
+        return False
+    if val.kind == VALUE:
+        return True
+    if val.kind == RECORD:
+        return bool(val.fields) or bool(val.obj and ctx.phi.object_reason(val.obj))
+    if val.kind == OBJECT:
+        return any(is_phi(v, ctx, depth + 1) for _, v in val.props)
+    if val.kind == URLOBJ:
+        return is_phi(val.inner, ctx, depth + 1)
+    return False
+
+
+def describe(val: Val | None, ctx: FileContext, depth: int = 0) -> tuple[str, ...]:
+    if val is None or depth > 6:
+        return ()
+    if val.kind == VALUE:
+        return val.fields or ("PHI",)
+    if val.kind == RECORD:
+        if val.fields:
+            return val.fields
+        return (f"{val.obj} record",) if val.obj else ()
+    if val.kind == OBJECT:
+        out: list[str] = []
+        for _, v in val.props:
+            out += [d for d in describe(v, ctx, depth + 1) if d not in out]
+        return tuple(out)
+    if val.kind == URLOBJ:
+        return describe(val.inner, ctx, depth + 1)
+    return ()
+
+
+def origin_of(val: Val | None, depth: int = 0) -> tuple[int, int]:
+    if val is None or depth > 6:
+        return (0, 0)
+    if val.origin != (0, 0):
+        return val.origin
+    for _, v in val.props:
+        found = origin_of(v, depth + 1)
+        if found != (0, 0):
+            return found
+    return origin_of(val.inner, depth + 1)
+
+
+def url_keys(val: Val | None, depth: int = 0) -> Iterator[tuple[int, int]]:
+    if val is None or depth > 6:
+        return
+    if val.url_at is not None:
+        yield val.url_at
+    for _, v in val.props:
+        yield from url_keys(v, depth + 1)
+    yield from url_keys(val.inner, depth + 1)
+
+
+def join(a: Val | None, b: Val | None) -> Val | None:
+    """May-union of two abstract values (branches, `||`, repeated assignment)."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    if a.kind == VALUE or b.kind == VALUE:
+        base = a if a.kind == VALUE else b
+        other = b if base is a else a
+        merged = tuple(dict.fromkeys(base.fields + (other.fields if other.kind == VALUE else ())))
+        return replace(base, fields=merged, url_at=base.url_at or other.url_at)
+    if a.kind == OBJECT and b.kind == OBJECT:
+        props = dict(a.props)
+        for name, v in b.props:
+            props[name] = join(props.get(name), v) or v
+        return Val(OBJECT, props=tuple(props.items()))
+    if a.kind == b.kind == RECORD:
+        return Val(
+            RECORD,
+            obj=a.obj or b.obj,
+            fields=tuple(dict.fromkeys(a.fields + b.fields)),
+            origin=a.origin if a.origin != (0, 0) else b.origin,
+        )
+    if a.kind == b.kind == FIELDREF:
+        return Val(FIELDREF, refs=tuple(dict.fromkeys(a.refs + b.refs)))
+    return a
+
+
+# ---- names ----------------------------------------------------------------------------------------
+_STORAGE_OBJECTS = frozenset({"localStorage", "sessionStorage"})
+_STORAGE_METHODS = frozenset({"setItem"})
+_LOCATION_PROPS = frozenset({"href", "hash", "search", "pathname"})
+_LOCATION_METHODS = frozenset({"assign", "replace"})
+_HISTORY_METHODS = frozenset({"pushState", "replaceState"})
+_CONSOLE_METHODS = frozenset(
+    {
+        "log",
+        "info",
+        "warn",
+        "error",
+        "debug",
+        "trace",
+        "table",
+        "dir",
+        "dirxml",
+        "group",
+        "groupCollapsed",
+        "assert",
+        "count",
+        "time",
+        "timeLog",
+    }
+)
+# Methods that return a boolean / number when called on a PHI string: the result is not PHI.
+_NON_PHI_STRING_METHODS = frozenset(
+    {
+        "includes",
+        "startsWith",
+        "endsWith",
+        "indexOf",
+        "lastIndexOf",
+        "search",
+        "localeCompare",
+        "test",
+        "has",
+        "some",
+        "every",
+        "findIndex",
+        "charCodeAt",
+        "codePointAt",
+        "getTime",
+        "hasOwnProperty",
+    }
+)
+_NON_PHI_PROPS = frozenset({"length", "size"})
+_ELEMENT_METHODS = frozenset(
+    {
+        "filter",
+        "find",
+        "findLast",
+        "slice",
+        "sort",
+        "reverse",
+        "concat",
+        "flat",
+        "at",
+        "toSorted",
+        "toReversed",
+        "values",
+        "pop",
+        "shift",
+    }
+)
+_CALLBACK_METHODS = frozenset(
+    {"map", "forEach", "filter", "find", "findLast", "some", "every", "flatMap", "findIndex", "sort"}
+)
+_RECORD_PASSTHROUGH = frozenset({"data", "records"})
+_STRING_FUNCTIONS = frozenset(
+    {
+        "String",
+        "encodeURIComponent",
+        "encodeURI",
+        "escape",
+        "btoa",
+        "unescape",
+        "decodeURIComponent",
+        "decodeURI",
+        "atob",
+    }
+)
+_SALESFORCE_HOSTS = (
+    ".salesforce.com",
+    ".force.com",
+    ".salesforce-sites.com",
+    ".visualforce.com",
+    ".site.com",
+    ".lightning.com",
+    ".salesforce-experience.com",
+    ".sfdc.net",
+    ".documentforce.com",
+    ".salesforceliveagent.com",
+    ".cloudforce.com",
+)
+# Kept equal to the default `analytics_calls` option of lwc/phi-in-analytics (a test checks it).
+DEFAULT_ANALYTICS_CALLS = (
+    "gtag", "ga", "dataLayer.push", "analytics.*", "_satellite.*", "mixpanel.*", "amplitude.*", "heap.*",
+    "FS.*", "posthog.*", "Sentry.*", "newrelic.*", "_paq.push", "fbq", "ttq.*", "hj", "pendo.*",
+    "appInsights.*", "dtrum.*", "utag.*", "_hsq.push", "clarity", "smartlook", "LogRocket.*", "datadogRum.*",
+)  # fmt: skip
+# A literal URL part before the PHI: query string, fragment, scheme, or an absolute/relative path.
+_URL_PREFIX = re.compile(r"(?:[?#&]|://|^/[\w./-]*$|^\.\.?/|^[\w.-]+/[\w./-]*$)")
+_FIELD_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_GLOBAL_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
+_AURA_VALUE_PATH = re.compile(r"^\s*v\.([\w.]+)\s*$")
+
+
+@dataclass
+class Scope:
+    vars: dict[str, Val | None] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    def lookup(self, name: str) -> Val | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return None
+
+    def declare(self, name: str, val: Val | None) -> None:
+        self.vars[name] = val
+
+    def assign(self, name: str, val: Val | None) -> None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                scope.vars[name] = join(scope.vars[name], val)
+                return
+            scope = scope.parent
+        self.vars[name] = val
+
+
+@dataclass
+class _Pending:
+    """A sink or a built URL waiting for the end of the walk (a URL may be consumed by a later sink)."""
+
+    category: str
+    sink: str
+    node: Node
+    val: Val
+
+
+class JsFlow:
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.source = ctx.source
+        self.module = Scope()
+        # Local names of well-known imports: {"getRecord": "getRecord", ...}
+        self.lds: dict[str, str] = {}
+        self.navigation_mixin: set[str] = set()
+        self.lightning_log: set[str] = set()
+        self.members: dict[str, Val | None] = {}
+        self.method_returns: dict[str, Val | None] = {}
+        self.in_class = False
+        self.sinks: dict[tuple[str, tuple[int, int]], _Pending] = {}
+        self.built_urls: dict[tuple[int, int], _Pending] = {}
+        self.consumed_urls: set[tuple[int, int]] = set()
+        self.depth = 0
+
+    # ---- driver ---------------------------------------------------------------------------------
+    def run(self) -> FlowResult:
+        root = self.ctx.tree.root_node
+        for node in root.named_children:
+            if node.type == "import_statement":
+                self._import(node)
+        # Module-level constants first (`const FIELDS = [SSN_FIELD]` is used by the class's @wire).
+        self._statements(root, self.module, skip_classes=True)
+        classes = [n for n in parsing.walk(root) if n.type in ("class_declaration", "class")]
+        # The component's fields carry PHI from one method to another (a wire handler stores records,
+        # a click handler reads them): iterate to a fixpoint over the class bodies (values only grow).
+        for _ in range(3):
+            before = dict(self.members)
+            for cls in classes:
+                self._class(cls)
+            if before == self.members:
+                break
+        return self._result()
+
+    def _result(self) -> FlowResult:
+        events: list[SinkEvent] = []
+        for pending in self.sinks.values():
+            events.append(self._event(pending))
+        for key, pending in self.built_urls.items():
+            if key not in self.consumed_urls:
+                events.append(self._event(pending))
+        events.sort(key=lambda e: (e.line, e.column, e.category))
+        members = {k: v for k, v in self.members.items() if v is not None}
+        return FlowResult(events, members)
+
+    def _event(self, pending: _Pending) -> SinkEvent:
+        node = pending.node
+        span = self.ctx.span_of(node)
+        return SinkEvent(
+            pending.category,
+            pending.sink,
+            parsing.node_key(node),
+            span.start_line,
+            span.start_column,
+            span.end_line,
+            span.end_column,
+            self._text(node),
+            ", ".join(describe(pending.val, self.ctx)) or "PHI",
+            origin_of(pending.val),
+        )
+
+    def _text(self, node: Node | None) -> str:
+        return parsing.text(node, self.source)
+
+    # ---- imports --------------------------------------------------------------------------------
+    def _import(self, node: Node) -> None:
+        source_node = parsing.field(node, "source")
+        module = self._string_value(source_node) or ""
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            return
+        default_name = next((self._text(c) for c in clause.named_children if c.type == "identifier"), None)
+        named: list[tuple[str, str]] = []
+        for spec_list in (c for c in clause.named_children if c.type == "named_imports"):
+            for spec in spec_list.named_children:
+                if spec.type != "import_specifier":
+                    continue
+                name = self._text(parsing.field(spec, "name"))
+                alias = parsing.field(spec, "alias")
+                named.append((name, self._text(alias) if alias is not None else name))
+        if module.startswith("@salesforce/schema/") and default_name:
+            path = module[len("@salesforce/schema/") :]
+            if "." in path:
+                self.module.declare(default_name, Val(FIELDREF, refs=(path,)))
+        elif module.startswith("@salesforce/apex/") and default_name:
+            path = module[len("@salesforce/apex/") :]
+            self.module.declare(default_name, Val(APEX, apex_path=path))
+        elif module in ("lightning/uiRecordApi", "lightning/uiRelatedListApi", "lightning/graphql"):
+            for imported, local in named:
+                self.lds[local] = imported
+        elif module == "lightning/navigation":
+            self.navigation_mixin |= {alias for name, alias in named if name == "NavigationMixin"}
+        elif module == "lightning/logger":
+            self.lightning_log |= {alias for name, alias in named if name == "log"}
+
+    # ---- classes --------------------------------------------------------------------------------
+    def _class(self, cls: Node) -> None:
+        body = parsing.field(cls, "body")
+        if body is None:
+            return
+        self.in_class = True
+        for member in body.named_children:
+            if member.type == "field_definition":
+                self._field_definition(member)
+            elif member.type == "method_definition":
+                self._method(member)
+        self.in_class = False
+
+    def _decorator_wire(self, member: Node) -> Val | None:
+        for deco in (c for c in member.children if c.type == "decorator"):
+            call = next((c for c in deco.named_children if c.type == "call_expression"), None)
+            if call is None or self._text(parsing.field(call, "function")) != "wire":
+                continue
+            args = self._args(call)
+            if not args:
+                continue
+            return self._wire_value(args[0], args[1] if len(args) > 1 else None, self.module)
+        return None
+
+    def _wire_value(self, adapter: Node, config: Node | None, scope: Scope) -> Val | None:
+        name = self._text(adapter)
+        target = scope.lookup(name)
+        if target is not None and target.kind == APEX:
+            obj = phi_names.apex_return_object(self.ctx.project, target.apex_path)
+            return Val(RECORD, obj=obj, origin=self._pos(adapter))
+        adapter_name = self.lds.get(name, "")
+        if adapter_name in (
+            "getRecord",
+            "getRecords",
+            "getRelatedListRecords",
+            "getRecordUi",
+            "getRelatedListRecordsBatch",
+        ):
+            refs: list[str] = []
+            if config is not None:
+                refs = self._config_fields(config, scope)
+            phi = [r for r in refs if self._ref_reason(r)]
+            obj = refs[0].split(".")[0] if refs else ""
+            return Val(
+                RECORD, obj=obj, fields=tuple(self._describe_ref(r) for r in phi), origin=self._pos(adapter)
+            )
+        return None
+
+    def _config_fields(self, config: Node, scope: Scope) -> list[str]:
+        refs: list[str] = []
+        if config.type != "object":
+            return refs
+        for pair in config.named_children:
+            if pair.type == "pair" and self._key_name(pair) in ("fields", "optionalFields"):
+                refs += self._field_list(parsing.field(pair, "value"), scope)
+            elif pair.type == "shorthand_property_identifier" and self._text(pair) in (
+                "fields",
+                "optionalFields",
+            ):
+                refs += self._field_list(pair, scope)
+        return refs
+
+    def _field_list(self, node: Node | None, scope: Scope) -> list[str]:
+        if node is None:
+            return []
+        if node.type == "array":
+            out: list[str] = []
+            for item in node.named_children:
+                out += self._field_list(item, scope)
+            return out
+        if node.type == "string":
+            text = self._string_value(node) or ""
+            return [text] if _FIELD_PATH.match(text) else []
+        val = (
+            scope.lookup(self._text(node))
+            if node.type == "shorthand_property_identifier"
+            else self._eval(node, scope)
+        )
+        if val is not None and val.kind == FIELDREF:
+            return list(val.refs)
+        return []
+
+    def _field_definition(self, member: Node) -> None:
+        prop = parsing.field(member, "property")
+        name = self._text(prop)
+        wired = self._decorator_wire(member)
+        value = parsing.field(member, "value")
+        val = (
+            wired if wired is not None else (self._eval(value, Scope(parent=self.module)) if value else None)
+        )
+        self._set_member(name, val)
+
+    def _method(self, member: Node) -> None:
+        name = self._text(parsing.field(member, "name"))
+        scope = Scope(parent=self.module)
+        params = parsing.field(member, "parameters")
+        wired = self._decorator_wire(member)
+        if params is not None:
+            first = True
+            for param in params.named_children:
+                self._bind(param, wired if first else None, scope, declare=True)
+                first = False
+        body = parsing.field(member, "body")
+        returns = self._function_body(body, scope)
+        is_getter = any(c.type == "get" for c in member.children)
+        if is_getter:
+            self._set_member(name, returns)
+        else:
+            self.method_returns[name] = join(self.method_returns.get(name), returns)
+
+    def _set_member(self, name: str, val: Val | None) -> None:
+        if val is None and name in self.members:
+            return
+        self.members[name] = join(self.members.get(name), val)
+
+    # ---- statements -----------------------------------------------------------------------------
+    def _function_body(self, body: Node | None, scope: Scope) -> Val | None:
+        """Walk a function body; the join of its return values."""
+        if body is None:
+            return None
+        if body.type != "statement_block":  # arrow function with an expression body
+            return self._eval(body, scope)
+        returns: list[Val | None] = []
+        self._statements(body, scope, returns=returns)
+        result: Val | None = None
+        for r in returns:
+            result = join(result, r)
+        return result
+
+    def _statements(
+        self, node: Node, scope: Scope, returns: list[Val | None] | None = None, skip_classes: bool = False
+    ) -> None:
+        for child in node.named_children:
+            self._statement(child, scope, returns, skip_classes)
+
+    def _statement(
+        self, node: Node, scope: Scope, returns: list[Val | None] | None, skip_classes: bool = False
+    ) -> None:
+        kind = node.type
+        if kind in ("import_statement", "comment"):
+            return
+        if kind in ("class_declaration", "class"):
+            return  # class bodies are walked by _class, with the component's fields
+        if kind == "export_statement":
+            for child in node.named_children:
+                if child.type in ("class_declaration", "class"):
+                    continue
+                self._statement(child, scope, returns, skip_classes)
+            return
+        if kind in ("lexical_declaration", "variable_declaration"):
+            for decl in (c for c in node.named_children if c.type == "variable_declarator"):
+                value = parsing.field(decl, "value")
+                val = self._eval(value, scope) if value is not None else None
+                target = parsing.field(decl, "name")
+                if target is not None:
+                    self._bind(target, val, scope, declare=True)
+            return
+        if kind == "return_statement":
+            expr = node.named_children[0] if node.named_children else None
+            val = self._eval(expr, scope) if expr is not None else None
+            if returns is not None:
+                returns.append(val)
+            return
+        if kind == "expression_statement":
+            for child in node.named_children:
+                self._eval(child, scope)
+            return
+        if kind == "for_in_statement":
+            right = parsing.field(node, "right")
+            left = parsing.field(node, "left")
+            val = self._eval(right, scope) if right is not None else None
+            inner = Scope(parent=scope)
+            is_of = any(c.type == "of" for c in node.children)
+            if left is not None:
+                self._bind(left, self._element(val) if is_of else None, inner, declare=True)
+            body = parsing.field(node, "body")
+            if body is not None:
+                self._statement(body, inner, returns)
+            return
+        if kind == "function_declaration":
+            name = parsing.field(node, "name")
+            self._function(node, scope)
+            if name is not None:
+                scope.declare(self._text(name), None)
+            return
+        if kind == "statement_block":
+            self._statements(node, Scope(parent=scope), returns)
+            return
+        # if / while / try / switch / for ...: conditions are evaluated for their sinks, bodies walked.
+        for child in node.named_children:
+            if child.type.endswith(
+                ("statement", "declaration", "clause", "block", "case", "default")
+            ) or child.type in ("else_clause", "finally_clause", "catch_clause", "switch_body"):
+                self._statement(child, scope, returns)
+            else:
+                self._eval(child, scope)
+
+    # ---- binding --------------------------------------------------------------------------------
+    def _bind(self, target: Node, val: Val | None, scope: Scope, declare: bool) -> None:
+        kind = target.type
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            name = self._text(target)
+            if declare:
+                scope.declare(name, val)
+            else:
+                scope.assign(name, val)
+        elif kind == "object_pattern":
+            for part in target.named_children:
+                if part.type == "shorthand_property_identifier_pattern":
+                    self._bind(part, self._member(val, self._text(part), part), scope, declare)
+                elif part.type == "pair_pattern":
+                    key = self._key_name(part)
+                    value = parsing.field(part, "value")
+                    if value is not None:
+                        self._bind(value, self._member(val, key, part) if key else None, scope, declare)
+                elif part.type == "object_assignment_pattern":
+                    left = parsing.field(part, "left")
+                    if left is not None:
+                        self._bind(left, self._member(val, self._text(left), part), scope, declare)
+                elif part.type == "rest_pattern":
+                    for ident in part.named_children:
+                        self._bind(ident, val, scope, declare)
+        elif kind == "array_pattern":
+            for part in target.named_children:
+                self._bind(part, self._element(val), scope, declare)
+        elif kind in ("assignment_pattern",):
+            left = parsing.field(target, "left")
+            right = parsing.field(target, "right")
+            default = self._eval(right, scope) if right is not None else None
+            if left is not None:
+                self._bind(left, join(val, default), scope, declare)
+        elif kind == "rest_pattern":
+            for ident in target.named_children:
+                self._bind(ident, val, scope, declare)
+        elif kind == "member_expression":
+            obj = parsing.field(target, "object")
+            prop = self._text(parsing.field(target, "property"))
+            if obj is not None and obj.type == "this" and val is not None:
+                self._set_member(prop, val)
+
+    # ---- expressions ----------------------------------------------------------------------------
+    def _eval(self, node: Node | None, scope: Scope) -> Val | None:
+        if node is None:
+            return None
+        self.depth += 1
+        try:
+            if self.depth > 400:
+                return None
+            return self._eval_inner(node, scope)
+        finally:
+            self.depth -= 1
+
+    def _eval_inner(self, node: Node, scope: Scope) -> Val | None:
+        kind = node.type
+        if kind == "identifier":
+            return scope.lookup(self._text(node))
+        if kind in ("parenthesized_expression", "non_null_expression"):
+            inner = node.named_children[-1] if node.named_children else None
+            return self._eval(inner, scope)
+        if kind == "member_expression":
+            return self._member_expression(node, scope)
+        if kind == "subscript_expression":
+            return self._subscript(node, scope)
+        if kind == "call_expression":
+            return self._call(node, scope)
+        if kind == "new_expression":
+            return self._new(node, scope)
+        if kind == "await_expression":
+            val = self._eval(node.named_children[0] if node.named_children else None, scope)
+            return val.inner if val is not None and val.kind == PROMISE else val
+        if kind == "assignment_expression":
+            return self._assignment(node, scope)
+        if kind == "augmented_assignment_expression":
+            left = parsing.field(node, "left")
+            right_val = self._eval(parsing.field(node, "right"), scope)
+            left_val = self._eval(left, scope)
+            joined = join(left_val, right_val)
+            if left is not None:
+                self._assign_to(left, joined, node, scope, self._text(node))
+            return joined
+        if kind == "binary_expression":
+            return self._binary(node, scope)
+        if kind == "template_string":
+            return self._concat(
+                node, [c for c in node.named_children if c.type == "template_substitution"], scope
+            )
+        if kind == "template_substitution":
+            return self._eval(node.named_children[0] if node.named_children else None, scope)
+        if kind == "ternary_expression":
+            self._eval(parsing.field(node, "condition"), scope)
+            return join(
+                self._eval(parsing.field(node, "consequence"), scope),
+                self._eval(parsing.field(node, "alternative"), scope),
+            )
+        if kind == "object":
+            return self._object(node, scope)
+        if kind == "array":
+            result: Val | None = None
+            for item in node.named_children:
+                item_val = self._eval(
+                    item.named_children[0] if item.type == "spread_element" and item.named_children else item,
+                    scope,
+                )
+                result = join(result, item_val)
+            return result
+        if kind in ("arrow_function", "function_expression", "function"):
+            self._function(node, scope)
+            return None
+        if kind == "sequence_expression":
+            val = None
+            for child in node.named_children:
+                val = self._eval(child, scope)
+            return val
+        if kind == "spread_element":
+            return self._eval(node.named_children[0] if node.named_children else None, scope)
+        if kind == "this":
+            return None
+        # Anything else (unary, update, comparisons inside other nodes, literals): walk for sinks only.
+        for child in node.named_children:
+            self._eval(child, scope)
+        return None
+
+    def _function(self, node: Node, scope: Scope, params: tuple[Val | None, ...] = ()) -> Val | None:
+        inner = Scope(parent=scope)
+        formal = parsing.field(node, "parameters")
+        single = parsing.field(node, "parameter")
+        targets = [single] if single is not None else (formal.named_children if formal is not None else [])
+        for i, target in enumerate(targets):
+            self._bind(target, params[i] if i < len(params) else None, inner, declare=True)
+        return self._function_body(parsing.field(node, "body"), inner)
+
+    def _binary(self, node: Node, scope: Scope) -> Val | None:
+        operator = self._text(parsing.field(node, "operator"))
+        left = parsing.field(node, "left")
+        right = parsing.field(node, "right")
+        if operator == "+":
+            return self._concat(node, [c for c in (left, right) if c is not None], scope)
+        left_val = self._eval(left, scope)
+        right_val = self._eval(right, scope)
+        if operator in ("||", "&&", "??"):
+            return join(left_val, right_val)
+        return None
+
+    def _concat(self, node: Node, parts: list[Node], scope: Scope) -> Val | None:
+        """String building: PHI in any part makes the result PHI; PHI after a URL-shaped literal
+        makes it a built URL (reported unless a later sink takes the string)."""
+        result: Val | None = None
+        for part in parts:
+            val = self._eval(part, scope)
+            if val is not None and is_phi(val, self.ctx):
+                if val.kind != VALUE:
+                    val = Val(VALUE, fields=describe(val, self.ctx), origin=origin_of(val), url_at=val.url_at)
+                result = join(result, val)
+        if result is None:
+            return None
+        if result.url_at is None and self._url_shaped_before_phi(node, scope):
+            key = parsing.node_key(node)
+            result = replace(result, url_at=key)
+            self.built_urls[key] = _Pending(URL, "URL string", node, result)
+        return result
+
+    def _url_shaped_before_phi(self, node: Node, scope: Scope) -> bool:
+        """Is there a URL-looking literal immediately before a PHI part of this string?"""
+        literal = ""
+        for piece in self._flatten_concat(node):
+            if piece.type in ("string", "string_fragment", "template_string"):
+                text = self._string_value(piece) if piece.type == "string" else self._text(piece)
+                literal += text or ""
+                continue
+            val = self._peek(piece, scope)
+            if (
+                val is not None
+                and is_phi(val, self.ctx)
+                and literal.strip()
+                and " " not in literal.strip()
+                and _URL_PREFIX.search(literal.strip())
+            ):
+                return True
+            literal = "" if val is None or not is_phi(val, self.ctx) else literal
+        return False
+
+    def _flatten_concat(self, node: Node) -> Iterator[Node]:
+        if node.type == "binary_expression" and self._text(parsing.field(node, "operator")) == "+":
+            for side in ("left", "right"):
+                child = parsing.field(node, side)
+                if child is not None:
+                    yield from self._flatten_concat(child)
+        elif node.type == "template_string":
+            for child in node.named_children:
+                if child.type == "template_substitution":
+                    yield from (c for c in child.named_children[:1])
+                else:
+                    yield child
+        elif node.type == "parenthesized_expression" and node.named_children:
+            yield from self._flatten_concat(node.named_children[-1])
+        else:
+            yield node
+
+    def _peek(self, node: Node, scope: Scope) -> Val | None:
+        """Evaluate without recording sinks (the node was already evaluated once)."""
+        saved_sinks, saved_urls = dict(self.sinks), dict(self.built_urls)
+        try:
+            return self._eval(node, scope)
+        finally:
+            self.sinks, self.built_urls = saved_sinks, saved_urls
+
+    def _object(self, node: Node, scope: Scope) -> Val | None:
+        props: dict[str, Val] = {}
+        for child in node.named_children:
+            if child.type == "pair":
+                key = self._key_name(child)
+                val = self._eval(parsing.field(child, "value"), scope)
+                if val is not None and key:
+                    props[key] = val
+            elif child.type == "shorthand_property_identifier":
+                name = self._text(child)
+                val = scope.lookup(name) or self.module.lookup(name)
+                if val is not None:
+                    props[name] = val
+            elif child.type == "spread_element":
+                val = self._eval(child.named_children[0] if child.named_children else None, scope)
+                if val is not None and val.kind == OBJECT:
+                    props.update(dict(val.props))
+                elif val is not None and is_phi(val, self.ctx):
+                    props["..."] = val
+            elif child.type == "method_definition":
+                self._function(child, scope)
+        if not props:
+            return None
+        return Val(OBJECT, props=tuple(props.items()))
+
+    def _member_expression(self, node: Node, scope: Scope) -> Val | None:
+        obj_node = parsing.field(node, "object")
+        prop = self._text(parsing.field(node, "property"))
+        if obj_node is not None and obj_node.type == "this":
+            if prop in self.members:
+                return self.members[prop]
+            return None
+        base = self._eval(obj_node, scope)
+        return self._member(base, prop, node)
+
+    def _member(self, base: Val | None, prop: str, node: Node | None) -> Val | None:
+        """Field-sensitive property read."""
+        if base is None or not prop:
+            return None
+        kind = base.kind
+        if kind == VALUE:
+            return None if prop in _NON_PHI_PROPS else base
+        if kind == OBJECT:
+            found = dict(base.props).get(prop)
+            if found is None and "..." in dict(base.props):
+                return self._member(dict(base.props)["..."], prop, node)
+            return found
+        if kind == FIELDREF:
+            if prop == "fieldApiName":
+                return Val(FIELDNAME, refs=base.refs)
+            return None
+        if kind == URLOBJ:
+            return base if prop in ("href", "search", "hash", "searchParams") else None
+        if kind == RECORD:
+            if prop in _RECORD_PASSTHROUGH:
+                return base
+            if prop == "fields":
+                return Val(UI_FIELDS, obj=base.obj, fields=base.fields, origin=base.origin)
+            rel = phi_names.relationship_object(prop)
+            if rel is not None:
+                return Val(RECORD, obj=rel, origin=base.origin)
+            reason = phi_names.field_reason(self.ctx.project, base.obj, prop)
+            if reason is not None:
+                return Val(VALUE, fields=(self._describe(base.obj, prop),), origin=self._pos(node))
+            return None
+        if kind == UI_FIELDS:
+            return Val(
+                UI_FIELD, obj=base.obj, refs=(f"{base.obj}.{prop}" if base.obj else prop,), origin=base.origin
+            )
+        if kind == UI_FIELD:
+            if prop in ("value", "displayValue"):
+                ref = base.refs[0] if base.refs else ""
+                obj, _, fld = ref.rpartition(".")
+                if phi_names.field_reason(self.ctx.project, obj or None, fld):
+                    return Val(VALUE, fields=(self._describe(obj, fld),), origin=self._pos(node))
+            return None
+        if kind == PROMISE:
+            return None
+        return None
+
+    def _subscript(self, node: Node, scope: Scope) -> Val | None:
+        base = self._eval(parsing.field(node, "object"), scope)
+        index = parsing.field(node, "index")
+        if index is not None and index.type == "string":
+            return self._member(base, self._string_value(index) or "", node)
+        index_val = self._eval(index, scope)
+        if index_val is not None and index_val.kind == FIELDNAME and base is not None:
+            ref = index_val.refs[0] if index_val.refs else ""
+            return self._member(base, ref.rpartition(".")[2], node)
+        return self._element(base)
+
+    def _element(self, val: Val | None) -> Val | None:
+        """An element of a list (records stay records; PHI strings stay PHI)."""
+        if val is None:
+            return None
+        if val.kind in (RECORD, VALUE):
+            return val
+        if val.kind == OBJECT:
+            return val
+        return None
+
+    # ---- calls ----------------------------------------------------------------------------------
+    def _args(self, call: Node) -> list[Node]:
+        args = parsing.field(call, "arguments")
+        if args is None:
+            return []
+        return [a for a in args.named_children if a.type != "comment"]
+
+    def _callee_name(self, function: Node | None) -> str:
+        """Dotted callee name without a leading `window.`/`globalThis.`/`self.`: `localStorage.setItem`."""
+        if function is None:
+            return ""
+        text = self._text(function)
+        text = re.sub(r"\s+", "", text).replace("?.", ".")
+        for prefix in ("window.", "globalThis.", "self.", "$wnd."):
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+        return text
+
+    def _call(self, node: Node, scope: Scope) -> Val | None:
+        function = parsing.field(node, "function")
+        args = self._args(node)
+        name = self._callee_name(function)
+        # NavigationMixin: this[NavigationMixin.Navigate](pageReference)
+        if function is not None and function.type == "subscript_expression":
+            index = self._text(parsing.field(function, "index"))
+            mixin, _, method = index.partition(".")
+            if mixin in self.navigation_mixin and method in ("Navigate", "GenerateUrl"):
+                return self._navigate(node, args, scope, method)
+        # Method calls on a tracked receiver.
+        receiver_val: Val | None = None
+        method = ""
+        if function is not None and function.type == "member_expression":
+            method = self._text(parsing.field(function, "property"))
+            receiver = parsing.field(function, "object")
+            receiver_val = self._eval(receiver, scope)
+        elif function is not None:
+            self._eval(function, scope) if function.type not in ("identifier",) else None
+        arg_vals = self._eval_args(args, scope, receiver_val, method)
+        sink_val = self._sinks_for_call(node, name, method, receiver_val, args, arg_vals)
+        if sink_val is not None:
+            return sink_val
+        return self._call_result(node, name, method, function, receiver_val, args, arg_vals, scope)
+
+    def _eval_args(
+        self, args: list[Node], scope: Scope, receiver: Val | None, method: str
+    ) -> list[Val | None]:
+        vals: list[Val | None] = []
+        for i, arg in enumerate(args):
+            if arg.type in ("arrow_function", "function_expression", "function") and receiver is not None:
+                vals.append(self._callback(arg, scope, receiver, method, i))
+            else:
+                vals.append(self._eval(arg, scope))
+        return vals
+
+    def _callback(self, fn: Node, scope: Scope, receiver: Val, method: str, index: int) -> Val | None:
+        if receiver.kind == PROMISE and method == "then" and index == 0:
+            return self._function(fn, scope, (receiver.inner,))
+        if method in _CALLBACK_METHODS:
+            element = self._element(receiver)
+            params: tuple[Val | None, ...] = (element, element) if method == "sort" else (element,)
+            return self._function(fn, scope, params)
+        if method == "reduce":
+            return self._function(fn, scope, (None, self._element(receiver)))
+        return self._function(fn, scope)
+
+    def _call_result(
+        self,
+        node: Node,
+        name: str,
+        method: str,
+        function: Node | None,
+        receiver: Val | None,
+        args: list[Node],
+        arg_vals: list[Val | None],
+        scope: Scope,
+    ) -> Val | None:
+        first = arg_vals[0] if arg_vals else None
+        if function is not None and function.type == "identifier":
+            target = scope.lookup(name) or self.module.lookup(name)
+            if target is not None and target.kind == APEX:
+                obj = phi_names.apex_return_object(self.ctx.project, target.apex_path)
+                return Val(PROMISE, inner=Val(RECORD, obj=obj, origin=self._pos(node)))
+            lds = self.lds.get(name, "")
+            if lds in ("getFieldValue", "getFieldDisplayValue") and len(arg_vals) > 1:
+                ref = arg_vals[1]
+                refs = ref.refs if ref is not None and ref.kind == FIELDREF else ()
+                if not refs and len(args) > 1 and args[1].type == "string":
+                    refs = ((self._string_value(args[1]) or ""),)
+                phi = [r for r in refs if self._ref_reason(r)]
+                if phi:
+                    return Val(
+                        VALUE, fields=tuple(self._describe_ref(r) for r in phi), origin=self._pos(node)
+                    )
+                return None
+            if name in _STRING_FUNCTIONS:
+                return self._as_value(first)
+            return None
+        if name == "JSON.stringify":
+            return self._as_value(first)
+        if name == "JSON.parse":
+            return first
+        if name in ("Object.assign", "Object.freeze"):
+            result: Val | None = None
+            for val in arg_vals:
+                result = join(result, val)
+            return result
+        if name in ("Object.values", "Object.entries"):
+            return self._as_value(first) if first is not None and first.kind == OBJECT else first
+        if method == "getReturnValue":
+            return Val(RECORD, origin=self._pos(node))
+        if method == "get" and args and args[0].type == "string":
+            # Aura: component.get("v.patient.SSN__c")
+            match = _AURA_VALUE_PATH.match(self._string_value(args[0]) or "")
+            if match:
+                path = match.group(1).split(".")
+                if len(path) > 1:
+                    return self._member(Val(RECORD, origin=self._pos(node)), path[-1], node)
+                return Val(RECORD, origin=self._pos(node))
+            return None
+        if method == "objectStore":
+            return Val(STORE)
+        if receiver is None:
+            if function is not None and function.type == "member_expression":
+                owner = parsing.field(function, "object")
+                if owner is not None and owner.type == "this":
+                    return self.method_returns.get(method)
+            return None
+        if receiver.kind == PROMISE:
+            if method == "then":
+                return Val(PROMISE, inner=first)
+            return None
+        if receiver.kind == VALUE:
+            if method in _NON_PHI_STRING_METHODS:
+                return None
+            return receiver
+        if receiver.kind == RECORD:
+            if method in _ELEMENT_METHODS:
+                return receiver
+            if method in ("map", "flatMap"):
+                return first
+            if method == "reduce":
+                return first
+            if method == "join":
+                return self._as_value(receiver)
+            return None
+        if receiver.kind == OBJECT:
+            if method in ("map", "flatMap"):
+                return first
+            if method in _ELEMENT_METHODS:
+                return receiver
+            if method in ("join", "toString"):
+                return self._as_value(receiver)
+        if receiver.kind == URLOBJ and method == "toString":
+            return receiver
+        return None
+
+    def _as_value(self, val: Val | None) -> Val | None:
+        if val is None or not is_phi(val, self.ctx):
+            return None
+        if val.kind == VALUE:
+            return val
+        return Val(
+            VALUE,
+            fields=describe(val, self.ctx),
+            origin=origin_of(val),
+            url_at=next(iter(url_keys(val)), None),
+        )
+
+    def _new(self, node: Node, scope: Scope) -> Val | None:
+        constructor = self._text(parsing.field(node, "constructor"))
+        args = parsing.field(node, "arguments")
+        vals = [self._eval(a, scope) for a in (args.named_children if args is not None else [])]
+        first = vals[0] if vals else None
+        if constructor in ("URL", "URLSearchParams", "window.URL"):
+            if first is not None and is_phi(first, self.ctx):
+                key = parsing.node_key(node)
+                inner = self._as_value(first)
+                if inner is not None and inner.url_at is None:
+                    self.built_urls[key] = _Pending(URL, f"new {constructor}", node, inner)
+                    inner = replace(inner, url_at=key)
+                return Val(URLOBJ, inner=inner)
+            return Val(URLOBJ)
+        if constructor in ("Blob", "File") and first is not None:
+            return self._as_value(first)
+        return None
+
+    # ---- assignments ----------------------------------------------------------------------------
+    def _assignment(self, node: Node, scope: Scope) -> Val | None:
+        left = parsing.field(node, "left")
+        val = self._eval(parsing.field(node, "right"), scope)
+        if left is None:
+            return val
+        self._assign_to(left, val, node, scope, self._text(left))
+        return val
+
+    def _assign_to(self, left: Node, val: Val | None, node: Node, scope: Scope, left_text: str) -> None:
+        if left.type in ("identifier", "object_pattern", "array_pattern"):
+            self._bind(left, val, scope, declare=False)
+            return
+        target = self._callee_name(left)
+        if left.type == "member_expression":
+            obj = parsing.field(left, "object")
+            prop = self._text(parsing.field(left, "property"))
+            if obj is not None and obj.type == "this":
+                self._set_member(prop, val)
+                return
+            self._eval(obj, scope)
+            obj_name = self._callee_name(obj)
+            if obj_name in _STORAGE_OBJECTS:
+                self._sink(STORAGE, f"{obj_name}.{prop}", node, val)
+            elif target in ("document.cookie",):
+                self._sink(STORAGE, "document.cookie", node, val)
+            elif target in ("location", "document.location") or (
+                obj_name in ("location", "document.location") and prop in _LOCATION_PROPS
+            ):
+                self._sink(URL, target, node, val)
+            elif prop in ("href", "src", "action") and val is not None and val.url_at is not None:
+                self._sink(URL, f"{prop} attribute", node, val)
+            elif val is not None and val.kind != VALUE:
+                base = self._eval(obj, scope)
+                if (
+                    base is not None
+                    and base.kind == URLOBJ
+                    and prop in ("search", "hash", "href", "pathname")
+                ):
+                    self._sink(URL, f"URL.{prop}", node, val)
+        elif left.type == "subscript_expression":
+            obj = parsing.field(left, "object")
+            obj_name = self._callee_name(obj)
+            if obj_name in _STORAGE_OBJECTS:
+                self._sink(STORAGE, f"{obj_name}[...]", node, val)
+        elif target == "location":
+            self._sink(URL, "location", node, val)
+
+    # ---- sinks ----------------------------------------------------------------------------------
+    def _sink(self, category: str, sink: str, node: Node, val: Val | None, consume_urls: bool = True) -> None:
+        if val is None:
+            return
+        if consume_urls:
+            self.consumed_urls.update(url_keys(val))
+        if not is_phi(val, self.ctx):
+            return
+        self.sinks[(category, parsing.node_key(node))] = _Pending(category, sink, node, val)
+
+    def _sinks_for_call(
+        self,
+        node: Node,
+        name: str,
+        method: str,
+        receiver: Val | None,
+        args: list[Node],
+        vals: list[Val | None],
+    ) -> Val | None:
+        """Record the sink this call is, if any. Returns a value only when the call's result is known."""
+        head, _, tail = name.rpartition(".")
+        everything = _join_all(vals)
+        # Browser storage
+        if head in _STORAGE_OBJECTS and tail in _STORAGE_METHODS:
+            self._sink(STORAGE, name, node, everything)
+            return None
+        if receiver is not None and receiver.kind == STORE and method in ("put", "add"):
+            self._sink(STORAGE, f"IndexedDB {method}", node, everything)
+            return None
+        if name == "cookieStore.set":
+            self._sink(STORAGE, name, node, everything)
+            return None
+        # URLs
+        if (
+            (head in ("location", "document.location") and tail in _LOCATION_METHODS)
+            or name == "open"
+            or name == "window.open"
+        ):
+            self._sink(URL, name, node, vals[0] if vals else None)
+            return None
+        if head == "history" and tail in _HISTORY_METHODS:
+            self._sink(URL, name, node, vals[2] if len(vals) > 2 else None)
+            return None
+        if receiver is not None and receiver.kind == URLOBJ and method in ("set", "append"):
+            self._sink(URL, f"URLSearchParams.{method}", node, everything)
+            return None
+        if tail == "searchParams" or name.endswith((".searchParams.set", ".searchParams.append")):
+            self._sink(URL, name, node, everything)
+            return None
+        if name == "fetch" or name == "navigator.sendBeacon":
+            self._sink(URL, f"{name} URL", node, vals[0] if vals else None)
+            if self._external_host(args[0] if args else None) or name == "navigator.sendBeacon":
+                self._sink(
+                    ANALYTICS,
+                    f"{name} to {self._host_text(args[0] if args else None)}",
+                    node,
+                    _join_all(vals[1:]),
+                )
+            return Val(PROMISE) if name == "fetch" else None
+        if (
+            method == "open"
+            and len(args) >= 2
+            and args[0].type == "string"
+            and (self._string_value(args[0]) or "").upper()
+            in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
+        ):
+            self._sink(URL, "XMLHttpRequest.open", node, vals[1])
+            return None
+        # Analytics and console
+        if head == "console" and tail in _CONSOLE_METHODS:
+            self._sink(ANALYTICS, name, node, everything)
+            return None
+        if name in self.lightning_log:
+            self._sink(ANALYTICS, "lightning/logger log", node, everything)
+            return None
+        # Any other global function or method receiving PHI is a candidate: the analytics rule matches
+        # it against its `analytics_calls` option (the flow is shared, options are per rule).
+        if (
+            name
+            and not name.startswith(("this.", "JSON.", "Object.", "String.", "Array.", "Promise."))
+            and name not in self.lds
+            and name not in _STRING_FUNCTIONS
+            and _is_global_call(name)
+            and is_phi(everything, self.ctx)
+        ):
+            consume = matches_any(name, DEFAULT_ANALYTICS_CALLS)
+            self._sink(CALL, name, node, everything, consume_urls=consume)
+        return None
+
+    def _navigate(self, node: Node, args: list[Node], scope: Scope, method: str) -> Val | None:
+        vals = [self._eval(a, scope) for a in args]
+        page_ref = vals[0] if vals else None
+        if page_ref is None or page_ref.kind != OBJECT:
+            return None
+        props = dict(page_ref.props)
+        state = props.get("state")
+        attributes = props.get("attributes")
+        url = self._member(attributes, "url", node) if attributes is not None else None
+        leaked = join(state, url)
+        self._sink(URL, f"NavigationMixin.{method} {'state' if state is not None else 'url'}", node, leaked)
+        return Val(PROMISE) if method == "GenerateUrl" else None
+
+    def _external_host(self, url_node: Node | None) -> bool:
+        host = self._host_text(url_node)
+        if not host:
+            return False
+        return not (host == "salesforce.com" or host.endswith(_SALESFORCE_HOSTS))
+
+    def _host_text(self, url_node: Node | None) -> str:
+        """Host of a literal (or literal-prefixed) URL; "" for relative or unknown URLs."""
+        if url_node is None:
+            return ""
+        text = ""
+        if url_node.type == "string":
+            text = self._string_value(url_node) or ""
+        elif url_node.type == "template_string":
+            first = url_node.named_children[0] if url_node.named_children else None
+            text = self._text(first) if first is not None and first.type == "string_fragment" else ""
+        elif url_node.type == "binary_expression":
+            left = parsing.field(url_node, "left")
+            return self._host_text(left)
+        if not text.lower().startswith(("http://", "https://", "//")):
+            return ""
+        try:
+            return (urlsplit(text).hostname or "").lower()
+        except ValueError:
+            return ""
+
+    # ---- small helpers --------------------------------------------------------------------------
+    def _key_name(self, pair: Node) -> str:
+        key = parsing.field(pair, "key")
+        if key is None:
+            return ""
+        if key.type == "string":
+            return self._string_value(key) or ""
+        return self._text(key)
+
+    def _string_value(self, node: Node | None) -> str | None:
+        if node is None or node.type != "string":
+            return None
+        return self._text(node)[1:-1]
+
+    def member_of(self, base: Val | None, prop: str) -> Val | None:
+        """Field-sensitive property read, for callers outside the walk (template bindings)."""
+        return self._member(base, prop, None)
+
+    def _pos(self, node: Node | None) -> tuple[int, int]:
+        if node is None:
+            return (0, 0)
+        span = self.ctx.span_of(node)
+        return (span.start_line, span.start_column)
+
+    def _ref_reason(self, ref: str) -> bool:
+        obj, _, fld = ref.partition(".")
+        return bool(fld) and phi_names.field_reason(self.ctx.project, obj, fld) is not None
+
+    def _describe_ref(self, ref: str) -> str:
+        obj, _, fld = ref.partition(".")
+        return self._describe(obj, fld)
+
+    @staticmethod
+    def _describe(obj: str, fld: str) -> str:
+        return f"{obj}.{fld}" if obj else fld
+
+
+def _join_all(vals: list[Val | None]) -> Val | None:
+    """What a call's arguments, taken together, disclose: the PHI values among them, else the containers."""
+    phi_values = [v for v in vals if v is not None and v.kind == VALUE]
+    if phi_values:
+        merged: Val | None = None
+        for v in phi_values:
+            merged = join(merged, v)
+        return merged
+    containers = [v for v in vals if v is not None and v.kind in (RECORD, OBJECT, URLOBJ)]
+    if not containers:
+        return None
+    if len(containers) == 1:
+        return containers[0]
+    return Val(OBJECT, props=tuple((str(i), v) for i, v in enumerate(containers)))
+
+
+def _is_global_call(name: str) -> bool:
+    return bool(_GLOBAL_CALL.match(name))
+
+
+def matches_any(name: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    """`analytics.track` matches "analytics.track" and "analytics.*"."""
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def flow(ctx: FileContext) -> FlowResult:
+    """The file's sink events and member values, computed once for all lwc/phi-in-* rules."""
+
+    def compute() -> FlowResult:
+        return JsFlow(ctx).run()
+
+    return ctx.memo(MEMO_KEY, compute)

@@ -1,0 +1,181 @@
+"""PHI questions the LWC/Aura analyzer asks about names it finds in JavaScript and markup.
+
+Everything is answered by the project's PHI model (`ctx.phi`); this module only adds the two lookups
+that client-side code needs and Apex does not:
+
+- a field API name seen without its object (`row.SSN__c` on a record that came back from Apex, or
+  `{p.MRN__c}` in a template): PHI when the model says so for the name alone (catalogue, patterns) or
+  when any object of the project declares a PHI field of that name;
+- the SObject type an `@AuraEnabled` Apex method returns (`List<Patient__c> getPatients()`), read lazily
+  from the one class an `@salesforce/apex/...` import names, so that field access on its results can be
+  judged field by field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from phi_lint.phi import PhiModel, PhiReason, relationship_to_object
+
+if TYPE_CHECKING:
+    from phi_lint.project import Project
+
+FACTS_KEY = "lwc"
+_SKIPPED_DIRS = frozenset({".git", ".sfdx", ".sf", "node_modules", "__tests__", ".phi-lint-cache"})
+# `@AuraEnabled(cacheable=true) public static List<Patient__c> getPatients(String q) {`
+_AURA_METHOD = re.compile(
+    r"@AuraEnabled\b[^\n]*\s+(?:(?:public|global|private|protected|static|override|virtual|with|without|"
+    r"sharing)\s+)+(?P<type>[\w.]+(?:\s*<[\w.\s,<>]*>)?(?:\s*\[\s*\])?)\s+(?P<name>\w+)\s*\(",
+    re.IGNORECASE,
+)
+_TYPE_WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?")
+_NOT_SOBJECTS = frozenset(
+    w.lower()
+    for w in (
+        "List",
+        "Set",
+        "Map",
+        "Id",
+        "String",
+        "Object",
+        "SObject",
+        "Integer",
+        "Long",
+        "Decimal",
+        "Double",
+        "Boolean",
+        "Date",
+        "Datetime",
+        "Time",
+        "Blob",
+        "void",
+        "System",
+    )
+)
+
+
+@dataclass
+class LwcFacts:
+    """Project-wide, lazily filled facts (the analyzer may run on a handful of files only)."""
+
+    phi_by_name: dict[str, PhiReason | None] = field(default_factory=dict)
+    class_files: dict[str, Path] | None = None
+    apex_returns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Component class facts a template binds to, by JS path: (members, walker).
+    bundle_members: dict[str, Any] = field(default_factory=dict)
+
+
+def facts(project: Project) -> LwcFacts:
+    found = project.facts.get(FACTS_KEY)
+    if not isinstance(found, LwcFacts):
+        found = LwcFacts()
+        project.facts[FACTS_KEY] = found
+    return found
+
+
+def field_reason(project: Project, obj: str | None, name: str) -> PhiReason | None:
+    """Is the field `name` PHI? `obj` is its object when known ("" or None when not)."""
+    if not name or not _looks_like_field(name):
+        return None
+    model: PhiModel = project.phi
+    if obj:
+        return model.field_reason(obj, name)
+    cache = facts(project).phi_by_name
+    key = name.lower()
+    if key not in cache:
+        cache[key] = _reason_without_object(model, name)
+    return cache[key]
+
+
+def _looks_like_field(name: str) -> bool:
+    # JavaScript property names such as `data`, `error`, `length` are never API names of PHI fields,
+    # but `ssn` could be a catalogue token; require a field-like spelling: custom suffix or CamelCase
+    # standard field names are judged by the model, plain lower-case JS words are not fields.
+    return name.endswith(("__c", "__pc", "__C")) or name[:1].isupper()
+
+
+def _reason_without_object(model: PhiModel, name: str) -> PhiReason | None:
+    reason = model.field_reason(None, name)
+    if reason is not None:
+        return reason
+    low = name.lower()
+    for obj_low, by_field in model.metadata.items():
+        facts_ = by_field.get(low)
+        if facts_ is not None:
+            found = model.field_reason(
+                model.object_spelling.get(obj_low, facts_.object_name), facts_.field_name
+            )
+            if found is not None:
+                return found
+    return None
+
+
+def relationship_object(name: str) -> str | None:
+    """`Patient__r` -> `Patient__c`; None for names that are not relationships."""
+    if name.lower().endswith(("__r", "__pr")):
+        return relationship_to_object(name)
+    return None
+
+
+# ---- Apex return types --------------------------------------------------------------------------
+
+
+def apex_return_object(project: Project, import_path: str) -> str:
+    """SObject type returned by the Apex method an `@salesforce/apex/[ns.]Class.method` import names;
+    "" when unknown (a wrapper class, a primitive, or a class outside the project)."""
+    parts = import_path.split(".")
+    if len(parts) < 2:
+        return ""
+    class_name, method = parts[-2], parts[-1]
+    known = facts(project)
+    if class_name.lower() not in known.apex_returns:
+        known.apex_returns[class_name.lower()] = _read_class_returns(project, class_name)
+    return known.apex_returns[class_name.lower()].get(method.lower(), "")
+
+
+def _read_class_returns(project: Project, class_name: str) -> dict[str, str]:
+    path = _class_files(project).get(class_name.lower())
+    if path is None:
+        return {}
+    try:
+        source = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    returns: dict[str, str] = {}
+    for match in _AURA_METHOD.finditer(source):
+        obj = sobject_of_type(match.group("type"), project.phi)
+        if obj:
+            returns[match.group("name").lower()] = obj
+    return returns
+
+
+def sobject_of_type(type_text: str, model: PhiModel) -> str:
+    """`List<Patient__c>` / `Patient__c[]` / `Map<Id, Patient__c>` -> `Patient__c`."""
+    words = [w for w in _TYPE_WORD.findall(type_text) if w.lower() not in _NOT_SOBJECTS]
+    if not words:
+        return ""
+    candidate: str = words[-1]
+    low = candidate.lower()
+    if low.endswith("__c") or low in model.metadata or model.object_reason(candidate) is not None:
+        return candidate
+    return ""
+
+
+def _class_files(project: Project) -> dict[str, Path]:
+    known = facts(project)
+    if known.class_files is None:
+        index: dict[str, Path] = {}
+        for package in project.package_dirs:
+            if not package.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(package):
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
+                for name in filenames:
+                    if name.endswith(".cls"):
+                        index.setdefault(name[:-4].lower(), Path(dirpath) / name)
+        known.class_files = index
+    return known.class_files
