@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from phi_lint.findings import (
     Severity,
     assign_fingerprints,
 )
-from phi_lint.project import Project, file_kind
+from phi_lint.project import Project, file_kind, resolve_path
 from phi_lint.redact import redact_snippet
 from phi_lint.rules import Registry, RuleMeta
 from phi_lint.suppression import apply_suppressions
@@ -257,6 +258,9 @@ class RunStats:
     from_cache: int = 0
     workers: int = 1
     prepare_from_cache: bool = False
+    # Wall seconds of the project-wide prepare() step and of the per-file analysis.
+    prepare_seconds: float = 0.0
+    analyse_seconds: float = 0.0
 
 
 # The last run's statistics (the benchmark reads them; results never depend on them).
@@ -275,7 +279,7 @@ def resolve_jobs(jobs: int) -> int:
 def _unique_resolved(paths: Iterable[Path]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in paths:
-        found.setdefault(str(path.resolve()), path)
+        found.setdefault(str(resolve_path(path)), path)
     return found
 
 
@@ -286,7 +290,7 @@ def _project_files(project: Project, paths: Sequence[Path], files: list[Path]) -
     for start in paths:
         try:
             resolved = start.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
             continue
         if resolved == root or resolved in root.parents:
             return files
@@ -540,11 +544,14 @@ def run_check(request: CheckRequest) -> RunResult:
         config.digest(), rules_digest, project.source_api_version,
         cache_mod.stable_digest(project.phi) if cache is not None else "",
     )
+    started = time.perf_counter()
     prepare_notes, facts_digest = (
         _prepare_with_cache(project, project_files, rules, cache, base_salt, stats) if cache is not None
         else (prepare_analyzers(project, project_files, rules), "")
     )
     notifications += prepare_notes
+    stats.prepare_seconds = time.perf_counter() - started
+    started = time.perf_counter()
     file_salt = cache_mod.digest_of(base_salt, facts_digest)
 
     if request.only_files is not None:
@@ -592,6 +599,7 @@ def run_check(request: CheckRequest) -> RunResult:
             cache.put("file", _file_key(cache, project, path, digest, file_salt), file_result)
     if cache is not None:
         cache.flush()
+    stats.analyse_seconds = time.perf_counter() - started
 
     findings: list[Finding] = []
     for maybe_result in results:

@@ -14,6 +14,7 @@ names is token based (`Patient_SSN__c` -> patient, ssn) so that `ClassName` neve
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -199,6 +200,7 @@ def _contains_sequence(tokens: list[str], seq: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == seq for i in range(len(tokens) - n + 1))
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the name, asked for every field read of every file
 def catalogue_name_match(name: str) -> tuple[str, ...] | None:
     tokens = name_tokens(name)
     for seq in CATALOGUE_NAME_TOKENS:
