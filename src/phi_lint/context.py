@@ -58,7 +58,10 @@ class FileContext:
 
     @property
     def lines(self) -> list[str]:
-        return self.memo("lines", lambda: self.text.splitlines())
+        # Split on \n only: str.splitlines() also breaks at \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and
+        # \u2029, which compilers and tree-sitter treat as ordinary characters, so every line number
+        # after such a character (in a string literal, say) would be off.
+        return self.memo("lines", lambda: self.text.removesuffix("\n").split("\n") if self.text else [])
 
     # ---- positions ----------------------------------------------------------------------------
     def _starts(self) -> list[int]:

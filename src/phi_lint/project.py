@@ -137,9 +137,9 @@ class Project:
 
     def relative(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return resolve_path(path).relative_to(self.root).as_posix()
         except ValueError:
-            return Path(os.path.relpath(path.resolve(), self.root)).as_posix()
+            return Path(os.path.relpath(resolve_path(path), self.root)).as_posix()
 
     def api_version_for(self, path: Path) -> float | None:
         """`<apiVersion>` of a class/trigger's -meta.xml, else sourceApiVersion of sfdx-project.json."""
@@ -171,22 +171,23 @@ class Project:
         seen: set[str] = set()
         for start in paths:
             if not start.exists():
+                what = "broken or looping symbolic link" if start.is_symlink() else "path does not exist"
                 self.notifications.append(
                     Notification(
                         NotificationKind.READ_ERROR,
-                        f"path does not exist: {start}",
+                        f"{what}: {start}",
                         Severity.ERROR,
                         path=str(start),
                     )
                 )
                 continue
             if start.is_file():
-                if file_kind(start) and str(start.resolve()) not in seen:
-                    seen.add(str(start.resolve()))
+                if file_kind(start) and str(resolve_path(start)) not in seen:
+                    seen.add(str(resolve_path(start)))
                     yield start
                 continue
             for file in self._walk(start):
-                resolved = str(file.resolve())
+                resolved = str(resolve_path(file))
                 if resolved not in seen:
                     seen.add(resolved)
                     yield file
@@ -221,7 +222,9 @@ class Project:
                 try:
                     is_dir = entry.is_dir()
                 except OSError:
-                    continue
+                    # A symlink loop (ELOOP): not a directory to walk; if it has a source extension
+                    # it is listed, so the analysis reports it as unreadable instead of skipping it.
+                    is_dir = False
                 if is_dir:
                     if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
                         continue
@@ -231,14 +234,29 @@ class Project:
         yield from sorted(found)
 
 
+def resolve_path(path: Path) -> Path:
+    """`path.resolve()`, except that a symlink loop (RuntimeError before Python 3.13, OSError after)
+    gives the absolute path unresolved (the file is then reported as unreadable, never a crash), and a
+    dangling symlink or a vanished file keeps its own name (not its missing target's)."""
+    try:
+        return path.resolve(strict=True)
+    except FileNotFoundError:
+        parent = path.parent
+        if parent == path:
+            return Path(os.path.abspath(path))
+        return resolve_path(parent) / path.name
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
 def find_root(start: Path) -> Path:
-    current = start.resolve()
+    current = resolve_path(start)
     if current.is_file():
         current = current.parent
     for candidate in (current, *current.parents):
         if (candidate / SFDX_PROJECT).is_file():
             return candidate
-    return start.resolve() if start.is_dir() else start.resolve().parent
+    return resolve_path(start) if start.is_dir() else resolve_path(start).parent
 
 
 def open_project(root: Path, config: Config) -> Project:
@@ -311,16 +329,31 @@ def _read_object_dir(project: Project, model: PhiModel, obj_dir: Path) -> None:
         rel = project.relative(field_file)
         try:
             facts = read_field_file(field_file, rel)
-        except (OSError, xmlsafe.XmlError):
-            continue  # the meta analyzer reports unreadable metadata files when it checks them
+        except OSError:
+            continue  # reported as unreadable when the file itself is checked
+        except xmlsafe.XmlError as exc:
+            _refused_metadata(project, rel, exc)
+            continue
         if facts is not None:
             model.add_field(facts)
 
 
+def _refused_metadata(project: Project, rel: str, exc: xmlsafe.XmlError) -> None:
+    """A field or object file the PHI model could not read (malformed, or refused: DOCTYPE/entities)
+    may hide a PHI field, so it is reported even when no metadata rule runs. Same notification as the
+    engine's for the file, so a run that also checks it reports it once."""
+    note = Notification(NotificationKind.PARSE_ERROR, str(exc), path=rel, line=exc.line)
+    project.notifications.append(note)
+
+
 def _read_object(project: Project, model: PhiModel, path: Path) -> None:
+    rel = project.relative(path)
     try:
-        facts_list, autonumber = read_object_file(path, project.relative(path))
-    except (OSError, xmlsafe.XmlError):
+        facts_list, autonumber = read_object_file(path, rel)
+    except OSError:
+        return
+    except xmlsafe.XmlError as exc:
+        _refused_metadata(project, rel, exc)
         return
     object_name = path.name.split(".")[0]
     if autonumber is not None:
