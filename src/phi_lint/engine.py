@@ -392,8 +392,8 @@ def _init_worker(payload: bytes) -> None:
     import pickle
 
     global _worker_state
-    project, rules = pickle.loads(payload)
-    _worker_state = (project, rules, load_checks(rules))
+    project, rules, check_ids = pickle.loads(payload)
+    _worker_state = (project, rules, load_checks([r for r in rules if r.id in check_ids]))
 
 
 def _analyse_one(project: Project, path: Path, rules: Sequence[RuleMeta],
@@ -468,7 +468,7 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
         initializer: Callable[..., None] | None = None
         initargs: tuple[Any, ...] = ()
     else:
-        payload = pickle.dumps((project, rules), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((project, rules, set(checks)), protocol=pickle.HIGHEST_PROTOCOL)
         initializer, initargs = _init_worker, (payload,)
     done: dict[int, tuple[FileResult, str | None]] = {}
 
@@ -533,7 +533,6 @@ def run_check(request: CheckRequest) -> RunResult:
     project = request.project
     config = project.config
     rules = enabled_rules(request.registry, config)
-    checks = load_checks(rules)
     files = list(project.iter_files(request.paths))
     project_files = _project_files(project, request.paths, files)
     notifications: list[Notification] = list(project.notifications)
@@ -545,9 +544,13 @@ def run_check(request: CheckRequest) -> RunResult:
         cache_mod.stable_digest(project.phi) if cache is not None else "",
     )
     started = time.perf_counter()
+    # Analyzer packages are imported only for kinds of file the project has: an Apex-only project never
+    # loads the markup parser of the LWC rules (start-up time of the pre-commit hook).
+    project_kinds = {file_kind(path) for path in project_files}
+    prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
     prepare_notes, facts_digest = (
-        _prepare_with_cache(project, project_files, rules, cache, base_salt, stats) if cache is not None
-        else (prepare_analyzers(project, project_files, rules), "")
+        _prepare_with_cache(project, project_files, prepared_rules, cache, base_salt, stats) if cache is not None
+        else (prepare_analyzers(project, project_files, prepared_rules), "")
     )
     notifications += prepare_notes
     stats.prepare_seconds = time.perf_counter() - started
@@ -582,6 +585,9 @@ def run_check(request: CheckRequest) -> RunResult:
                 sizes.append(0)
         todo.append((index, path))
 
+    # Rule logic is imported only for the kinds of file that are analysed now (not for cached ones).
+    todo_kinds = {file_kind(path) for _, path in todo}
+    checks = load_checks([r for r in rules if todo_kinds.intersection(r.languages)])
     workers = min(resolve_jobs(request.jobs), len(todo))
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES and sum(sizes) >= PARALLEL_MIN_BYTES:
         analysed = _analyse_parallel(project, todo, sizes, rules, checks, workers)
