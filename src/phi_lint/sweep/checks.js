@@ -501,7 +501,10 @@
       const isSpinner =
         el.localName === "lightning-spinner" ||
         (el.classList && (el.classList.contains("slds-spinner_container") || el.classList.contains("slds-spinner")));
-      if (isSpinner) {
+      // A spinner inside a spinner container is one spinner.
+      const nested = isSpinner && el.parentElement && el.parentElement.closest &&
+        el.parentElement.closest(".slds-spinner_container, lightning-spinner, .slds-spinner");
+      if (isSpinner && !nested) {
         const r = el.getBoundingClientRect();
         const s = getComputedStyle(el);
         if (r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none") spinners++;

@@ -171,7 +171,7 @@ class BrowserSession:
 # ---- waiting for Lightning ----------------------------------------------------------------------------
 
 
-async def wait_settled(page: Any, timeout_s: float, selector: str = "") -> float:
+async def wait_settled(page: Any, timeout_s: float, selector: str = "", page_timeout: float | None = None) -> float:
     """Wait until the document is complete, Aura has no XHR in flight, no spinner is visible (through
     shadow roots) and the deep element count is stable across two polls. `networkidle` never settles
     on Lightning (background polling), so it is not used. Returns the seconds waited."""
@@ -201,7 +201,8 @@ async def wait_settled(page: Any, timeout_s: float, selector: str = "") -> float
                 why.append("Aura requests still in flight")
             if not state["ready"]:
                 why.append("document not complete")
-            raise PageFault(f"page did not finish rendering within {timeout_s:g}s ({', '.join(why) or 'DOM still changing'})")
+            limit = page_timeout if page_timeout is not None else timeout_s
+            raise PageFault(f"page did not finish rendering within {limit:g}s ({', '.join(why) or 'DOM still changing'})")
         await asyncio.sleep(POLL_S)
 
 
@@ -354,7 +355,7 @@ async def scan_page(browser: Any, spec: PageSpec, shared: _Shared) -> PageOutcom
                 raise PageFault(f"step {step.action} {step.target!r} failed: {_playwright_message(exc, timeout)}") from exc
         outcome.timings["load"] = time.monotonic() - t0
         remaining = max(timeout - outcome.timings["load"], 1.0)
-        outcome.timings["wait"] = await wait_settled(page, remaining, spec.wait_for or config.wait_for)
+        outcome.timings["wait"] = await wait_settled(page, remaining, spec.wait_for or config.wait_for, timeout)
         if blocked:
             raise PageFault(f"page navigated off the allowlist to {blocked[0]} (blocked; not scanned)")
         issues, notes = await _checks(page, spec, shared, outcome)

@@ -7,6 +7,7 @@ answers with that HTTP status.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,13 +32,19 @@ class _Handler(SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith("/__phi_lint/hang"):
             self.stop_event.wait(HANG_LIMIT_S)
-            self.send_error(504)
+            with contextlib.suppress(OSError):  # the browser gave up long ago
+                self.send_error(504)
             return
         if path.startswith("/__phi_lint/status/"):
             code = path.rsplit("/", 1)[-1]
             self.send_error(int(code) if code.isdigit() and 400 <= int(code) < 600 else 500)
             return
         super().do_GET()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closes a connection early is normal here; stay quiet (no URLs in logs)."""
 
 
 class StaticServer:
@@ -51,7 +58,7 @@ class StaticServer:
         # A subclass per server, so each server's hang route waits on its own stop event.
         handler_class = type("_BoundHandler", (_Handler,), {"stop_event": self._stop})
         handler = functools.partial(handler_class, directory=str(self.directory))
-        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd = _QuietServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="phi-lint-static", daemon=True)
         self.host = host
