@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bs4 import NavigableString, Tag
-from bs4.element import PreformattedString
+from bs4 import Tag
+from bs4.element import NavigableString, PreformattedString
 
 from phi_lint.analyzers.lwc import jsflow, phi_names
 from phi_lint.analyzers.lwc.markup import (

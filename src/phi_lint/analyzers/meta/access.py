@@ -1,0 +1,189 @@
+"""Org configuration that fails a HIPAA access or transmission review.
+
+- meta/excessive-permissions: permission sets and profiles granting ViewAllData / ModifyAllData, or
+  viewAllRecords / modifyAllRecords on PHI objects;
+- meta/insecure-remote-site: `http://` endpoints in Remote Site Settings, Named Credentials, External
+  Credentials and CSP Trusted Sites, and `disableProtocolSecurity`;
+- meta/connected-app-broad-scope: connected apps with the `Full` OAuth scope or `ipRelaxation` BYPASS.
+
+Only the elements that carry configuration are read: descriptions, labels and XML comments that mention
+`http://` or `Full` are text, not settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from phi_lint import xmlsafe
+from phi_lint.context import FileContext
+from phi_lint.findings import Hit, Span, props
+
+DEFAULT_USER_PERMISSIONS = ("ViewAllData", "ModifyAllData")
+MAX_OBJECTS_IN_MESSAGE = 6
+
+
+def _true(element: xmlsafe.Element | None) -> bool:
+    return element is not None and element.text.strip().lower() == "true"
+
+
+def _span(ctx: FileContext, element: xmlsafe.Element) -> Span:
+    line = element.line
+    text = ctx.lines[line - 1] if 0 < line <= len(ctx.lines) else ""
+    return Span(line, element.column, line, max(len(text.rstrip()) + 1, element.column))
+
+
+def _container(ctx: FileContext, root: xmlsafe.Element) -> str:
+    kind = "permission set" if root.tag == "PermissionSet" else "profile"
+    return f"{kind} {ctx.path.name.split('.')[0]}"
+
+
+# ---- meta/excessive-permissions -------------------------------------------------------------------
+
+
+def excessive_permissions(ctx: FileContext) -> Iterator[Hit]:
+    root = ctx.xml
+    if root.tag not in ("PermissionSet", "Profile"):
+        return
+    container = _container(ctx, root)
+    name = ctx.path.name.split(".")[0]
+    allowed = {str(a).lower() for a in ctx.options.get("allowed", ())}
+    if name.lower() in allowed:
+        return
+    wanted = {str(p).lower(): str(p) for p in ctx.options.get("user_permissions", DEFAULT_USER_PERMISSIONS)}
+    for grant in xmlsafe.children(root, "userPermissions"):
+        name_element = xmlsafe.child(grant, "name")
+        if name_element is None or name_element.text.strip().lower() not in wanted:
+            continue
+        if not _true(xmlsafe.child(grant, "enabled")):
+            continue
+        permission = name_element.text.strip()
+        objects = _phi_objects(ctx)
+        exposed = _describe_objects(objects) if objects else "every record of every object (PHI included)"
+        yield Hit(
+            _span(ctx, name_element),
+            f"{container}:{permission}",
+            {"container": container, "grant": permission, "objects": exposed},
+            properties=props(permission=permission, phi_objects=";".join(objects)),
+        )
+    for grant in xmlsafe.children(root, "objectPermissions"):
+        obj = xmlsafe.child_text(grant, "object")
+        flags = [f for f in ("viewAllRecords", "modifyAllRecords") if _true(xmlsafe.child(grant, f))]
+        if not obj or not flags or ctx.phi.object_reason(obj) is None:
+            continue
+        first = min((e for e in grant.children if e.tag in flags), key=lambda e: e.line)
+        permission = " and ".join(flags)
+        yield Hit(
+            _span(ctx, first),
+            f"{container}:{obj}:{permission}",
+            {"container": container, "grant": f"{permission} on {obj}", "objects": obj},
+            properties=props(permission=permission, phi_objects=obj),
+        )
+
+
+def _phi_objects(ctx: FileContext) -> list[str]:
+    """The project's PHI objects (from its metadata), computed once per run."""
+    cache = ctx.project.facts.setdefault("meta-phi-objects", {})
+    if "objects" not in cache:
+        model = ctx.phi
+        names = {model.object_spelling.get(o, o) for o in model.metadata}
+        cache["objects"] = sorted(n for n in names if model.object_reason(n) is not None)
+    objects: list[str] = cache["objects"]
+    return objects
+
+
+def _describe_objects(objects: list[str]) -> str:
+    shown = ", ".join(objects[:MAX_OBJECTS_IN_MESSAGE])
+    more = len(objects) - MAX_OBJECTS_IN_MESSAGE
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+# ---- meta/insecure-remote-site --------------------------------------------------------------------
+# Root element -> (what it is, the child elements that hold endpoint URLs).
+ENDPOINT_ELEMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "RemoteSiteSetting": ("remote site setting", ("url",)),
+    "NamedCredential": ("named credential", ("endpoint", "url")),
+    "ExternalCredential": ("external credential", ()),
+    "CspTrustedSite": ("CSP trusted site", ("endpointUrl",)),
+}
+
+
+def insecure_remote_site(ctx: FileContext) -> Iterator[Hit]:
+    root = ctx.xml
+    if root.tag not in ENDPOINT_ELEMENTS:
+        return
+    kind, url_tags = ENDPOINT_ELEMENTS[root.tag]
+    active = xmlsafe.child(root, "isActive")
+    if active is not None and active.text.strip().lower() == "false":
+        return  # an inactive remote site / trusted site allows nothing
+    what = f"{kind} {ctx.path.name.split('.')[0]}"
+    for tag in url_tags:
+        for element in xmlsafe.children(root, tag):
+            yield from _http(ctx, element, what, tag)
+    # Named/External Credential parameters (API 56+): <parameterType>Url</parameterType> etc.
+    for group in ("namedCredentialParameters", "externalCredentialParameters"):
+        for parameter in xmlsafe.children(root, group):
+            value = xmlsafe.child(parameter, "parameterValue")
+            if value is not None:
+                label = xmlsafe.child_text(parameter, "parameterName") or xmlsafe.child_text(
+                    parameter, "parameterType"
+                )
+                yield from _http(ctx, value, what, f"{group} {label}".strip())
+    protocol = xmlsafe.child(root, "disableProtocolSecurity")
+    if _true(protocol):
+        assert protocol is not None
+        yield Hit(
+            _span(ctx, protocol),
+            f"{what}:disableProtocolSecurity",
+            {
+                "what": what,
+                "problem": "disableProtocolSecurity is true: callouts may be redirected from https to http",
+            },
+            properties=props(setting="disableProtocolSecurity"),
+        )
+
+
+def _http(ctx: FileContext, element: xmlsafe.Element, what: str, tag: str) -> Iterator[Hit]:
+    url = element.text.strip()
+    if url.lower().startswith("http://"):
+        yield Hit(
+            _span(ctx, element),
+            f"{what}:{tag}:{url}",
+            {"what": what, "problem": f"{tag} {url} uses http://, so data travels unencrypted"},
+            properties=props(setting=tag, url=url),
+        )
+
+
+# ---- meta/connected-app-broad-scope ---------------------------------------------------------------
+
+
+def connected_app_broad_scope(ctx: FileContext) -> Iterator[Hit]:
+    root = ctx.xml
+    if root.tag != "ConnectedApp":
+        return
+    app = f"connected app {ctx.path.name.split('.')[0]}"
+    broad = {str(s).lower() for s in ctx.options.get("broad_scopes", ("Full",))}
+    for oauth in xmlsafe.children(root, "oauthConfig"):
+        for scope in xmlsafe.children(oauth, "scopes"):
+            if scope.text.strip().lower() in broad:
+                yield Hit(
+                    _span(ctx, scope),
+                    f"{app}:scope:{scope.text.strip()}",
+                    {
+                        "app": app,
+                        "problem": f"requests the {scope.text.strip()} OAuth scope (all data the "
+                        "user can see, every API, no expiry of what it may do)",
+                    },
+                    properties=props(setting="scopes", value=scope.text.strip()),
+                )
+    for policy in xmlsafe.children(root, "oauthPolicy"):
+        relax = xmlsafe.child(policy, "ipRelaxation")
+        if relax is not None and relax.text.strip().upper() == "BYPASS":
+            yield Hit(
+                _span(ctx, relax),
+                f"{app}:ipRelaxation:BYPASS",
+                {
+                    "app": app,
+                    "problem": "relaxes IP restrictions (ipRelaxation BYPASS): tokens work from any network",
+                },
+                properties=props(setting="ipRelaxation", value="BYPASS"),
+            )
