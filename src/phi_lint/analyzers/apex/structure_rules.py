@@ -478,6 +478,9 @@ _PASS_THROUGH = frozenset(
         "substringbetween",
     }
 )
+_SAFE_CONVERSIONS = frozenset(
+    {"integer", "decimal", "double", "long", "boolean", "date", "datetime", "time", "id"}
+)
 _INPUT_SOURCES = (
     ("apexpages.currentpage().getparameters()", "a page parameter"),
     ("restcontext.request", "the REST request"),
@@ -489,6 +492,12 @@ _INPUT_SOURCES = (
 class Taint:
     description: str
     node: Node
+
+
+def _text_type(type_text: str) -> bool:
+    """Can a value of this declared type carry caller-chosen text into a query?"""
+    element = syntax.element_type(type_text.lower())
+    return element in ("string", "object", "") or element.startswith(("list<", "set<", "map<"))
 
 
 def _safe_type(type_text: str | None) -> bool:
@@ -553,6 +562,8 @@ class InjectionAnalysis:
         if _safe_type(decl.type_text):
             return None
         if decl.kind == "parameter":
+            if not _text_type(decl.type_text):
+                return None  # an enum, SObjectType or record list: no caller-chosen text
             return Taint(f"parameter `{decl.name}`", decl.node)
         if decl.kind == "loop":
             return self.taint(decl.value, depth + 1)
@@ -626,6 +637,8 @@ class InjectionAnalysis:
             "'" in ctx.node_text(a) and "\\" in ctx.node_text(a) for a in args[:1]
         ):
             return None  # hand-written quote escaping
+        if low == "valueof" and receiver.lower() in _SAFE_CONVERSIONS:
+            return None  # Integer.valueOf(x) is a number (or an exception), never a quote
         if receiver.lower() == "string" and low in ("valueof", "join", "format"):
             for arg in args[:1] if low != "format" else args:
                 found = self._argument(arg, depth)
@@ -667,6 +680,13 @@ def check_injection(ctx: FileContext) -> Iterator[Hit]:
             continue
         if classes.file_classes(ctx).in_test_code(query.node):
             continue
+        if query.text.strip() == syntax.StringValue.HOLE and query.holes[0].type in (
+            "identifier",
+            "field_access",
+        ):
+            # The whole text is a parameter or a field set from one: a pass-through (a selector's
+            # `doQuery(String soql)`, a batch given its query). Its callers build the text.
+            continue
         analysis = analysis or InjectionAnalysis(ctx)
         for hole in query.holes:
             found = analysis.taint(hole)
@@ -697,10 +717,13 @@ _HOST_PREFIX = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9]", re.IGNORECASE)
 
 def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
     allowed = [h.lower() for h in ctx.options.get("allowed_hosts", [])]
+    facts = classes.file_classes(ctx)
     for call in syntax.nodes(ctx, "method_invocation"):
         name = parsing.field(call, "name")
         if name is None or ctx.node_text(name).lower() != "setendpoint":
             continue
+        if facts.in_test_code(call):
+            continue  # mock endpoints of HttpCalloutMock tests never leave the org
         args = syntax.call_parts(ctx, call)[2]
         if not args:
             continue
@@ -893,7 +916,8 @@ _KEY_ONLY_TAIL = frozenset({"key"})  # `key` alone names a map key far more ofte
 _PLACEHOLDER = re.compile(
     r"^(?:|x+|\*+|#+|\.+|-+|_+|0+|test\w*|dummy\w*|fake\w*|sample\w*|example\w*|changeme|change_me|"
     r"your[_ -]?\w*|<[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%[A-Za-z_]+%|null|none|undefined|todo|tbd|redacted|"
-    r"password|secret|token|apikey|api_key|na|n/a|mock\w*|stub\w*|placeholder\w*|invalid\w*|foo\w*|bar\w*)$",
+    r"password|secret|token|apikey|api_key|na|n/a|mock\w*|stub\w*|placeholder\w*|invalid\w*|foo\w*|bar\w*|"
+    r"\$\w+\$|\$\w+)$",
     re.IGNORECASE,
 )
 _MERGE_FIELD = re.compile(r"\{!\s*\$(?:Credential|Setup|Label|Api|User|Organization)", re.IGNORECASE)
@@ -922,8 +946,8 @@ _HEADER_SECRET_NAMES = re.compile(
 
 def _name_kind(name: str) -> str | None:
     tokens = name_tokens(name)
-    if not tokens or tokens[-1] in _NOT_SECRET_TAIL:
-        return None
+    if not tokens or tokens[-1] in _NOT_SECRET_TAIL or "named" in tokens or "public" in tokens:
+        return None  # `DEFAULT_NAMED_CREDENTIAL = 'GoogleBooksAPI'` names a Named Credential
     for seq, kind in _SECRET_NAME_SEQUENCES:
         n = len(seq)
         for i in range(len(tokens) - n + 1):
@@ -942,7 +966,6 @@ def _name_kind(name: str) -> str | None:
                         "private",
                         "secret",
                         "api",
-                        "master",
                         "shared",
                     )
                 ):
@@ -967,7 +990,11 @@ def _looks_like_value(value: str) -> bool:
         ("http://", "https://", "callout:", "/")
     ):
         return False
-    return len(set(stripped)) > 2
+    if len(set(stripped)) <= 2:
+        return False
+    # Generated keys, tokens and real passwords mix in digits or symbols; a bare word
+    # ('isSecret', 'jwttoken', 'GoogleBooksAPI') is a name or a key of a map.
+    return len(stripped) >= 24 or any(not (c.isalpha() or c == "_") for c in stripped)
 
 
 def _assigned_name(ctx: FileContext, literal: Node) -> str | None:
@@ -1059,11 +1086,14 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
         name_kind = _name_kind(name)
         if name_kind and _looks_like_value(value):
             return name_kind, 0, f"assigned to `{name}`"
-        if _wrapped_as_blob(ctx, literal) and "key" in name_tokens(name) and _looks_like_key(value):
+        tokens = name_tokens(name)
+        if (
+            _wrapped_as_blob(ctx, literal)
+            and "key" in tokens
+            and "public" not in tokens
+            and _looks_like_key(value)
+        ):
             return "crypto key", 0, f"assigned to `{name}` as a Blob"
-    concatenation = _concatenated_secret(ctx, literal)
-    if concatenation is not None:
-        return concatenation
     match = _KV_SECRET.search(value)
     if match and _looks_like_value(match.group("value")) and not match.group("value").startswith(("{!", "'")):
         return match.group("key").lower().replace("_", " "), 0, f"`{match.group('key')}=` in the text"
@@ -1097,20 +1127,26 @@ def _wrapped_as_blob(ctx: FileContext, literal: Node) -> bool:
     )
 
 
-def _concatenated_secret(ctx: FileContext, literal: Node) -> tuple[str, int, str] | None:
-    """`'Bearer ' + 'eyJ...'`: the whole concatenation of literals is judged, on its last literal."""
+def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
+    """(`node`, `text`) to judge for a literal: a whole concatenation of literals (`'Bearer ' + 'eyJ...'`,
+    a base64 key split over lines) is judged once, on its last literal; None for its other literals."""
     top = literal
-    while top.parent is not None and top.parent.type in ("binary_expression", "parenthesized_expression"):
+    while top.parent is not None and (
+        top.parent.type == "parenthesized_expression"
+        or (
+            top.parent.type == "binary_expression"
+            and ctx.node_text(parsing.field(top.parent, "operator")) == "+"
+        )
+    ):
         top = top.parent
     if top is literal:
-        return None
+        return literal, syntax.literal_value(ctx, literal).text
     value = syntax.string_value(ctx, top)
-    if not value.complete or not value.offsets or value.offsets[-1] < literal.start_byte:
-        return None  # an unknown part, or not the last literal of the concatenation
-    for kind, pattern, keep in _VALUE_PATTERNS:
-        if pattern.search(value.text):
-            return kind, keep, f"{kind} format"
-    return None
+    if not value.complete:
+        return literal, syntax.literal_value(ctx, literal).text
+    if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
+        return None  # judged on the last literal of the concatenation
+    return top, value.text
 
 
 def _looks_like_key(value: str) -> bool:
@@ -1120,10 +1156,14 @@ def _looks_like_key(value: str) -> bool:
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
     for literal in syntax.nodes(ctx, "string_literal"):
-        if literal.end_byte - literal.start_byte < 8:
+        in_concatenation = literal.parent is not None and literal.parent.type == "binary_expression"
+        if literal.end_byte - literal.start_byte < 8 and not in_concatenation:
+            continue  # shorter than any credential worth reporting
+        judged = _concatenation(ctx, literal)
+        if judged is None or len(judged[1]) < 6:
             continue
-        value = syntax.literal_value(ctx, literal).text
-        found = _secret_in_literal(ctx, literal, value)
+        node, value = judged
+        found = _secret_in_literal(ctx, node, value)
         if found is None:
             continue
         kind, keep, why = found
@@ -1131,7 +1171,7 @@ def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
             continue  # test doubles ('test-token') are not credentials
         masked = mask(value.strip(), keep)
         yield Hit(
-            span=ctx.span_of(literal),
+            span=ctx.span_of(node),
             matched_text=f"{kind}:'{masked}'",
             args={"kind": kind, "why": why, "masked": masked},
             properties=props(kind=kind),

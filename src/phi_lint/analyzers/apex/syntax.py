@@ -451,12 +451,20 @@ def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> String
         return literal_value(ctx, expr)
     if t == "parenthesized_expression" and expr.named_children:
         return string_value(ctx, expr.named_children[0], _depth + 1)
-    if t == "binary_expression":
-        op = parsing.field(expr, "operator")
-        if op is not None and ctx.node_text(op) == "+":
-            value.extend(string_value(ctx, parsing.field(expr, "left"), _depth + 1))
-            value.extend(string_value(ctx, parsing.field(expr, "right"), _depth + 1))
-            return value
+    if t == "binary_expression" and _is_plus(ctx, expr):
+        # Flatten the left-leaning `a + b + c + ...` chain: a key split over 30 lines is one depth.
+        operands: list[Node] = []
+        node: Node | None = expr
+        while node is not None and node.type == "binary_expression" and _is_plus(ctx, node):
+            right = parsing.field(node, "right")
+            if right is not None:
+                operands.append(right)
+            node = parsing.field(node, "left")
+        if node is not None:
+            operands.append(node)
+        for operand in reversed(operands):
+            value.extend(string_value(ctx, operand, _depth + 1))
+        return value
     if t == "identifier":
         resolved = _identifier_value(ctx, expr, _depth)
         if resolved is not None:
@@ -472,6 +480,11 @@ def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> String
             return _format_value(ctx, args, _depth)
     value.add_hole(expr)
     return value
+
+
+def _is_plus(ctx: FileContext, node: Node) -> bool:
+    op = parsing.field(node, "operator")
+    return op is not None and ctx.node_text(op) == "+"
 
 
 def _format_value(ctx: FileContext, args: list[Node], depth: int) -> StringValue:
