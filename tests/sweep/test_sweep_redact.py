@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from phi_lint.sweep.redact import MASK, mask_html, sanitize_text, sanitize_url, strip_lwc_attributes
+from phi_lint.sweep.redact import (
+    MASK,
+    mask_html,
+    sanitize_selector,
+    sanitize_text,
+    sanitize_url,
+    strip_lwc_attributes,
+)
 
 
 def test_urls_lose_query_fragment_credentials_and_tokens() -> None:
@@ -48,3 +55,10 @@ def test_free_text_keeps_one_line_and_sanitizes_urls() -> None:
 
 def test_lwc_attributes_stripped_from_selectors() -> None:
     assert strip_lwc_attributes('c-app[lwc-2k3j4-host=""] > table[lwc-2k3j4]') == "c-app > table"
+
+
+def test_selectors_keep_structure_but_not_attribute_values() -> None:
+    assert sanitize_selector('input[value="Ada Lovelace"]') == "input[value]"
+    assert sanitize_selector("a[href='/p?ssn=1'] > img[alt=Ada]") == "a[href] > img[alt]"
+    assert sanitize_selector('div[role="grid"] th[scope="col"]') == 'div[role="grid"] th[scope="col"]'
+    assert sanitize_selector("[hidden] > #ssn-123-45-6789") == f"[hidden] > #ssn-{MASK}"

@@ -122,7 +122,6 @@ def _progress(quiet: bool) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from phi_lint.sweep.runner import BrowserSession, PageFault, SweepOptions, sf_org_storage_state, sweep_async
-    from phi_lint.sweep.server import StaticServer
 
     try:
         config = load_sweep_config(args.config, _display(args.config)) if args.config else SweepConfig()
@@ -171,10 +170,17 @@ def run(args: argparse.Namespace) -> int:
         report_root=report_root,
         progress=_progress(args.quiet),
     )
-    server: StaticServer | None = None
     if config.serve is not None:
-        server = StaticServer(config.serve).start()
-        config = replace(config, base_url=server.base_url)
+        config = replace(config, base_url="")  # the runner serves the directory on 127.0.0.1
+    else:
+        from phi_lint.sweep.runner import resolve_url
+
+        try:
+            for page in config.pages:
+                resolve_url(page, config.base_url)
+        except ValueError as exc:
+            print(f"phi-lint: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     session: BrowserSession | None = None
     state_file: Path | None = None
     stop = asyncio.Event()
@@ -198,8 +204,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if session is not None:
             session.close()
-        if server is not None:
-            server.stop()
         if state_file is not None:
             with contextlib.suppress(OSError):
                 state_file.unlink()

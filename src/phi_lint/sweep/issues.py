@@ -23,7 +23,7 @@ from phi_lint.findings import (
     assign_fingerprints,
     props,
 )
-from phi_lint.sweep.redact import mask_html, sanitize_text, strip_lwc_attributes
+from phi_lint.sweep.redact import mask_html, sanitize_selector, sanitize_text, strip_lwc_attributes
 
 # Frames and shadow roots in a selector chain (the same notation the HTML report shows).
 SHADOW_SEPARATOR = " >>> "
@@ -49,7 +49,7 @@ def normalize_target(target: Sequence[Sequence[str]]) -> str:
     """axe's `target` -> one stable, shadow-piercing selector without `[lwc-*]` build hashes."""
     frames = []
     for chain in target:
-        parts = [" ".join(strip_lwc_attributes(s).split()) for s in chain]
+        parts = [" ".join(sanitize_selector(strip_lwc_attributes(s)).split()) for s in chain]
         frames.append(SHADOW_SEPARATOR.join(p for p in parts if p))
     return FRAME_SEPARATOR.join(frames)
 

@@ -82,6 +82,25 @@ _TOKEN_SEGMENT = re.compile(
 _SECRET_MARKERS = ("sid=", "token", "frontdoor", "access_token", "oauth", "session")
 
 
+_SELECTOR_ATTRIBUTE = re.compile(r"""\[\s*([\w:-]+)\s*(?:([~|^$*]?=)\s*("[^"]*"|'[^']*'|[^\]\s]*)\s*[is]?\s*)?\]""")
+
+
+def sanitize_selector(selector: str) -> str:
+    """axe builds selectors from attributes (`input[value="Ada Lovelace"]`): keep the values of
+    structural attributes only (`[role="grid"]`), reduce the rest to presence (`[value]`), mask
+    PHI-looking values anywhere (an id like `#ssn-123-45-6789`)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, op, value = match.group(1), match.group(2), match.group(3)
+        if not op:
+            return match.group(0)
+        if name.lower() in STRUCTURAL_ATTRIBUTES and name.lower() not in ("style",):
+            return f"[{name}{op}{value}]"
+        return f"[{name}]"
+
+    return _mask_phi_values(_SELECTOR_ATTRIBUTE.sub(replace, selector))
+
+
 def strip_lwc_attributes(selector: str) -> str:
     """`c-app[lwc-2k3j4-host=""] > table` -> `c-app > table`: build hashes change on every deploy."""
     return _LWC_ATTRIBUTE.sub("", selector)

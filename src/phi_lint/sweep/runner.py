@@ -100,7 +100,7 @@ def resolve_url(page: PageSpec, base_url: str) -> str:
     if urlsplit(page.url).scheme:
         return page.url
     if not base_url:
-        raise ValueError(f"page {page.url!r} is relative but no base_url (or serve) is configured")
+        raise ValueError(f"page {sanitize_url(page.url)!r} is relative but no base_url (or serve) is configured")
     return urljoin(base_url.rstrip("/") + "/", page.url.lstrip("/"))
 
 
@@ -468,6 +468,14 @@ def _config_display(config: SweepConfig, root: Path) -> str:
 
 async def sweep_async(browser: Any, config: SweepConfig, options: SweepOptions,
                       registry: Registry | None = None, stop: asyncio.Event | None = None) -> SweepResult:
+    if config.serve is not None and not config.base_url:
+        from dataclasses import replace
+
+        from phi_lint.sweep.server import StaticServer
+
+        with StaticServer(config.serve) as server:
+            served = replace(config, base_url=server.base_url)
+            return await sweep_async(browser, served, options, registry, stop)
     registry = registry or default_registry()
     pages = list(config.pages)
     if options.shard is not None:
