@@ -42,7 +42,9 @@ def test_patched_results_report_the_contrast_failure_and_needs_review() -> None:
     }
     review = next(i for i in outcome.issues if i.severity is Severity.NOTE)
     assert review.message.startswith("needs review: ")
-    contrast = next(i for i in outcome.issues if i.rule_id == "axe/color-contrast" and i.severity is Severity.ERROR)
+    contrast = next(
+        i for i in outcome.issues if i.rule_id == "axe/color-contrast" and i.severity is Severity.ERROR
+    )
     assert "insufficient color contrast" in contrast.message
     assert contrast.properties["wcag"] == "1.4.3"
 
@@ -60,7 +62,11 @@ def test_rule_meta_is_built_from_axe_result() -> None:
 
 def test_wcag_tags_to_success_criteria() -> None:
     assert wcag_criteria(["wcag2aa", "wcag143", "wcag2411", "wcag258", "wcag1410", "best-practice"]) == (
-        "1.4.3", "2.4.11", "2.5.8", "1.4.10")
+        "1.4.3",
+        "2.4.11",
+        "2.5.8",
+        "1.4.10",
+    )
 
 
 def test_axe_options_request_wcag22_so_target_size_runs() -> None:
@@ -78,13 +84,15 @@ def test_impact_sets_severity() -> None:
 
 
 def test_lwc_build_hashes_are_stripped_from_selectors_and_fingerprints() -> None:
-    target = [["c-app[lwc-ssv0jn7orr-host=\"\"]", "c-patient-table[lwc-2k3j4abc-host]", "table[lwc-2k3j4abc]"]]
+    target = [['c-app[lwc-ssv0jn7orr-host=""]', "c-patient-table[lwc-2k3j4abc-host]", "table[lwc-2k3j4abc]"]]
     assert normalize_target(target) == "c-app >>> c-patient-table >>> table"
     data = copy.deepcopy(load("axe-synthetic-patched.json"))
     rule = next(r for r in data["violations"] if r["id"] == "button-name")
-    page = PageContext(url="http://127.0.0.1:1/p.html", key="/p.html", config_path="sweep.toml", config_line=3)
+    page = PageContext(
+        url="http://127.0.0.1:1/p.html", key="/p.html", config_path="sweep.toml", config_line=3
+    )
     first = to_findings(map_axe_results(data).issues, page, ComponentLocator(None))
-    rule["nodes"][0]["target"] = [["c-patient-card[lwc-9zz9-host=\"\"]", "button[lwc-9zz9]"]]
+    rule["nodes"][0]["target"] = [['c-patient-card[lwc-9zz9-host=""]', "button[lwc-9zz9]"]]
     second = to_findings(map_axe_results(data).issues, page, ComponentLocator(None))
     from phi_lint.findings import assign_fingerprints
 
@@ -94,12 +102,19 @@ def test_lwc_build_hashes_are_stripped_from_selectors_and_fingerprints() -> None
 
 
 def test_findings_mask_patient_text_and_locate_the_page_entry() -> None:
-    page = PageContext(url="http://127.0.0.1:1/p.html", key="/p.html", config_path="sweep.toml", config_line=3,
-                       name="Patients")
-    findings = to_findings(map_axe_results(load("axe-synthetic-patched.json")).issues, page, ComponentLocator(None))
+    page = PageContext(
+        url="http://127.0.0.1:1/p.html",
+        key="/p.html",
+        config_path="sweep.toml",
+        config_line=3,
+        name="Patients",
+    )
+    findings = to_findings(
+        map_axe_results(load("axe-synthetic-patched.json")).issues, page, ComponentLocator(None)
+    )
     contrast = next(f for f in findings if f.rule_id == "axe/color-contrast" and f.severity is Severity.ERROR)
     assert "123-45-6789" not in contrast.location.snippet and "Patient" not in contrast.location.snippet
-    assert contrast.location.snippet.startswith("<label for=\"i1\"")
+    assert contrast.location.snippet.startswith('<label for="i1"')
     assert (contrast.location.path, contrast.location.start_line) == ("sweep.toml", 3)
     assert [ll.kind for ll in contrast.logical_locations] == ["page", "element"]
     assert contrast.logical_locations[1].name == "c-patient-card >>> label"
@@ -109,10 +124,14 @@ def test_findings_mask_patient_text_and_locate_the_page_entry() -> None:
 def test_component_locator_maps_custom_elements_to_lwc_source(tmp_path: Path) -> None:
     bundle = tmp_path / "force-app/main/default/lwc/patientCard"
     bundle.mkdir(parents=True)
-    (bundle / "patientCard.html").write_text("<template>\n  <p>x</p>\n  <label for=\"i\">Name</label>\n</template>\n")
+    (bundle / "patientCard.html").write_text(
+        '<template>\n  <p>x</p>\n  <label for="i">Name</label>\n</template>\n'
+    )
     locator = ComponentLocator(tmp_path)
     assert locator.source_for("c-app >>> c-patient-card >>> label") == (
-        "force-app/main/default/lwc/patientCard/patientCard.html", 3)
+        "force-app/main/default/lwc/patientCard/patientCard.html",
+        3,
+    )
     # Not a project component (lightning-*), or no source in the project: no component location.
     assert locator.source_for("lightning-datatable >>> table") is None
     assert locator.source_for("c-missing >>> table") is None

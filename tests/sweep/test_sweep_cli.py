@@ -34,20 +34,42 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def demo_sarif(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict]:
     out = tmp_path_factory.mktemp("demo") / "sweep.sarif"
-    code = main(["sweep", "--config", str(DEMO / "sweep.toml"), "--project", str(DEMO), "--format", "sarif",
-                 "--output", str(out), "--workers", "2", "--quiet"])
+    code = main(
+        [
+            "sweep",
+            "--config",
+            str(DEMO / "sweep.toml"),
+            "--project",
+            str(DEMO),
+            "--format",
+            "sarif",
+            "--output",
+            str(out),
+            "--workers",
+            "2",
+            "--quiet",
+        ]
+    )
     return code, json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_demo_sarif_is_valid_and_exact(demo_sarif: tuple[int, dict],
-                                       validate_sarif: Callable[[dict], None]) -> None:
+def test_demo_sarif_is_valid_and_exact(
+    demo_sarif: tuple[int, dict], validate_sarif: Callable[[dict], None]
+) -> None:
     code, log = demo_sarif
     assert code == 1  # violations
     validate_sarif(log)
     [run] = log["runs"]
     assert run["automationDetails"]["id"] == "phi-lint/sweep/"
-    found = {(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    found = {
+        (
+            r["ruleId"],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    }
     assert found == EXPECTED
     suppressed = [r for r in run["results"] if r.get("suppressions")]
     assert [r["ruleId"] for r in suppressed] == ["axe/aria-prohibited-attr"]
@@ -64,16 +86,36 @@ def test_demo_sarif_results_carry_page_selector_wcag_and_fingerprints(demo_sarif
     contrast = next(r for r in run["results"] if r["ruleId"] == "axe/color-contrast")
     logical = contrast["locations"][0]["logicalLocations"]
     assert logical[0]["kind"] == "page" and logical[0]["name"].endswith("/patients.html")
-    assert logical[1] == {"kind": "element", "name": "c-patient-table >>> p",
-                          "fullyQualifiedName": logical[0]["name"] + " c-patient-table >>> p"}
+    assert logical[1] == {
+        "kind": "element",
+        "name": "c-patient-table >>> p",
+        "fullyQualifiedName": logical[0]["name"] + " c-patient-table >>> p",
+    }
     fingerprints = [next(iter(r["partialFingerprints"].values())) for r in run["results"]]
     assert len(set(fingerprints)) == len(fingerprints)
 
 
 def test_fingerprints_are_stable_across_runs_and_ports(demo_sarif: tuple[int, dict], tmp_path: Path) -> None:
     out = tmp_path / "again.sarif"
-    assert main(["sweep", "--config", str(DEMO / "sweep.toml"), "--project", str(DEMO), "--format", "sarif",
-                 "--output", str(out), "--quiet", "--select", "axe/color-contrast,a11y/phi-table-name"]) == 1
+    assert (
+        main(
+            [
+                "sweep",
+                "--config",
+                str(DEMO / "sweep.toml"),
+                "--project",
+                str(DEMO),
+                "--format",
+                "sarif",
+                "--output",
+                str(out),
+                "--quiet",
+                "--select",
+                "axe/color-contrast,a11y/phi-table-name",
+            ]
+        )
+        == 1
+    )
     again = json.loads(out.read_text())["runs"][0]["results"]
     first = {r["ruleId"]: r["partialFingerprints"] for r in demo_sarif[1]["runs"][0]["results"]}
     assert {r["ruleId"] for r in again} == {"axe/color-contrast", "a11y/phi-table-name"}
@@ -84,8 +126,22 @@ def test_fingerprints_are_stable_across_runs_and_ports(demo_sarif: tuple[int, di
 def test_demo_html_report(tmp_path: Path) -> None:
     out = tmp_path / "sweep.html"
     shots = tmp_path / "shots"
-    code = main(["sweep", "--config", str(DEMO / "sweep.toml"), "--format", "html", "--output", str(out),
-                 "--screenshots", str(shots), "--quiet", "--select", "a11y/phi-table-name,axe/color-contrast"])
+    code = main(
+        [
+            "sweep",
+            "--config",
+            str(DEMO / "sweep.toml"),
+            "--format",
+            "html",
+            "--output",
+            str(out),
+            "--screenshots",
+            str(shots),
+            "--quiet",
+            "--select",
+            "a11y/phi-table-name,axe/color-contrast",
+        ]
+    )
     assert code == 1
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "<script" not in html

@@ -18,7 +18,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_pages_steps_ignores_and_lines(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
-    config = load_sweep_config(write(tmp_path, """
+    config = load_sweep_config(
+        write(
+            tmp_path,
+            """
 [sweep]
 serve = "site"
 timeout = 12
@@ -34,7 +37,10 @@ steps = [{ click = "#load" }, { fill = "input[name=q]", value = "ada" }, { wait_
 [[pages]]
 url = "/chart.html"
 ignore = [{ rule = "axe/color-contrast", reason = "brand colour, A11Y-12" }]
-"""), "sweep.toml")
+""",
+        ),
+        "sweep.toml",
+    )
     assert [p.line for p in config.pages] == [9, 14]
     assert config.pages[0].steps[1].action == "fill" and config.pages[0].steps[1].value == "ada"
     assert config.pages[1].ignores[0].reason == "brand colour, A11Y-12"
@@ -43,14 +49,17 @@ ignore = [{ rule = "axe/color-contrast", reason = "brand colour, A11Y-12" }]
     assert config.phi_labels == ("Member #",)
 
 
-@pytest.mark.parametrize(("text", "line", "words"), [
-    ("[sweep]\ntimeot = 3\n", 2, "unknown key `timeot`"),
-    ("[[pages]]\nname = 'x'\n", 1, "needs a `url`"),
-    ("[[pages]]\nurl = '/a'\nignore = [{ rule = 'axe/region' }]\n", 1, "needs a `reason`"),
-    ("[[pages]]\nurl = '/a'\nsteps = [{ tap = '#x' }]\n", 1, "exactly one of"),
-    ("[sweep]\ntimeout = 'slow'\n", 2, "wrong type"),
-    ("[sweep\n", 1, "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("[sweep]\ntimeot = 3\n", 2, "unknown key `timeot`"),
+        ("[[pages]]\nname = 'x'\n", 1, "needs a `url`"),
+        ("[[pages]]\nurl = '/a'\nignore = [{ rule = 'axe/region' }]\n", 1, "needs a `reason`"),
+        ("[[pages]]\nurl = '/a'\nsteps = [{ tap = '#x' }]\n", 1, "exactly one of"),
+        ("[sweep]\ntimeout = 'slow'\n", 2, "wrong type"),
+        ("[sweep\n", 1, "invalid TOML"),
+    ],
+)
 def test_errors_name_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
     with pytest.raises(SweepConfigError) as info:
         load_sweep_config(write(tmp_path, text), "sweep.toml")
@@ -69,6 +78,7 @@ def test_shards_are_deterministic_disjoint_and_complete() -> None:
     # Query strings and tokens do not change a page's shard.
     for k in range(1, 5):
         assert len(select_shard([PageSpec(url="/p1.html?x=1")], k, 4)) == len(
-            select_shard([PageSpec(url="/p1.html")], k, 4))
+            select_shard([PageSpec(url="/p1.html")], k, 4)
+        )
     with pytest.raises(ValueError):
         select_shard(pages, 5, 4)

@@ -16,21 +16,27 @@ from phi_lint.sweep.config import PageSpec, SweepConfig
 from phi_lint.sweep.runner import BrowserSession, SweepOptions
 from phi_lint.sweep.server import StaticServer
 
-BAD_IMG = '<!doctype html><html lang="en"><head><title>Good</title></head><body><main><h1>Good</h1>' \
-          '<img src="x.png"></main></body></html>'
+BAD_IMG = (
+    '<!doctype html><html lang="en"><head><title>Good</title></head><body><main><h1>Good</h1>'
+    '<img src="x.png"></main></body></html>'
+)
 
 
-def test_faulty_pages_are_reported_and_the_sweep_goes_on(browser_session: BrowserSession,
-                                                         site: tuple[Path, StaticServer]) -> None:
+def test_faulty_pages_are_reported_and_the_sweep_goes_on(
+    browser_session: BrowserSession, site: tuple[Path, StaticServer]
+) -> None:
     root, server = site
     (root / "good.html").write_text(BAD_IMG)
     (root / "spinner.html").write_text(
         '<!doctype html><html lang="en"><head><title>Busy</title></head><body><main><h1>Busy</h1>'
-        '<div class="slds-spinner_container"><div class="slds-spinner" style="width:20px;height:20px"></div></div>'
-        "</main></body></html>")
+        '<div class="slds-spinner_container">'
+        '<div class="slds-spinner" style="width:20px;height:20px"></div></div>'
+        "</main></body></html>"
+    )
     (root / "leave.html").write_text(
         '<!doctype html><html lang="en"><head><title>Leave</title></head><body><main><h1>Leave</h1></main>'
-        '<script>location.replace("http://127.0.0.2:9/elsewhere?ssn=123-45-6789")</script></body></html>')
+        '<script>location.replace("http://127.0.0.2:9/elsewhere?ssn=123-45-6789")</script></body></html>'
+    )
     pages = (
         PageSpec(url="/missing.html?mrn=MRN0012345", name="missing"),
         PageSpec(url="/spinner.html", name="spinner"),
@@ -41,8 +47,11 @@ def test_faulty_pages_are_reported_and_the_sweep_goes_on(browser_session: Browse
     )
     config = SweepConfig(pages=pages, base_url=server.base_url, timeout=2, tab_stops=3)
     result = browser_session.sweep(config, SweepOptions(workers=2))
-    errors = {n.message.split(" ", 1)[0]: n.message for n in result.run.notifications
-              if n.kind is NotificationKind.PAGE_ERROR}
+    errors = {
+        n.message.split(" ", 1)[0]: n.message
+        for n in result.run.notifications
+        if n.kind is NotificationKind.PAGE_ERROR
+    }
     assert set(errors) == {"missing", "spinner", "hang", "leave", "crash"}, errors
     assert f"({server.base_url}/missing.html): HTTP 404" in errors["missing"]
     assert "did not finish rendering within 2s (1 spinner(s) still visible)" in errors["spinner"]
@@ -60,12 +69,28 @@ def test_interrupted_sweep_writes_what_it_found(tmp_path: Path) -> None:
     site.mkdir()
     (site / "good.html").write_text(BAD_IMG)
     config = tmp_path / "sweep.toml"
-    config.write_text('[sweep]\nserve = "site"\ntimeout = 60\n\n[[pages]]\nurl = "/good.html"\n\n'
-                      '[[pages]]\nurl = "/__phi_lint/hang"\n\n[[pages]]\nurl = "/good.html?again=1"\n')
+    config.write_text(
+        '[sweep]\nserve = "site"\ntimeout = 60\n\n[[pages]]\nurl = "/good.html"\n\n'
+        '[[pages]]\nurl = "/__phi_lint/hang"\n\n[[pages]]\nurl = "/good.html?again=1"\n'
+    )
     out = tmp_path / "out.sarif"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "phi_lint.sweep.cli", "--config", str(config), "--format", "sarif", "-o", str(out)],
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "phi_lint.sweep.cli",
+            "--config",
+            str(config),
+            "--format",
+            "sarif",
+            "-o",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 60
     for line in proc.stderr:

@@ -67,7 +67,9 @@ async def _markers(browser: Any, server: StaticServer) -> dict[str, set[tuple[st
 
 
 @pytest.fixture(scope="module")
-def swept(browser_session: BrowserSession, fixture_server: StaticServer) -> tuple[SweepResult, dict[str, Any]]:
+def swept(
+    browser_session: BrowserSession, fixture_server: StaticServer
+) -> tuple[SweepResult, dict[str, Any]]:
     config = SweepConfig(
         pages=tuple(PageSpec(url=page_url(n), name=n) for n in PAGES),
         base_url=fixture_server.base_url,
@@ -83,7 +85,9 @@ def swept(browser_session: BrowserSession, fixture_server: StaticServer) -> tupl
 def test_every_custom_rule_has_failing_and_passing_fixtures() -> None:
     text = {n: (FIXTURES / n).read_text(encoding="utf-8") for n in PAGES}
     for rule in CUSTOM_RULES:
-        assert any(f'data-expect="{rule}' in t or f" {rule}:" in t for t in text.values()), f"no failing case: {rule}"
+        assert any(f'data-expect="{rule}' in t or f" {rule}:" in t for t in text.values()), (
+            f"no failing case: {rule}"
+        )
         short = rule.split("/")[1]
         passing = any(f'data-ok="{rule}"' in t for t in text.values()) or f"{short}.ok.html" in text
         assert passing, f"no passing case: {rule}"
@@ -101,10 +105,15 @@ def test_fixture_page(name: str, swept: tuple[SweepResult, dict[str, Any]]) -> N
     expected = markers[name]
     # A marker without severity matches any severity.
     loose = {(r, s, sel) for (r, s, sel) in actual if (r, "", sel) in expected}
-    missing = {m for m in expected if m not in actual and not (m[1] == "" and any(
-        a[0] == m[0] and a[2] == m[2] for a in actual))}
+    missing = {
+        m
+        for m in expected
+        if m not in actual and not (m[1] == "" and any(a[0] == m[0] and a[2] == m[2] for a in actual))
+    }
     unexpected = {a for a in actual - loose if a not in expected}
     assert not missing and not unexpected, f"missing: {sorted(missing)}\nunexpected: {sorted(unexpected)}"
     # Exactly once per element and rule.
-    pairs = [(f.rule_id, f.property("selector")) for f in result.run.findings if f.property("page_name") == name]
+    pairs = [
+        (f.rule_id, f.property("selector")) for f in result.run.findings if f.property("page_name") == name
+    ]
     assert len(pairs) == len(set(pairs))

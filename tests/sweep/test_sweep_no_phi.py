@@ -21,7 +21,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Char
 <body><main><h1>Chart</h1>
 <table><thead><tr><th scope="col">Patient</th><th scope="col">SSN</th><th scope="col">DOB</th></tr></thead>
 <tbody><tr><td style="color:#ccc">Zygmunt Wroblewski</td>
-<td><div class="slds-truncate" style="max-width:40px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis">078-05-1120</div></td>
+<td><div class="slds-truncate"
+  style="max-width:40px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis">078-05-1120</div></td>
 <td>DOB 1961-04-12</td></tr></tbody></table>
 <input value="Zygmunt Wroblewski" title="Zygmunt Wroblewski" style="color:#ddd">
 <a href="/chart.html?mrn=MRN0077341"><img src="x.png"></a>
@@ -29,8 +30,10 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Char
 <p style="color:#ccc">Zygmunt Wroblewski, MRN 0077341</p>
 <label for="pw">Password</label><input id="pw" type="password" value="Zygmunt" onpaste="return false">
 </main></body></html>"""
-CONFIG = ('[sweep]\nserve = "site"\ntab_stops = 5\n\n[[pages]]\nname = "Chart"\n'
-          'url = "/chart.html?ssn=078-05-1120&token=s3cr3tt0k3n"\n')
+CONFIG = (
+    '[sweep]\nserve = "site"\ntab_stops = 5\n\n[[pages]]\nname = "Chart"\n'
+    'url = "/chart.html?ssn=078-05-1120&token=s3cr3tt0k3n"\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +53,9 @@ def planted_result(planted: Path, browser_session: BrowserSession) -> SweepResul
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "json", "text", "markdown", "github", "html"])
-def test_no_planted_value_in_any_format(fmt: str, planted_result: SweepResult, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_planted_value_in_any_format(
+    fmt: str, planted_result: SweepResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / f"report.{fmt}"
     write(planted_result, fmt, out, tmp_path, tmp_path / "shots")
     text = out.read_text(encoding="utf-8")
@@ -66,8 +70,17 @@ def test_no_planted_value_in_any_format(fmt: str, planted_result: SweepResult, t
 
 
 def test_no_planted_value_in_the_log(planted: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["sweep", "--config", str(planted / "sweep.toml"), "--format", "text",
-                 "--select", "a11y/phi-in-url,a11y/phi-in-title"])
+    code = main(
+        [
+            "sweep",
+            "--config",
+            str(planted / "sweep.toml"),
+            "--format",
+            "text",
+            "--select",
+            "a11y/phi-in-url,a11y/phi-in-title",
+        ]
+    )
     assert code == 1
     captured = capsys.readouterr()
     assert "phi-in-url" in captured.out and "[1/1]" in captured.err
@@ -106,12 +119,14 @@ async def _red_pixels(browser: Any, png: bytes) -> int:
         await page.close()
 
 
-def test_screenshots_mask_cells_unless_opted_out(browser_session: BrowserSession,
-                                                 site: tuple[Path, StaticServer]) -> None:
+def test_screenshots_mask_cells_unless_opted_out(
+    browser_session: BrowserSession, site: tuple[Path, StaticServer]
+) -> None:
     root, server = site
     (root / "red.html").write_text(RED_TABLE)
-    config = SweepConfig(pages=(PageSpec(url="/red.html"),), base_url=server.base_url,
-                         select=("a11y/phi-table-name",))
+    config = SweepConfig(
+        pages=(PageSpec(url="/red.html"),), base_url=server.base_url, select=("a11y/phi-table-name",)
+    )
     masked = browser_session.sweep(config, SweepOptions(screenshots=True))
     plain = browser_session.sweep(config, SweepOptions(screenshots=True, mask_screenshots=False))
     [masked_png] = masked.screenshots.values()

@@ -14,21 +14,28 @@ from phi_lint.sweep.redact import (
 
 def test_urls_lose_query_fragment_credentials_and_tokens() -> None:
     assert sanitize_url("https://u:p@x.my.site.com/s/patient/a01xx0000012345AAA?ssn=123-45-6789#t") == (
-        "https://x.my.site.com/s/patient/a01xx0000012345AAA")
+        "https://x.my.site.com/s/patient/a01xx0000012345AAA"
+    )
     assert sanitize_url("https://x.my.salesforce.com/secur/frontdoor.jsp?sid=00Dxx!AQ0Abc") == (
-        "https://x.my.salesforce.com/secur/frontdoor.jsp")
+        "https://x.my.salesforce.com/secur/frontdoor.jsp"
+    )
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
     assert sanitize_url(f"https://x.test/auth/{jwt}/done") == "https://x.test/auth/{token}/done"
     assert sanitize_url("https://x.test/reset/" + "a" * 40) == "https://x.test/reset/{token}"
     assert sanitize_url("https://x.test/patients/123-45-6789") == "https://x.test/patients/{phi}"
     # Ordinary routes and file names stay.
-    assert sanitize_url("http://127.0.0.1:8000/phi-in-title.ok.html") == "http://127.0.0.1:8000/phi-in-title.ok.html"
+    assert (
+        sanitize_url("http://127.0.0.1:8000/phi-in-title.ok.html")
+        == "http://127.0.0.1:8000/phi-in-title.ok.html"
+    )
     assert sanitize_url("/patients.html?mrn=MRN0012345") == "/patients.html"
 
 
 def test_snippets_mask_text_and_content_attributes() -> None:
-    html = ('<td class="slds-cell" data-label="SSN" title="Ada Lovelace" aria-sort="none" '
-            'lwc-4k2j-host="">123-45-6789 <b>Ada</b></td>')
+    html = (
+        '<td class="slds-cell" data-label="SSN" title="Ada Lovelace" aria-sort="none" '
+        'lwc-4k2j-host="">123-45-6789 <b>Ada</b></td>'
+    )
     masked = mask_html(html)
     for secret in ("123-45-6789", "Ada", "Lovelace"):
         assert secret not in masked
@@ -37,7 +44,9 @@ def test_snippets_mask_text_and_content_attributes() -> None:
 
 
 def test_snippet_keeps_structure_but_masks_phi_in_structural_attributes() -> None:
-    masked = mask_html('<input id="ssn-123-45-6789" value="123-45-6789" type="text" href="/p?dob=1990-01-01">')
+    masked = mask_html(
+        '<input id="ssn-123-45-6789" value="123-45-6789" type="text" href="/p?dob=1990-01-01">'
+    )
     assert "123-45-6789" not in masked and "1990" not in masked
     assert 'type="text"' in masked
 

@@ -21,7 +21,8 @@ def as_page(snippet: str) -> tuple[str, str]:
     """(html, query) for a doc snippet: wrapped in a document; `<!-- loaded as /x?q -->` sets the query."""
     loaded = re.search(r"loaded as \S*?(\?[^\s,]+)", snippet)
     head = "" if "<title" in snippet else "<title>Example</title>"
-    html = f'<!doctype html><html lang="en"><head><meta charset="utf-8">{head}</head><body>{snippet}</body></html>'
+    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{head}</head>'
+            f"<body>{snippet}</body></html>")
     return html, loaded.group(1) if loaded else ""
 
 
@@ -36,8 +37,9 @@ def swept(browser_session: BrowserSession, tmp_path_factory: pytest.TempPathFact
             (root / name).write_text(html, encoding="utf-8")
             pages.append(PageSpec(url=f"/{name}{query}", name=name))
     with StaticServer(Path(root)) as server:
-        config = SweepConfig(pages=tuple(pages), base_url=server.base_url, select=("a11y",), timeout=10,
-                             tab_stops=10)
+        config = SweepConfig(
+            pages=tuple(pages), base_url=server.base_url, select=("a11y",), timeout=10, tab_stops=10
+        )
         return browser_session.sweep(config, SweepOptions(workers=2))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from phi_lint.findings import Notification, NotificationKind, Severity
@@ -32,38 +33,7 @@ _SC_TAG = re.compile(r"^wcag(\d)(\d)(\d{1,2})$")
 # Under LWC synthetic shadow, `ShadowRoot.getElementById` throws; axe's color-contrast rule calls it and
 # crashes, and axe then drops the rule silently (a real 1.73:1 failure went unreported). Before every
 # axe run, find each shadow root whose getElementById throws and make it delegate to querySelector.
-SYNTHETIC_SHADOW_FIX = r"""
-() => {
-  const probe = (root) => {
-    try { root.getElementById("__phi_lint_probe__"); return true; } catch (e) { return false; }
-  };
-  const replacement = function (id) {
-    try { return this.querySelector("#" + CSS.escape(String(id))); } catch (e) { return null; }
-  };
-  let patched = 0;
-  const visit = (root) => {
-    for (const el of Array.from(root.children || [])) {
-      const shadow = el.shadowRoot;
-      if (shadow && !probe(shadow)) {
-        const proto = Object.getPrototypeOf(shadow);
-        try {
-          Object.defineProperty(proto, "getElementById", { value: replacement, configurable: true, writable: true });
-        } catch (e) { /* frozen prototype: patch the instance below */ }
-        if (!probe(shadow)) {
-          try {
-            Object.defineProperty(shadow, "getElementById", { value: replacement, configurable: true, writable: true });
-          } catch (e) { /* leave it: axe reports the rule as errored, we report it as not evaluated */ }
-        }
-        patched++;
-      }
-      if (shadow) visit(shadow);
-      visit(el);
-    }
-  };
-  visit(document);
-  return patched;
-}
-"""
+SYNTHETIC_SHADOW_FIX = (Path(__file__).parent / "synthetic_shadow_fix.js").read_text(encoding="utf-8")
 
 RUN_AXE = r"""
 async ([context, options]) => {
@@ -174,8 +144,12 @@ class AxeOutcome:
     rules: list[RuleMeta] = field(default_factory=list)
 
 
-def map_axe_results(results: Mapping[str, Any], page_label: str = "", config_path: str | None = None,
-                    config_line: int | None = None) -> AxeOutcome:
+def map_axe_results(
+    results: Mapping[str, Any],
+    page_label: str = "",
+    config_path: str | None = None,
+    config_line: int | None = None,
+) -> AxeOutcome:
     """axe's JSON for one page -> issues (violations and needs-review), rule-not-evaluated notifications,
     and the RuleMeta of every axe rule that appeared.
 
@@ -206,8 +180,12 @@ def map_axe_results(results: Mapping[str, Any], page_label: str = "", config_pat
                     severity=IMPACT_SEVERITY.get(impact, Severity.ERROR),
                     target=target_from_axe(node.get("target", [])),
                     snippet=str(node.get("html", "")),
-                    properties={"impact": impact, "axe_result": "violation",
-                                "wcag": " ".join(meta.wcag), "help_url": str(rule.get("helpUrl", ""))},
+                    properties={
+                        "impact": impact,
+                        "axe_result": "violation",
+                        "wcag": " ".join(meta.wcag),
+                        "help_url": str(rule.get("helpUrl", "")),
+                    },
                 )
             )
     for rule in results.get("incomplete", []) or []:
@@ -232,12 +210,16 @@ def map_axe_results(results: Mapping[str, Any], page_label: str = "", config_pat
             outcome.issues.append(
                 PageIssue(
                     rule_id=meta.id,
-                    message=f"needs review: {rule.get('help', meta.name)}" + (f": {detail}" if detail else ""),
+                    message=f"needs review: {rule.get('help', meta.name)}"
+                    + (f": {detail}" if detail else ""),
                     severity=Severity.NOTE,
                     target=target_from_axe(node.get("target", [])),
                     snippet=str(node.get("html", "")),
-                    properties={"axe_result": "needs-review", "wcag": " ".join(meta.wcag),
-                                "help_url": str(rule.get("helpUrl", ""))},
+                    properties={
+                        "axe_result": "needs-review",
+                        "wcag": " ".join(meta.wcag),
+                        "help_url": str(rule.get("helpUrl", "")),
+                    },
                 )
             )
     outcome.rules = list(seen_rules.values())

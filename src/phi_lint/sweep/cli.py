@@ -62,22 +62,40 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("urls", nargs="*", help="page URLs (added to the config's pages)")
     parser.add_argument("--config", type=Path, help="sweep.toml with pages, steps, selectors and ignores")
     parser.add_argument("--sitemap", help="sitemap.xml URL whose <loc> entries become pages")
-    parser.add_argument("--storage-state", type=Path, help="Playwright storage-state file of a signed-in session")
-    parser.add_argument("--sf-org", metavar="ALIAS", help="sign in with `sf org open --url-only --json -o ALIAS`")
-    parser.add_argument("--workers", type=_positive, default=1, help="pages in parallel browser contexts (default 1)")
+    parser.add_argument(
+        "--storage-state", type=Path, help="Playwright storage-state file of a signed-in session"
+    )
+    parser.add_argument(
+        "--sf-org", metavar="ALIAS", help="sign in with `sf org open --url-only --json -o ALIAS`"
+    )
+    parser.add_argument(
+        "--workers", type=_positive, default=1, help="pages in parallel browser contexts (default 1)"
+    )
     parser.add_argument("--shard", type=_shard, help="sweep only shard K of N (deterministic by page URL)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", type=Path, help="report file (default: standard output)")
-    parser.add_argument("--screenshots", type=Path, metavar="DIR", help="also write element screenshots (PNG) here")
+    parser.add_argument(
+        "--screenshots", type=Path, metavar="DIR", help="also write element screenshots (PNG) here"
+    )
     parser.add_argument("--timeout", type=float, help="seconds per page (overrides the config; default 30)")
     parser.add_argument("--project", type=Path, help="sfdx project: PHI model and LWC source locations")
     parser.add_argument("--base-url", help="resolve relative page URLs against this URL")
-    parser.add_argument("--serve", type=Path, metavar="DIR", help="serve DIR on 127.0.0.1 and use it as base URL")
-    parser.add_argument("--select", action="append", default=[], metavar="RULES",
-                        help="only these rules (comma-separated ids or prefixes: axe, a11y/phi-*)")
+    parser.add_argument(
+        "--serve", type=Path, metavar="DIR", help="serve DIR on 127.0.0.1 and use it as base URL"
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="only these rules (comma-separated ids or prefixes: axe, a11y/phi-*)",
+    )
     parser.add_argument("--ignore", action="append", default=[], metavar="RULES", help="skip these rules")
-    parser.add_argument("--no-mask-screenshots", action="store_true",
-                        help="do NOT mask table cells and inputs in screenshots (may show patient data)")
+    parser.add_argument(
+        "--no-mask-screenshots",
+        action="store_true",
+        help="do NOT mask table cells and inputs in screenshots (may show patient data)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on standard error")
     return parser
 
@@ -88,17 +106,19 @@ def _csv(values: Sequence[str]) -> tuple[str, ...]:
 
 def read_sitemap(url: str, timeout: float = 30.0) -> list[str]:
     """`<loc>` entries of a sitemap (XML parsed with defusedxml: no entity expansion)."""
-    import defusedxml.ElementTree as ET  # noqa: N817
+    import defusedxml.ElementTree as ET
 
     if "://" not in url:
         data = Path(url).read_bytes()
     else:
         if not url.lower().startswith(("http://", "https://")):
             raise ValueError("sitemap must be an http(s) URL or a file")
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             data = response.read()
     root = ET.fromstring(data)
-    return [el.text.strip() for el in root.iter() if str(el.tag).endswith("loc") and el.text and el.text.strip()]
+    return [
+        el.text.strip() for el in root.iter() if str(el.tag).endswith("loc") and el.text and el.text.strip()
+    ]
 
 
 def _phi_model(project: Path | None) -> tuple[Any, Path | None]:
@@ -121,7 +141,13 @@ def _progress(quiet: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from phi_lint.sweep.runner import BrowserSession, PageFault, SweepOptions, sf_org_storage_state, sweep_async
+    from phi_lint.sweep.runner import (
+        BrowserSession,
+        PageFault,
+        SweepOptions,
+        sf_org_storage_state,
+        sweep_async,
+    )
 
     try:
         config = load_sweep_config(args.config, _display(args.config)) if args.config else SweepConfig()
@@ -147,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
         mask_screenshots=config.mask_screenshots and not args.no_mask_screenshots,
     )
     if not config.pages:
-        print("phi-lint: no pages to sweep (give URLs, --config with [[pages]] or --sitemap)", file=sys.stderr)
+        print(
+            "phi-lint: no pages to sweep (give URLs, --config with [[pages]] or --sitemap)", file=sys.stderr
+        )
         return EXIT_ERROR
     if args.storage_state is not None and not args.storage_state.is_file():
         print(f"phi-lint: storage state file not found: {args.storage_state}", file=sys.stderr)

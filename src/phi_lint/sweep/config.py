@@ -144,7 +144,9 @@ def _line_of(text: str, pattern: str, start: int = 0) -> int:
 
 def _page_lines(text: str) -> list[int]:
     """Line number of each `[[pages]]` header (or inline `pages = [` entry) in file order."""
-    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[\s*pages\s*\]\]", text, re.M)]
+    lines = [
+        text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[\s*pages\s*\]\]", text, re.M)
+    ]
     return lines
 
 
@@ -156,16 +158,17 @@ def _strings(value: object, key: str, source: str, line: int) -> tuple[str, ...]
 
 def _steps(raw: object, source: str, line: int) -> tuple[Step, ...]:
     if not isinstance(raw, list):
-        raise SweepConfigError("`steps` must be a list of tables like { click = \"selector\" }", source, line)
+        raise SweepConfigError('`steps` must be a list of tables like { click = "selector" }', source, line)
     steps: list[Step] = []
     for item in raw:
         if not isinstance(item, dict):
-            raise SweepConfigError("each step must be a table like { click = \"selector\" }", source, line)
+            raise SweepConfigError('each step must be a table like { click = "selector" }', source, line)
         actions = [k for k in item if k in STEP_ACTIONS]
         extra = set(item) - STEP_ACTIONS - {"value"}
         if len(actions) != 1 or extra:
             raise SweepConfigError(
-                f"a step needs exactly one of {sorted(STEP_ACTIONS)} (and `value` for fill/press); got {sorted(item)}",
+                f"a step needs exactly one of {sorted(STEP_ACTIONS)} (and `value` for fill/press); "
+                f"got {sorted(item)}",
                 source,
                 line,
             )
@@ -179,7 +182,9 @@ def _steps(raw: object, source: str, line: int) -> tuple[Step, ...]:
 
 def _ignores(raw: object, source: str, line: int) -> tuple[PageIgnore, ...]:
     if not isinstance(raw, list):
-        raise SweepConfigError("`ignore` of a page must be a list of { rule = ..., reason = ... }", source, line)
+        raise SweepConfigError(
+            "`ignore` of a page must be a list of { rule = ..., reason = ... }", source, line
+        )
     out: list[PageIgnore] = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
@@ -194,19 +199,25 @@ def _ignores(raw: object, source: str, line: int) -> tuple[PageIgnore, ...]:
     return tuple(out)
 
 
-def parse_sweep_config(data: Mapping[str, Any], text: str = "", source: str = "",
-                       base_dir: Path | None = None) -> SweepConfig:
+def parse_sweep_config(
+    data: Mapping[str, Any], text: str = "", source: str = "", base_dir: Path | None = None
+) -> SweepConfig:
     unknown_top = set(data) - {"sweep", "pages"}
     if unknown_top:
         key = sorted(unknown_top)[0]
-        raise SweepConfigError(f"unknown key `{key}` (expected [sweep] and [[pages]])", source,
-                               _line_of(text, rf"^[ \t]*\[?\s*{re.escape(key)}"))
+        raise SweepConfigError(
+            f"unknown key `{key}` (expected [sweep] and [[pages]])",
+            source,
+            _line_of(text, rf"^[ \t]*\[?\s*{re.escape(key)}"),
+        )
     sweep = data.get("sweep", {})
     if not isinstance(sweep, dict):
         raise SweepConfigError("[sweep] must be a table", source)
     for key in sweep:
         if key not in SWEEP_KEYS:
-            raise SweepConfigError(f"unknown key `{key}` in [sweep]", source, _line_of(text, rf"^[ \t]*{re.escape(key)}\s*="))
+            raise SweepConfigError(
+                f"unknown key `{key}` in [sweep]", source, _line_of(text, rf"^[ \t]*{re.escape(key)}\s*=")
+            )
 
     def line(key: str) -> int:
         return _line_of(text, rf"^[ \t]*{re.escape(key)}\s*=")
@@ -223,8 +234,13 @@ def parse_sweep_config(data: Mapping[str, Any], text: str = "", source: str = ""
             if not isinstance(sweep[key], str):
                 raise SweepConfigError(f"`{key}` must be a string", source, line(key))
             kwargs[key] = sweep[key]
-    for key, kind in (("timeout", (int, float)), ("tab_stops", int), ("focus_settle_ms", int),
-                      ("screenshots_per_page", int), ("mask_screenshots", bool)):
+    for key, kind in (
+        ("timeout", (int, float)),
+        ("tab_stops", int),
+        ("focus_settle_ms", int),
+        ("screenshots_per_page", int),
+        ("mask_screenshots", bool),
+    ):
         if key in sweep:
             value = sweep[key]
             if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
@@ -236,7 +252,9 @@ def parse_sweep_config(data: Mapping[str, Any], text: str = "", source: str = ""
             raise SweepConfigError("`serve` must be a directory path", source, line("serve"))
         serve = ((base_dir or Path(".")) / sweep["serve"]).resolve()
         if not serve.is_dir():
-            raise SweepConfigError(f"`serve` directory does not exist: {sweep['serve']}", source, line("serve"))
+            raise SweepConfigError(
+                f"`serve` directory does not exist: {sweep['serve']}", source, line("serve")
+            )
 
     raw_pages = data.get("pages", [])
     if not isinstance(raw_pages, list):
@@ -285,7 +303,9 @@ def load_sweep_config(path: Path, display: str = "") -> SweepConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise SweepConfigError(f"invalid TOML: {exc}", source, int(match.group(1)) if match else None) from exc
+        raise SweepConfigError(
+            f"invalid TOML: {exc}", source, int(match.group(1)) if match else None
+        ) from exc
     config = parse_sweep_config(data, text, source, base_dir=path.parent)
     return _with(config, path=path.resolve())
 
@@ -306,7 +326,9 @@ class PageFilter:
 
     def ignore_for(self, rule_id: str, selector: str) -> PageIgnore | None:
         for index, ignore in enumerate(self.page.ignores):
-            if selector_matches(ignore.rule, rule_id) and (not ignore.selector or ignore.selector == selector):
+            if selector_matches(ignore.rule, rule_id) and (
+                not ignore.selector or ignore.selector == selector
+            ):
                 self.used.add(index)
                 return ignore
         return None

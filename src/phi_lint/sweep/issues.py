@@ -172,12 +172,16 @@ def to_findings(
         if source is not None:
             location = Location(path=source[0], start_line=source[1], snippet=snippet)
         else:
-            location = Location(path=page.config_path or "sweep.toml", start_line=max(page.config_line, 1),
-                                snippet=snippet)
+            location = Location(
+                path=page.config_path or "sweep.toml", start_line=max(page.config_line, 1), snippet=snippet
+            )
         logical = (
             LogicalLocation(name=page.url, kind="page", fully_qualified_name=page.url),
-            LogicalLocation(name=selector or "html", kind="element",
-                            fully_qualified_name=f"{page.url} {selector or 'html'}"),
+            LogicalLocation(
+                name=selector or "html",
+                kind="element",
+                fully_qualified_name=f"{page.url} {selector or 'html'}",
+            ),
         )
         suppression = None
         if callable(ignore_for):
@@ -186,7 +190,9 @@ def to_findings(
                 suppression = Suppression(
                     kind=SuppressionKind.EXTERNAL,
                     justification=str(getattr(ignore, "reason", "ignored in the sweep config")),
-                    location=Location(path=page.config_path or "sweep.toml", start_line=max(page.config_line, 1)),
+                    location=Location(
+                        path=page.config_path or "sweep.toml", start_line=max(page.config_line, 1)
+                    ),
                 )
         findings.append(
             Finding(
@@ -198,8 +204,9 @@ def to_findings(
                 matched_text=f"{issue.rule_id} {page.key} {selector}",
                 logical_locations=logical,
                 suppression=suppression,
-                properties=props(dict(issue.properties), page=page.url, selector=selector,
-                                 page_name=page.name or None),
+                properties=props(
+                    dict(issue.properties), page=page.url, selector=selector, page_name=page.name or None
+                ),
                 category="sweep",
             )
         )

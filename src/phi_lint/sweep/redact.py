@@ -82,7 +82,9 @@ _TOKEN_SEGMENT = re.compile(
 _SECRET_MARKERS = ("sid=", "token", "frontdoor", "access_token", "oauth", "session")
 
 
-_SELECTOR_ATTRIBUTE = re.compile(r"""\[\s*([\w:-]+)\s*(?:([~|^$*]?=)\s*("[^"]*"|'[^']*'|[^\]\s]*)\s*[is]?\s*)?\]""")
+_SELECTOR_ATTRIBUTE = re.compile(
+    r"""\[\s*([\w:-]+)\s*(?:([~|^$*]?=)\s*("[^"]*"|'[^']*'|[^\]\s]*)\s*[is]?\s*)?\]"""
+)
 
 
 def sanitize_selector(selector: str) -> str:
@@ -145,9 +147,9 @@ def sanitize_url(url: str) -> str:
     segments = []
     for segment in path.split("/"):
         decoded = unquote(segment)
-        if _TOKEN_SEGMENT.match(decoded) and not _looks_like_record_id(decoded):
-            segments.append("{token}")
-        elif any(marker in decoded.lower() for marker in _SECRET_MARKERS) and "=" in decoded:
+        opaque = _TOKEN_SEGMENT.match(decoded) and not _looks_like_record_id(decoded)
+        secret = "=" in decoded and any(marker in decoded.lower() for marker in _SECRET_MARKERS)
+        if opaque or secret:
             segments.append("{token}")
         elif any(True for _ in PhiModel.find_phi_values(decoded)):
             segments.append("{phi}")

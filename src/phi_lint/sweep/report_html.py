@@ -12,42 +12,13 @@ import html
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from phi_lint.findings import Finding, Severity
 from phi_lint.rules import RuleMeta
 
-_CSS = """
-:root { --error:#b3261e; --warning:#8a5a00; --note:#3b5b8c; --muted:#5f6368; --line:#dadce0; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f1f1f; background:#f8f9fa; }
-header { background: #032d60; color: #fff; padding: 20px 32px; }
-header h1 { margin: 0 0 4px; font-size: 22px; }
-header p { margin: 0; opacity: .85; }
-main { padding: 24px 32px; max-width: 1200px; }
-h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
-h3 { font-size: 16px; margin: 20px 0 6px; }
-.counts { display: flex; gap: 12px; flex-wrap: wrap; margin: 0; padding: 0; list-style: none; }
-.counts li { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 130px; }
-.counts strong { display: block; font-size: 24px; }
-.sev { display: inline-block; font-size: 12px; font-weight: 700; text-transform: uppercase; border-radius: 3px;
-       padding: 1px 6px; color: #fff; }
-.sev-error { background: var(--error); } .sev-warning { background: var(--warning); } .sev-note { background: var(--note); }
-.rule { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
-.rule > summary { cursor: pointer; font-weight: 600; }
-.rule .meta { color: var(--muted); font-size: 13px; }
-.finding { border-top: 1px solid var(--line); padding: 10px 0; display: grid; grid-template-columns: 1fr 320px; gap: 16px; }
-.finding:first-of-type { border-top: 0; }
-.finding code, .finding pre { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
-.finding pre { background: #f1f3f4; padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
-.finding img { max-width: 320px; max-height: 220px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
-.noshot { color: var(--muted); font-size: 13px; }
-.suppressed { opacity: .6; }
-table.pages { border-collapse: collapse; width: 100%; background: #fff; }
-table.pages th, table.pages td { border: 1px solid var(--line); padding: 6px 8px; text-align: left; font-size: 14px; }
-.notes li { margin: 4px 0; }
-a { color: #0b57d0; }
-"""
+_CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")
 
 
 def _e(text: object) -> str:
@@ -105,8 +76,10 @@ def render_html(result: Any, title: str = "phi-lint accessibility sweep") -> str
     if page_errors or others:
         out.append('<h2 id="problems">Pages and rules that could not be checked</h2><ul class="notes">')
         for note in [*page_errors, *others]:
-            out.append(f"<li><span class=\"sev sev-{_e(note.level.value)}\">{_e(note.kind.value)}</span> "
-                       f"{_e(note.message)}</li>")
+            out.append(
+                f'<li><span class="sev sev-{_e(note.level.value)}">{_e(note.kind.value)}</span> '
+                f"{_e(note.message)}</li>"
+            )
         out.append("</ul>")
 
     out.append('<h2 id="findings">Findings by WCAG success criterion</h2>')
@@ -116,24 +89,30 @@ def render_html(result: Any, title: str = "phi-lint accessibility sweep") -> str
         group = by_sc[sc]
         total = sum(len(v) for v in group.values())
         heading = f"WCAG {sc}" if sc else "Other checks (no WCAG criterion)"
-        out.append(f"<h3>{_e(heading)} <span class=\"meta\">({total})</span></h3>")
+        out.append(f'<h3>{_e(heading)} <span class="meta">({total})</span></h3>')
         for rule_id in sorted(group, key=lambda r: (min(f.severity.rank for f in group[r]), r)):
             out.append(_rule_block(rule_id, rules.get(rule_id), group[rule_id], result.screenshots))
 
-    out.append('<h2 id="pages">Pages</h2><table class="pages"><thead><tr><th scope="col">Page</th>'
-               '<th scope="col">URL</th><th scope="col">Findings</th><th scope="col">Status</th>'
-               '<th scope="col">Time</th></tr></thead><tbody>')
+    out.append(
+        '<h2 id="pages">Pages</h2><table class="pages"><thead><tr><th scope="col">Page</th>'
+        '<th scope="col">URL</th><th scope="col">Findings</th><th scope="col">Status</th>'
+        '<th scope="col">Time</th></tr></thead><tbody>'
+    )
     counts = Counter(f.property("page") for f in active)
     for page in result.pages:
         status = "scanned" if page.scanned else "not scanned (see above)"
         total = page.timings.get("total", 0.0)
-        out.append(f"<tr><th scope=\"row\">{_e(page.page.name or page.page.url)}</th><td>{_e(page.url)}</td>"
-                   f"<td>{counts.get(page.url, 0)}</td><td>{_e(status)}</td><td>{total:.1f}s</td></tr>")
+        out.append(
+            f'<tr><th scope="row">{_e(page.page.name or page.page.url)}</th><td>{_e(page.url)}</td>'
+            f"<td>{counts.get(page.url, 0)}</td><td>{_e(status)}</td><td>{total:.1f}s</td></tr>"
+        )
     out.append("</tbody></table></main></body></html>")
     return "\n".join(out)
 
 
-def _rule_block(rule_id: str, rule: RuleMeta | None, findings: Iterable[Finding], shots: dict[str, bytes]) -> str:
+def _rule_block(
+    rule_id: str, rule: RuleMeta | None, findings: Iterable[Finding], shots: dict[str, bytes]
+) -> str:
     items = sorted(findings, key=lambda f: (f.severity.rank, f.property("page"), f.property("selector")))
     worst = items[0].severity.value
     name = rule.message if rule is not None and "{" not in rule.message else rule_id
@@ -141,26 +120,30 @@ def _rule_block(rule_id: str, rule: RuleMeta | None, findings: Iterable[Finding]
     link = _help_link(items[0], rule)
     parts = [
         '<details class="rule" open>',
-        f"<summary><span class=\"sev sev-{_e(worst)}\">{_e(worst)}</span> <code>{_e(rule_id)}</code> "
-        f"— {_e(name)} <span class=\"meta\">({len(items)})</span></summary>",
-        f"<p class=\"meta\">{('WCAG ' + _e(criteria) + ' · ') if criteria else ''}"
+        f'<summary><span class="sev sev-{_e(worst)}">{_e(worst)}</span> <code>{_e(rule_id)}</code> '
+        f'— {_e(name)} <span class="meta">({len(items)})</span></summary>',
+        f'<p class="meta">{("WCAG " + _e(criteria) + " · ") if criteria else ""}'
         + (f'<a href="{_e(link)}">rule help</a>' if link else "")
         + "</p>",
     ]
     for finding in items:
         png = shots.get(finding.fingerprint)
-        shot = (f'<img alt="Screenshot of the element, highlighted; table cells and inputs masked" '
-                f'src="data:image/png;base64,{base64.b64encode(png).decode()}">' if png
-                else '<p class="noshot">no screenshot</p>')
+        shot = (
+            f'<img alt="Screenshot of the element, highlighted; table cells and inputs masked" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+            if png
+            else '<p class="noshot">no screenshot</p>'
+        )
         suppressed = ""
         if finding.suppression is not None:
             suppressed = f"<p><strong>Suppressed:</strong> {_e(finding.suppression.justification)}</p>"
         source = f"{finding.location.path}:{finding.location.start_line}"
         parts.append(
-            f"<div class=\"finding{' suppressed' if finding.is_suppressed else ''}\"><div>"
-            f"<p><span class=\"sev sev-{_e(finding.severity.value)}\">{_e(finding.severity.value)}</span> "
+            f'<div class="finding{" suppressed" if finding.is_suppressed else ""}"><div>'
+            f'<p><span class="sev sev-{_e(finding.severity.value)}">{_e(finding.severity.value)}</span> '
             f"{_e(finding.message)}</p>"
-            f"<p class=\"meta\">Page: {_e(finding.property('page_name') or '')} <code>{_e(finding.property('page'))}</code>"
+            f'<p class="meta">Page: {_e(finding.property("page_name") or "")} '
+            f'<code>{_e(finding.property("page"))}</code>'
             f"<br>Element: <code>{_e(finding.property('selector') or 'html')}</code>"
             f"<br>Source: <code>{_e(source)}</code></p>"
             + (f"<pre>{_e(finding.location.snippet)}</pre>" if finding.location.snippet else "")

@@ -26,8 +26,16 @@ from urllib.parse import urljoin, urlsplit
 from phi_lint.findings import Finding, Notification, NotificationKind, RunResult, Severity, props
 from phi_lint.phi import PHI_VALUE_PATTERNS, PhiModel
 from phi_lint.rules import Registry, RuleMeta, default_registry
-from phi_lint.sweep.axe import RUN_AXE, SYNTHETIC_SHADOW_FIX, WCAG_TAGS, axe_context, axe_options, axe_rule_meta, \
-    axe_source, map_axe_results
+from phi_lint.sweep.axe import (
+    RUN_AXE,
+    SYNTHETIC_SHADOW_FIX,
+    WCAG_TAGS,
+    axe_context,
+    axe_options,
+    axe_rule_meta,
+    axe_source,
+    map_axe_results,
+)
 from phi_lint.sweep.config import PageFilter, PageSpec, Step, SweepConfig
 from phi_lint.sweep.issues import ComponentLocator, PageContext, PageIssue, fingerprinted, to_findings
 from phi_lint.sweep.redact import sanitize_text, sanitize_url
@@ -100,7 +108,9 @@ def resolve_url(page: PageSpec, base_url: str) -> str:
     if urlsplit(page.url).scheme:
         return page.url
     if not base_url:
-        raise ValueError(f"page {sanitize_url(page.url)!r} is relative but no base_url (or serve) is configured")
+        raise ValueError(
+            f"page {sanitize_url(page.url)!r} is relative but no base_url (or serve) is configured"
+        )
     return urljoin(base_url.rstrip("/") + "/", page.url.lstrip("/"))
 
 
@@ -156,9 +166,13 @@ class BrowserSession:
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
 
-    def sweep(self, config: SweepConfig, options: SweepOptions | None = None,
-              registry: Registry | None = None) -> SweepResult:
-        return self.run(sweep_async(self.browser, config, options or SweepOptions(), registry=registry))
+    def sweep(
+        self, config: SweepConfig, options: SweepOptions | None = None, registry: Registry | None = None
+    ) -> SweepResult:
+        result: SweepResult = self.loop.run_until_complete(
+            sweep_async(self.browser, config, options or SweepOptions(), registry=registry)
+        )
+        return result
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -171,7 +185,9 @@ class BrowserSession:
 # ---- waiting for Lightning ----------------------------------------------------------------------------
 
 
-async def wait_settled(page: Any, timeout_s: float, selector: str = "", page_timeout: float | None = None) -> float:
+async def wait_settled(
+    page: Any, timeout_s: float, selector: str = "", page_timeout: float | None = None
+) -> float:
     """Wait until the document is complete, Aura has no XHR in flight, no spinner is visible (through
     shadow roots) and the deep element count is stable across two polls. `networkidle` never settles
     on Lightning (background polling), so it is not used. Returns the seconds waited."""
@@ -185,7 +201,9 @@ async def wait_settled(page: Any, timeout_s: float, selector: str = "", page_tim
     previous: dict[str, Any] | None = None
     state: dict[str, Any] = {}
     while True:
-        state = await page.evaluate("() => window.__phiLintSweep ? window.__phiLintSweep.settleState() : null")
+        state = await page.evaluate(
+            "() => window.__phiLintSweep ? window.__phiLintSweep.settleState() : null"
+        )
         if state is None:  # a document without the init script (about:blank, error page)
             await page.evaluate(CHECKS_JS)
             continue
@@ -202,7 +220,9 @@ async def wait_settled(page: Any, timeout_s: float, selector: str = "", page_tim
             if not state["ready"]:
                 why.append("document not complete")
             limit = page_timeout if page_timeout is not None else timeout_s
-            raise PageFault(f"page did not finish rendering within {limit:g}s ({', '.join(why) or 'DOM still changing'})")
+            raise PageFault(
+                f"page did not finish rendering within {limit:g}s ({', '.join(why) or 'DOM still changing'})"
+            )
         await asyncio.sleep(POLL_S)
 
 
@@ -240,7 +260,9 @@ def _enabled_custom(config: SweepConfig) -> list[str]:
 
 
 async def _tab_walk(page: Any, stops: int, settle_ms: int) -> list[dict[str, Any]]:
-    await page.evaluate("() => { const a = document.activeElement; if (a && a.blur) a.blur(); window.scrollTo(0, 0); }")
+    await page.evaluate(
+        "() => { const a = document.activeElement; if (a && a.blur) a.blur(); window.scrollTo(0, 0); }"
+    )
     seen: list[dict[str, Any]] = []
     first: tuple[str, ...] | None = None
     for _ in range(stops):
@@ -276,7 +298,8 @@ _PREPARE_SHOT = """
     if (own.trim() && regexes.some((r) => r.test(own))) {
       const r = el.getBoundingClientRect();
       const d = document.createElement("div");
-      d.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;height:${r.height}px;background:#b0b7bf;`;
+      d.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;` +
+        `height:${r.height}px;background:#b0b7bf;`;
       layer.insertBefore(d, layer.firstChild);
     }
   }
@@ -285,7 +308,9 @@ _PREPARE_SHOT = """
 """
 
 
-async def _screenshots(page: Any, issues: Sequence[PageIssue], shared: _Shared) -> dict[tuple[str, str], bytes]:
+async def _screenshots(
+    page: Any, issues: Sequence[PageIssue], shared: _Shared
+) -> dict[tuple[str, str], bytes]:
     shots: dict[tuple[str, str], bytes] = {}
     ranked = sorted(issues, key=lambda i: i.severity.rank)
     for issue in ranked:
@@ -295,8 +320,9 @@ async def _screenshots(page: Any, issues: Sequence[PageIssue], shared: _Shared) 
         if key in shots or len(issue.target) != 1 or issue.target[0][-1] in ("html", "title"):
             continue
         try:
-            box = await page.evaluate(_PREPARE_SHOT, [list(issue.target[0]), shared.options.mask_screenshots,
-                                                      12, _PHI_PATTERNS_JS])
+            box = await page.evaluate(
+                _PREPARE_SHOT, [list(issue.target[0]), shared.options.mask_screenshots, 12, _PHI_PATTERNS_JS]
+            )
             if box and box["width"] >= 1 and box["height"] >= 1:
                 shots[key] = await page.screenshot(clip=box, animations="disabled", timeout=10_000)
         except Exception:
@@ -352,15 +378,24 @@ async def scan_page(browser: Any, spec: PageSpec, shared: _Shared) -> PageOutcom
             try:
                 await run_step(page, step, timeout)
             except Exception as exc:
-                raise PageFault(f"step {step.action} {step.target!r} failed: {_playwright_message(exc, timeout)}") from exc
+                raise PageFault(
+                    f"step {step.action} {step.target!r} failed: {_playwright_message(exc, timeout)}"
+                ) from exc
         outcome.timings["load"] = time.monotonic() - t0
         remaining = max(timeout - outcome.timings["load"], 1.0)
-        outcome.timings["wait"] = await wait_settled(page, remaining, spec.wait_for or config.wait_for, timeout)
+        outcome.timings["wait"] = await wait_settled(
+            page, remaining, spec.wait_for or config.wait_for, timeout
+        )
         if blocked:
             raise PageFault(f"page navigated off the allowlist to {blocked[0]} (blocked; not scanned)")
         issues, notes = await _checks(page, spec, shared, outcome)
-        page_ctx = PageContext(url=outcome.url, key=page_key(spec), config_path=shared.config_path,
-                               config_line=spec.line, name=spec.name)
+        page_ctx = PageContext(
+            url=outcome.url,
+            key=page_key(spec),
+            config_path=shared.config_path,
+            config_line=spec.line,
+            name=spec.name,
+        )
         if shared.options.screenshots:
             t = time.monotonic()
             outcome.screenshots = await _screenshots(page, issues, shared)
@@ -370,10 +405,16 @@ async def scan_page(browser: Any, spec: PageSpec, shared: _Shared) -> PageOutcom
         outcome.notifications.extend(notes)
         for index, ignore in enumerate(spec.ignores):
             if index not in page_filter.used:
-                outcome.notifications.append(Notification(
-                    NotificationKind.CONFIG,
-                    f"page ignore of {ignore.rule} on {label} matched no finding; remove it",
-                    Severity.NOTE, path=shared.config_path or None, line=spec.line or None, rule_id=ignore.rule))
+                outcome.notifications.append(
+                    Notification(
+                        NotificationKind.CONFIG,
+                        f"page ignore of {ignore.rule} on {label} matched no finding; remove it",
+                        Severity.NOTE,
+                        path=shared.config_path or None,
+                        line=spec.line or None,
+                        rule_id=ignore.rule,
+                    )
+                )
         outcome.scanned = True
     except PageFault as fault:
         message = str(fault)
@@ -392,8 +433,13 @@ async def scan_page(browser: Any, spec: PageSpec, shared: _Shared) -> PageOutcom
 
 
 def _page_error(label: str, message: str, shared: _Shared, spec: PageSpec) -> Notification:
-    return Notification(NotificationKind.PAGE_ERROR, f"{label}: {message}", Severity.ERROR,
-                        path=shared.config_path or None, line=spec.line or None)
+    return Notification(
+        NotificationKind.PAGE_ERROR,
+        f"{label}: {message}",
+        Severity.ERROR,
+        path=shared.config_path or None,
+        line=spec.line or None,
+    )
 
 
 def _playwright_message(exc: BaseException, timeout: float) -> str:
@@ -406,14 +452,17 @@ def _playwright_message(exc: BaseException, timeout: float) -> str:
     return text or name
 
 
-async def _checks(page: Any, spec: PageSpec, shared: _Shared,
-                  outcome: PageOutcome) -> tuple[list[PageIssue], list[Notification]]:
+async def _checks(
+    page: Any, spec: PageSpec, shared: _Shared, outcome: PageOutcome
+) -> tuple[list[PageIssue], list[Notification]]:
     config = shared.config
     issues: list[PageIssue] = []
     notes: list[Notification] = []
     label = f"{spec.name + ' ' if spec.name else ''}({outcome.url})"
     t = time.monotonic()
-    axe_wanted = any(config.rule_enabled(f"axe/{rid}") for rid in shared.axe_catalogue) or not shared.axe_catalogue
+    axe_wanted = (
+        any(config.rule_enabled(f"axe/{rid}") for rid in shared.axe_catalogue) or not shared.axe_catalogue
+    )
     if axe_wanted:
         await page.evaluate(SYNTHETIC_SHADOW_FIX)
         has_axe = await page.evaluate("() => typeof window.axe === 'object'")
@@ -423,8 +472,16 @@ async def _checks(page: Any, spec: PageSpec, shared: _Shared,
             catalogue = await page.evaluate("(tags) => axe.getRules(tags)", list(WCAG_TAGS))
             version = await page.evaluate("() => axe.version")
             for rule in catalogue:
-                meta = axe_rule_meta({"id": rule["ruleId"], "help": rule["help"], "description": rule["description"],
-                                      "helpUrl": rule["helpUrl"], "tags": rule["tags"]}, version)
+                meta = axe_rule_meta(
+                    {
+                        "id": rule["ruleId"],
+                        "help": rule["help"],
+                        "description": rule["description"],
+                        "helpUrl": rule["helpUrl"],
+                        "tags": rule["tags"],
+                    },
+                    version,
+                )
                 shared.axe_catalogue[rule["ruleId"]] = meta
         ignored = [rid for rid in shared.axe_catalogue if not config.rule_enabled(f"axe/{rid}")]
         include = list(spec.include or config.include)
@@ -466,8 +523,13 @@ def _config_display(config: SweepConfig, root: Path) -> str:
         return Path(os.path.relpath(config.path.resolve(), root.resolve())).as_posix()
 
 
-async def sweep_async(browser: Any, config: SweepConfig, options: SweepOptions,
-                      registry: Registry | None = None, stop: asyncio.Event | None = None) -> SweepResult:
+async def sweep_async(
+    browser: Any,
+    config: SweepConfig,
+    options: SweepOptions,
+    registry: Registry | None = None,
+    stop: asyncio.Event | None = None,
+) -> SweepResult:
     if config.serve is not None and not config.base_url:
         from dataclasses import replace
 
@@ -482,9 +544,15 @@ async def sweep_async(browser: Any, config: SweepConfig, options: SweepOptions,
         pages = select_shard(pages, *options.shard)
     urls = [resolve_url(p, config.base_url) for p in pages]
     model = phi_model_with_labels(options.phi_model, config.phi_labels)
-    shared = _Shared(config=config, options=options, registry=registry, model=model,
-                     locator=ComponentLocator(options.project_root), origins=allowed_origins(config, urls),
-                     config_path=_config_display(config, options.report_root))
+    shared = _Shared(
+        config=config,
+        options=options,
+        registry=registry,
+        model=model,
+        locator=ComponentLocator(options.project_root),
+        origins=allowed_origins(config, urls),
+        config_path=_config_display(config, options.report_root),
+    )
     queue: asyncio.Queue[tuple[int, PageSpec]] = asyncio.Queue()
     for item in enumerate(pages):
         queue.put_nowait(item)
@@ -503,14 +571,17 @@ async def sweep_async(browser: Any, config: SweepConfig, options: SweepOptions,
                 outcome = await asyncio.wait_for(scan_page(browser, spec, shared), hard_limit)
             except asyncio.TimeoutError:
                 outcome = PageOutcome(page=spec, url=sanitize_url(urls[index]))
-                outcome.notifications.append(_page_error(spec.label, f"gave up after {hard_limit:g}s", shared, spec))
+                outcome.notifications.append(
+                    _page_error(spec.label, f"gave up after {hard_limit:g}s", shared, spec)
+                )
             outcome.timings["total"] = time.monotonic() - t
             outcomes[index] = outcome
             if options.progress:
                 count = len(outcome.findings)
                 state = "error" if not outcome.scanned else f"{count} finding(s)"
-                options.progress(f"[{len(outcomes)}/{len(pages)}] {outcome.url}: {state} "
-                                 f"({outcome.timings['total']:.1f}s)")
+                options.progress(
+                    f"[{len(outcomes)}/{len(pages)}] {outcome.url}: {state} ({outcome.timings['total']:.1f}s)"
+                )
 
     tasks = [asyncio.ensure_future(worker()) for _ in range(max(1, min(options.workers, len(pages) or 1)))]
     waiter = asyncio.ensure_future(stop.wait())
@@ -531,18 +602,27 @@ async def sweep_async(browser: Any, config: SweepConfig, options: SweepOptions,
     return build_result(pages, outcomes, shared, interrupted, urls)
 
 
-def build_result(pages: Sequence[PageSpec], outcomes: dict[int, PageOutcome], shared: _Shared,
-                 interrupted: bool, urls: Sequence[str]) -> SweepResult:
+def build_result(
+    pages: Sequence[PageSpec],
+    outcomes: dict[int, PageOutcome],
+    shared: _Shared,
+    interrupted: bool,
+    urls: Sequence[str],
+) -> SweepResult:
     ordered = [outcomes[i] for i in sorted(outcomes)]
     findings = fingerprinted(f for o in ordered for f in o.findings)
     notifications: list[Notification] = [n for o in ordered for n in o.notifications]
     if interrupted:
         missing = [sanitize_url(urls[i]) for i in range(len(pages)) if i not in outcomes]
-        notifications.append(Notification(
-            NotificationKind.PAGE_ERROR,
-            f"sweep interrupted: {len(outcomes)} of {len(pages)} page(s) scanned; not scanned: "
-            + ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
-            Severity.ERROR))
+        notifications.append(
+            Notification(
+                NotificationKind.PAGE_ERROR,
+                f"sweep interrupted: {len(outcomes)} of {len(pages)} page(s) scanned; not scanned: "
+                + ", ".join(missing[:20])
+                + (" ..." if len(missing) > 20 else ""),
+                Severity.ERROR,
+            )
+        )
     rules: dict[str, RuleMeta] = {}
     for rid in _enabled_custom(shared.config):
         rules[rid] = shared.registry.get(rid)
@@ -567,13 +647,19 @@ def build_result(pages: Sequence[PageSpec], outcomes: dict[int, PageOutcome], sh
         notifications=tuple(sorted(notifications, key=lambda n: n.sort_key())),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),
         scanned=sum(1 for o in ordered if o.scanned),
-        properties=props(sweep_config=shared.config_path or None, pages=len(pages), interrupted=interrupted or None),
+        properties=props(
+            sweep_config=shared.config_path or None, pages=len(pages), interrupted=interrupted or None
+        ),
     )
     return SweepResult(run=run, pages=ordered, screenshots=screenshots, interrupted=interrupted)
 
 
-def run_sweep(config: SweepConfig, options: SweepOptions, registry: Registry | None = None,
-              stop: asyncio.Event | None = None) -> SweepResult:
+def run_sweep(
+    config: SweepConfig,
+    options: SweepOptions,
+    registry: Registry | None = None,
+    stop: asyncio.Event | None = None,
+) -> SweepResult:
     """Synchronous entry: start Chromium, sweep, close."""
     session = BrowserSession(options.executable_path)
     try:
@@ -585,21 +671,32 @@ def run_sweep(config: SweepConfig, options: SweepOptions, registry: Registry | N
 # ---- signing in ---------------------------------------------------------------------------------------
 
 
-async def sf_org_storage_state(browser: Any, alias: str, timeout_s: float = 90.0,
-                               sf_command: str = "sf") -> Path:
+async def sf_org_storage_state(
+    browser: Any, alias: str, timeout_s: float = 90.0, sf_command: str = "sf"
+) -> Path:
     """Sign in with `sf org open --url-only --json -o ALIAS` and save the session to a private file.
 
     The front-door URL carries a session id: it is never logged, printed or put in an error message.
     The caller deletes the returned file when the sweep ends.
     """
     proc = await asyncio.create_subprocess_exec(
-        sf_command, "org", "open", "--url-only", "--json", "-o", alias,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        sf_command,
+        "org",
+        "open",
+        "--url-only",
+        "--json",
+        "-o",
+        alias,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
     try:
         url = json.loads(out.decode("utf-8", "replace"))["result"]["url"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise PageFault(f"`sf org open --url-only --json -o {alias}` gave no URL (exit {proc.returncode})") from exc
+        raise PageFault(
+            f"`sf org open --url-only --json -o {alias}` gave no URL (exit {proc.returncode})"
+        ) from exc
     context = await browser.new_context()
     try:
         page = await context.new_page()
@@ -607,7 +704,9 @@ async def sf_org_storage_state(browser: Any, alias: str, timeout_s: float = 90.0
             await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
             await page.wait_for_url("**/lightning/**", timeout=timeout_s * 1000)
         except Exception as exc:
-            raise PageFault(f"signing in to org {alias} failed: {_playwright_message(exc, timeout_s)}") from exc
+            raise PageFault(
+                f"signing in to org {alias} failed: {_playwright_message(exc, timeout_s)}"
+            ) from exc
         handle, name = tempfile.mkstemp(prefix="phi-lint-state-", suffix=".json")
         os.close(handle)
         os.chmod(name, 0o600)

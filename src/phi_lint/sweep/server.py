@@ -21,7 +21,7 @@ HANG_LIMIT_S = 60.0
 class _Handler(SimpleHTTPRequestHandler):
     stop_event: threading.Event
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: request lines carry query strings, which may hold PHI."""
 
     def end_headers(self) -> None:
@@ -83,6 +83,7 @@ class StaticServer:
     def __enter__(self) -> StaticServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

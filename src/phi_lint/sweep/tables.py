@@ -63,15 +63,30 @@ def phi_model_with_labels(model: PhiModel | None, labels: Sequence[str]) -> PhiM
         security_classifications=settings.security_classifications,
         builtin_catalogue=settings.builtin_catalogue,
     )
-    return PhiModel(settings=merged, metadata=model.metadata, autonumber_names=model.autonumber_names,
-                    object_spelling=model.object_spelling)
+    return PhiModel(
+        settings=merged,
+        metadata=model.metadata,
+        autonumber_names=model.autonumber_names,
+        object_spelling=model.object_spelling,
+    )
 
 
 def _header_label(text: str) -> str:
     # lightning-datatable headers read "Sort by: SSN Sorted Ascending"; the label is still recognised
     # token by token, but strip the assistive prefixes for messages.
-    for noise in ("Sort by:", "Sorted Ascending", "Sorted Descending", "Sorted None", "Show actions",
-                  "\u25b2", "\u25bc", "\u2191", "\u2193", "\u25b4", "\u25be"):
+    for noise in (
+        "Sort by:",
+        "Sorted Ascending",
+        "Sorted Descending",
+        "Sorted None",
+        "Show actions",
+        "\u25b2",
+        "\u25bc",
+        "\u2191",
+        "\u2193",
+        "\u25b4",
+        "\u25be",
+    ):
         text = text.replace(noise, " ")
     return " ".join(text.split())
 
@@ -88,7 +103,9 @@ def table_phi(facts: Mapping[str, Any], model: PhiModel) -> TablePhi:
             columns.add(index)
             if not reasons:
                 reasons.append(f"column '{label}' ({reason.detail})")
-    kinds = sorted({kind for value in facts.get("values", []) for kind, _ in PhiModel.find_phi_values(str(value))})
+    kinds = sorted(
+        {kind for value in facts.get("values", []) for kind, _ in PhiModel.find_phi_values(str(value))}
+    )
     if kinds:
         reasons.append(f"cells hold {', '.join(kinds)} values")
     return TablePhi(reason="; ".join(reasons), phi_columns=frozenset(columns))
@@ -106,8 +123,12 @@ def _describe(facts: Mapping[str, Any]) -> str:
     return {"grid": "grid", "div-table": "table built of divs"}.get(str(facts.get("kind")), "table")
 
 
-def check_tables(tables: Iterable[Mapping[str, Any]], model: PhiModel, enabled: Iterable[str],
-                 registry: Registry | None = None) -> list[PageIssue]:
+def check_tables(
+    tables: Iterable[Mapping[str, Any]],
+    model: PhiModel,
+    enabled: Iterable[str],
+    registry: Registry | None = None,
+) -> list[PageIssue]:
     registry = registry or default_registry()
     on = set(enabled)
     issues: list[PageIssue] = []
@@ -119,42 +140,76 @@ def check_tables(tables: Iterable[Mapping[str, Any]], model: PhiModel, enabled: 
         target = _target(facts.get("selector", []))
         snippet = str(facts.get("snippet", ""))
 
-        def add(rule_id: str, message: str, tgt: tuple[tuple[str, ...], ...] = target, html: str = snippet,
-                extra: Mapping[str, str] | None = None) -> None:
+        def add(
+            rule_id: str,
+            message: str,
+            tgt: tuple[tuple[str, ...], ...] = target,
+            html: str = snippet,
+            extra: Mapping[str, str] | None = None,
+            suffix: str = suffix,
+            shows_phi: bool = phi.shows_phi,
+            base: Mapping[str, str] = base_props,
+        ) -> None:
             if rule_id not in on:
                 return
             rule = registry.get(rule_id)
-            issues.append(PageIssue(rule_id=rule_id, message=message + suffix, severity=_severity(rule, phi.shows_phi),
-                                    target=tgt, snippet=html, properties={**base_props, **(extra or {})}))
+            issues.append(
+                PageIssue(
+                    rule_id=rule_id,
+                    message=message + suffix,
+                    severity=_severity(rule, shows_phi),
+                    target=tgt,
+                    snippet=html,
+                    properties={**base, **(extra or {})},
+                )
+            )
 
         if facts.get("kind") == "div-table":
-            add("a11y/phi-div-table",
-                "SLDS table built of divs has no table or grid role: screen readers read its cells as loose text")
+            add(
+                "a11y/phi-div-table",
+                "SLDS table built of divs has no table or grid role: "
+                "screen readers read its cells as loose text",
+            )
         if not str(facts.get("name", "")).strip():
-            add("a11y/phi-table-name",
-                f"{what} has no accessible name (aria-label, aria-labelledby or <caption>)")
+            add(
+                "a11y/phi-table-name",
+                f"{what} has no accessible name (aria-label, aria-labelledby or <caption>)",
+            )
         headers = list(facts.get("headers", []))
         declared = [h for h in headers if str(h.get("ariaSort", "")) in _SORTED]
         for header in headers:
             if header.get("visuallySorted") and str(header.get("ariaSort", "")) not in _SORTED:
                 label = _header_label(str(header.get("text", ""))) or "column"
-                add("a11y/phi-table-sort-state",
+                add(
+                    "a11y/phi-table-sort-state",
                     f"column '{label}' looks sorted but has no aria-sort=ascending/descending"
                     f" (aria-sort={header.get('ariaSort') or 'absent'})",
-                    _target(header.get("selector", [])), str(header.get("snippet", "")))
+                    _target(header.get("selector", [])),
+                    str(header.get("snippet", "")),
+                )
         if len(declared) > 1:
-            add("a11y/phi-table-sort-state",
-                f"{len(declared)} columns declare aria-sort ascending/descending; a table is sorted by one column")
-        if (facts.get("kind") != "div-table" and int(facts.get("columns", 0)) >= 2
-                and int(facts.get("rowsWithoutHeader", 0)) > 0):
-            add("a11y/phi-table-row-header",
+            add(
+                "a11y/phi-table-sort-state",
+                f"{len(declared)} columns declare aria-sort ascending/descending; "
+                "a table is sorted by one column",
+            )
+        if (
+            facts.get("kind") != "div-table"
+            and int(facts.get("columns", 0)) >= 2
+            and int(facts.get("rowsWithoutHeader", 0)) > 0
+        ):
+            add(
+                "a11y/phi-table-row-header",
                 f"{facts['rowsWithoutHeader']} of {facts.get('dataRows', 0)} data rows have no row header"
-                " (th scope=row or role=rowheader) naming the record")
+                " (th scope=row or role=rowheader) naming the record",
+            )
         if facts.get("virtualised") and int(facts.get("missingRowIndex", 0)) > 0:
             total = "an unknown number of" if facts.get("rowcount") == -1 else str(facts.get("rowcount"))
-            add("a11y/phi-grid-rowindex",
+            add(
+                "a11y/phi-grid-rowindex",
                 f"virtualised {what} renders {facts.get('renderedRows')} of {total} rows but "
-                f"{facts['missingRowIndex']} rows have no aria-rowindex")
+                f"{facts['missingRowIndex']} rows have no aria-rowindex",
+            )
         by_column: dict[int, list[Mapping[str, Any]]] = {}
         for cell in facts.get("truncated", []):
             by_column.setdefault(int(cell.get("column", 0)), []).append(cell)
@@ -194,9 +249,15 @@ def check_title_and_url(title: str, url: str, model: PhiModel, enabled: Iterable
     root_target = (("html",),)
     kinds = _phi_kinds(title)
     if kinds and "a11y/phi-in-title" in on:
-        issues.append(PageIssue(rule_id="a11y/phi-in-title",
-                                message=f"page title contains a PHI-looking value ({', '.join(kinds)})",
-                                severity=Severity.ERROR, target=(("title",),), properties={"phi": ", ".join(kinds)}))
+        issues.append(
+            PageIssue(
+                rule_id="a11y/phi-in-title",
+                message=f"page title contains a PHI-looking value ({', '.join(kinds)})",
+                severity=Severity.ERROR,
+                target=(("title",),),
+                properties={"phi": ", ".join(kinds)},
+            )
+        )
     if "a11y/phi-in-url" in on and url:
         parts = urlsplit(url)
         found = set(_phi_kinds(unquote(parts.path)) + _phi_kinds(unquote(parts.fragment)))
@@ -205,15 +266,21 @@ def check_title_and_url(title: str, url: str, model: PhiModel, enabled: Iterable
             if value and model.label_reason(name.replace("_", " ")) is not None:
                 found.add(f"parameter '{name}'")
         if found:
-            issues.append(PageIssue(rule_id="a11y/phi-in-url",
-                                    message=f"page URL contains PHI ({', '.join(sorted(found))})",
-                                    severity=Severity.ERROR, target=root_target,
-                                    properties={"phi": ", ".join(sorted(found))}))
+            issues.append(
+                PageIssue(
+                    rule_id="a11y/phi-in-url",
+                    message=f"page URL contains PHI ({', '.join(sorted(found))})",
+                    severity=Severity.ERROR,
+                    target=root_target,
+                    properties={"phi": ", ".join(sorted(found))},
+                )
+            )
     return issues
 
 
-def check_auth_fields(fields: Iterable[Mapping[str, Any]], enabled: Iterable[str],
-                      registry: Registry | None = None) -> list[PageIssue]:
+def check_auth_fields(
+    fields: Iterable[Mapping[str, Any]], enabled: Iterable[str], registry: Registry | None = None
+) -> list[PageIssue]:
     """3.3.8 Accessible Authentication (partial): a password or one-time-code field must accept paste
     (password managers, copy from an authenticator) and say what it is through `autocomplete`."""
     if "a11y/accessible-authentication" not in set(enabled):
@@ -226,18 +293,26 @@ def check_auth_fields(fields: Iterable[Mapping[str, Any]], enabled: Iterable[str
             problems.append("blocks paste")
         autocomplete = str(field.get("autocomplete", ""))
         if not autocomplete or autocomplete == "off":
-            wanted = "current-password/new-password" if field.get("purpose") == "password" else "one-time-code"
+            wanted = (
+                "current-password/new-password" if field.get("purpose") == "password" else "one-time-code"
+            )
             problems.append(f"has {'autocomplete=off' if autocomplete else 'no autocomplete'} (use {wanted})")
         if problems:
-            issues.append(PageIssue(rule_id=rule.id,
-                                    message=f"{field.get('purpose', 'authentication')} field {' and '.join(problems)}",
-                                    severity=Severity.ERROR if field.get("pasteBlocked") else rule.severity,
-                                    target=_target(field.get("selector", [])), snippet=str(field.get("snippet", ""))))
+            issues.append(
+                PageIssue(
+                    rule_id=rule.id,
+                    message=f"{field.get('purpose', 'authentication')} field {' and '.join(problems)}",
+                    severity=Severity.ERROR if field.get("pasteBlocked") else rule.severity,
+                    target=_target(field.get("selector", [])),
+                    snippet=str(field.get("snippet", "")),
+                )
+            )
     return issues
 
 
-def check_focus_stops(stops: Iterable[Mapping[str, Any]], enabled: Iterable[str],
-                      registry: Registry | None = None) -> list[PageIssue]:
+def check_focus_stops(
+    stops: Iterable[Mapping[str, Any]], enabled: Iterable[str], registry: Registry | None = None
+) -> list[PageIssue]:
     """2.4.11 Focus Not Obscured (Minimum): a focused element entirely hidden by author content."""
     if "a11y/focus-not-obscured" not in set(enabled):
         return []
@@ -252,8 +327,14 @@ def check_focus_stops(stops: Iterable[Mapping[str, Any]], enabled: Iterable[str]
             continue
         seen.add(chain)
         by = " >>> ".join(stop.get("obscuredBy", []))
-        issues.append(PageIssue(rule_id=rule.id,
-                                message=f"focused element is entirely hidden by {by or 'other content'} when reached by Tab",
-                                severity=rule.severity, target=(chain,), snippet=str(stop.get("snippet", "")),
-                                properties={"obscured_by": by}))
+        issues.append(
+            PageIssue(
+                rule_id=rule.id,
+                message=f"focused element is entirely hidden by {by or 'other content'} when reached by Tab",
+                severity=rule.severity,
+                target=(chain,),
+                snippet=str(stop.get("snippet", "")),
+                properties={"obscured_by": by},
+            )
+        )
     return issues
