@@ -202,33 +202,33 @@ class ClassHeader:
 
 # Comments and string literals are blanked (same length) before scanning for declarations.
 _BLANK = re.compile(r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'", re.DOTALL)
-_DECLARATION = re.compile(
-    r"(?P<mods>(?:\b(?:public|private|global|protected|abstract|virtual|with\s+sharing|without\s+sharing"
-    r"|inherited\s+sharing|static|@\w+(?:\([^)]*\))?)\s+)*)"
-    r"\bclass\s+(?P<name>\w+)(?:\s*<[^>{]*>)?"
-    r"(?:\s+extends\s+(?P<super>[\w.]+))?",
-    re.IGNORECASE,
-)
+_CLASS_WORD = re.compile(r"\bclass\s+(\w+)", re.IGNORECASE)
+_EXTENDS = re.compile(r"\s*(?:<[^>{]*>\s*)?extends\s+([\w.]+)", re.IGNORECASE)
+_SHARING_WORDS = re.compile(r"\b(with|without|inherited)\s+sharing\b", re.IGNORECASE)
 
 
 def _blank(text: str) -> str:
+    if "/" not in text and "'" not in text:
+        return text
     return _BLANK.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def scan_headers(text: str, rel_path: str) -> list[ClassHeader]:
+    """Class declarations found by text: the modifiers between the previous `;`, `{` or `}` and
+    `class Name`, and an `extends` right after the name."""
+    blanked = _blank(text)
     headers: list[ClassHeader] = []
-    for m in _DECLARATION.finditer(_blank(text)):
-        mods = " ".join(m.group("mods").lower().split())
-        sharing: Sharing = None
-        for word, value in (
-            ("without sharing", "without"),
-            ("inherited sharing", "inherited"),
-            ("with sharing", "with"),
-        ):
-            if word in mods:
-                sharing = value
-                break
-        headers.append(ClassHeader(m.group("name"), sharing, m.group("super"), rel_path))
+    for m in _CLASS_WORD.finditer(blanked):
+        begin = max(
+            blanked.rfind(";", 0, m.start()),
+            blanked.rfind("{", 0, m.start()),
+            blanked.rfind("}", 0, m.start()),
+        )
+        modifiers = blanked[begin + 1 : m.start()]
+        word = _SHARING_WORDS.search(modifiers)
+        sharing: Sharing = word.group(1).lower() if word else None
+        ext = _EXTENDS.match(blanked, m.end())
+        headers.append(ClassHeader(m.group(1), sharing, ext.group(1) if ext else None, rel_path))
     return headers
 
 

@@ -81,6 +81,7 @@ DYNAMIC_METHODS = {
     "system.database.query": "Database.query",
     "system.search.query": "Search.query",
 }
+DYNAMIC_METHOD_NAMES = frozenset(k.rsplit(".", 1)[1] for k in DYNAMIC_METHODS)
 COUNT_METHODS = frozenset({"Database.countQuery", "Database.countQueryWithBinds"})
 MODES = ("USER_MODE", "SYSTEM_MODE", "SECURITY_ENFORCED")
 AGGREGATES = frozenset({"count", "count_distinct", "sum", "avg", "min", "max"})
@@ -742,10 +743,7 @@ def _literal_starts(ctx: FileContext, text_node: Node, value: syntax.StringValue
 def dynamic_method(ctx: FileContext, call: Node) -> str | None:
     """Canonical name of a dynamic query method (`Database.query`) for a method_invocation, else None."""
     name = parsing.field(call, "name")
-    if name is None:
-        return None
-    low_name = ctx.node_text(name).lower()
-    if low_name not in {k.rsplit(".", 1)[1] for k in DYNAMIC_METHODS}:
+    if name is None or ctx.node_text(name).lower() not in DYNAMIC_METHOD_NAMES:
         return None
     return DYNAMIC_METHODS.get("".join(syntax.qualified_call(ctx, call).split()).lower())
 
@@ -757,7 +755,7 @@ def queries(ctx: FileContext) -> list[Query]:
         found: list[Query] = []
         for node in syntax.nodes(ctx, "query_expression"):
             found.append(_inline_query(ctx, node))
-        for call in syntax.nodes(ctx, "method_invocation"):
+        for call in syntax.calls_named(ctx, *DYNAMIC_METHOD_NAMES):
             method = dynamic_method(ctx, call)
             if method is None:
                 continue

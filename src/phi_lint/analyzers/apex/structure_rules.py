@@ -14,6 +14,7 @@ at an entry point).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -119,7 +120,7 @@ def operations(ctx: FileContext) -> list[DataOperation]:
             label = ctx.node_text(kind_node).strip().lower() if kind_node is not None else "DML"
             obj = record_object(ctx, parsing.field(dml, "target"))
             ops.append(DataOperation(dml, label, (obj,) if obj else (), _dml_mode(ctx, dml), is_write=True))
-        for call in syntax.nodes(ctx, "method_invocation"):
+        for call in syntax.calls_named(ctx, *DATABASE_DML):
             receiver, name, args = syntax.call_parts(ctx, call)
             if "".join(receiver.split()).lower() not in ("database", "system.database"):
                 continue
@@ -259,7 +260,7 @@ def _strip_calls(ctx: FileContext, callable_node: Node) -> list[tuple[Node, list
     key = parsing.node_key(callable_node)
     if key not in calls:
         found: list[tuple[Node, list[Node]]] = []
-        for call in syntax.nodes(ctx, "method_invocation"):
+        for call in syntax.calls_named(ctx, "stripinaccessible"):
             if not syntax.inside(call, callable_node):
                 continue
             receiver, name, args = syntax.call_parts(ctx, call)
@@ -313,7 +314,7 @@ def _guarded_fields(ctx: FileContext, query: soql.Query, fields: list[str]) -> s
         return set()
     covered: set[str] = set()
     objects = {o.lower() for o in query.objects}
-    for call in syntax.nodes(ctx, "method_invocation"):
+    for call in syntax.calls_named(ctx, *_GUARD_CALLS):
         if call.start_byte >= query.node.start_byte or not syntax.inside(call, callable_node):
             continue
         name = parsing.field(call, "name")
@@ -718,10 +719,7 @@ _HOST_PREFIX = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9]", re.IGNORECASE)
 def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
     allowed = [h.lower() for h in ctx.options.get("allowed_hosts", [])]
     facts = classes.file_classes(ctx)
-    for call in syntax.nodes(ctx, "method_invocation"):
-        name = parsing.field(call, "name")
-        if name is None or ctx.node_text(name).lower() != "setendpoint":
-            continue
+    for call in syntax.calls_named(ctx, "setendpoint"):
         if facts.in_test_code(call):
             continue  # mock endpoints of HttpCalloutMock tests never leave the org
         args = syntax.call_parts(ctx, call)[2]
@@ -1057,6 +1055,8 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
     for kind, pattern, keep in _VALUE_PATTERNS:
         if pattern.search(value):
             return kind, keep, f"{kind} format"
+    if not (_looks_like_value(value) or _looks_like_key(value) or _KV_SECRET.search(value)):
+        return None  # words, sentences, short names: nothing the context could make a secret
     call = _call_context(ctx, literal)
     if call is not None:
         qualified, index, args = call
@@ -1127,21 +1127,39 @@ def _wrapped_as_blob(ctx: FileContext, literal: Node) -> bool:
     )
 
 
+def _concatenation_tops(ctx: FileContext) -> tuple[list[int], list[Node]]:
+    """Outermost `+` expressions of the file (start offsets and nodes), from the shared index: a
+    literal inside one is judged with the whole concatenation. Found top-down, without Node.parent
+    (which tree-sitter computes from the root on every call)."""
+
+    def build() -> tuple[list[int], list[Node]]:
+        tops: list[Node] = []
+        end = -1
+        for node in syntax.nodes(ctx, "binary_expression"):
+            if node.start_byte < end:
+                continue
+            op = node.child_by_field_name("operator")
+            if op is not None and ctx.source[op.start_byte : op.end_byte] == b"+":
+                tops.append(node)
+                end = node.end_byte
+        return [t.start_byte for t in tops], tops
+
+    return ctx.memo("apex.structure.concatenation_tops", build)
+
+
 def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
     """(`node`, `text`) to judge for a literal: a whole concatenation of literals (`'Bearer ' + 'eyJ...'`,
     a base64 key split over lines) is judged once, on its last literal; None for its other literals."""
-    top = literal
-    while top.parent is not None and (
-        top.parent.type == "parenthesized_expression"
-        or (
-            top.parent.type == "binary_expression"
-            and ctx.node_text(parsing.field(top.parent, "operator")) == "+"
-        )
-    ):
-        top = top.parent
-    if top is literal:
+    starts, tops = _concatenation_tops(ctx)
+    i = bisect_right(starts, literal.start_byte) - 1
+    top = tops[i] if i >= 0 and literal.end_byte <= tops[i].end_byte else None
+    if top is None:
         return literal, syntax.literal_value(ctx, literal).text
-    value = syntax.string_value(ctx, top)
+    # One concatenation is shared by all its literals: compute its text once.
+    values: dict[int, syntax.StringValue] = ctx.memo("apex.structure.concatenations", dict)
+    value = values.get(top.start_byte)
+    if value is None:
+        value = values[top.start_byte] = syntax.string_value(ctx, top)
     if not value.complete:
         return literal, syntax.literal_value(ctx, literal).text
     if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
@@ -1156,9 +1174,6 @@ def _looks_like_key(value: str) -> bool:
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
     for literal in syntax.nodes(ctx, "string_literal"):
-        in_concatenation = literal.parent is not None and literal.parent.type == "binary_expression"
-        if literal.end_byte - literal.start_byte < 8 and not in_concatenation:
-            continue  # shorter than any credential worth reporting
         judged = _concatenation(ctx, literal)
         if judged is None or len(judged[1]) < 6:
             continue

@@ -15,6 +15,7 @@ Every structure rule asks these questions; each answer is computed once per file
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,6 +42,11 @@ INDEXED_TYPES = frozenset(
         "dml_expression",
         "string_literal",
         "assignment_expression",
+        # Declarations, so that scopes come from the same walk (see scope_of).
+        "local_variable_declaration",
+        "formal_parameter",
+        "enhanced_for_statement",
+        "binary_expression",
     }
 )
 # Nodes that open a scope for local variables.
@@ -88,6 +94,30 @@ def index(ctx: FileContext) -> dict[str, list[Node]]:
 
 def nodes(ctx: FileContext, node_type: str) -> list[Node]:
     return index(ctx).get(node_type, [])
+
+
+def calls_by_name(ctx: FileContext) -> dict[str, list[Node]]:
+    """Method invocations by lower-case method name (`setendpoint`, `query`...), document order."""
+
+    def build() -> dict[str, list[Node]]:
+        table: dict[str, list[Node]] = {}
+        source = ctx.source
+        for call in nodes(ctx, "method_invocation"):
+            name = call.child_by_field_name("name")
+            if name is not None:
+                key = source[name.start_byte : name.end_byte].decode("utf-8", errors="replace").lower()
+                table.setdefault(key, []).append(call)
+        return table
+
+    return ctx.memo("apex.syntax.calls", build)
+
+
+def calls_named(ctx: FileContext, *names: str) -> list[Node]:
+    table = calls_by_name(ctx)
+    found = [call for name in names for call in table.get(name, [])]
+    if len(names) > 1:
+        found.sort(key=lambda n: n.start_byte)
+    return found
 
 
 def enclosing(node: Node, types: Iterable[str]) -> Node | None:
@@ -242,18 +272,33 @@ def _local_declarations(ctx: FileContext, node: Node, scope: Scope) -> None:
 
 
 def scope_of(ctx: FileContext, callable_node: Node) -> Scope:
-    """Declarations of one method/constructor/initializer/trigger, memoized per file."""
+    """Declarations of one method/constructor/initializer/trigger, memoized per file. Built from the
+    file's shared node index (no second walk): the declaration nodes inside the callable's range."""
     cache: dict[tuple[int, int], Scope] = ctx.memo("apex.syntax.scopes", dict)
     key = parsing.node_key(callable_node)
     scope = cache.get(key)
     if scope is None:
         scope = Scope()
-        for node in parsing.walk(callable_node):
-            if node is not callable_node and node.type in ("class_declaration", "interface_declaration"):
-                continue  # local classes are rare; their members are not this method's locals
-            _local_declarations(ctx, node, scope)
+        for node_type in _SCOPE_TYPES:
+            for node in _in_range(ctx, node_type, callable_node.start_byte, callable_node.end_byte):
+                _local_declarations(ctx, node, scope)
         cache[key] = scope
     return scope
+
+
+_SCOPE_TYPES = (
+    "local_variable_declaration",
+    "formal_parameter",
+    "enhanced_for_statement",
+    "assignment_expression",
+)
+
+
+def _in_range(ctx: FileContext, node_type: str, start: int, end: int) -> list[Node]:
+    """Indexed nodes of a type whose start lies in [start, end), by binary search (document order)."""
+    found = nodes(ctx, node_type)
+    starts: list[int] = ctx.memo(f"apex.syntax.starts.{node_type}", lambda: [n.start_byte for n in found])
+    return found[bisect_left(starts, start) : bisect_left(starts, end)]
 
 
 def class_fields(ctx: FileContext, class_node: Node) -> dict[str, Declaration]:
@@ -403,25 +448,39 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "'": "'", '"'
 
 def literal_value(ctx: FileContext, node: Node) -> StringValue:
     """Decode an Apex string literal ('...' with backslash escapes), keeping each char's byte offset."""
+    cache: dict[int, StringValue] = ctx.memo("apex.syntax.literals", dict)
+    cached = cache.get(node.start_byte)
+    if cached is not None:
+        return StringValue(list(cached.chars), list(cached.offsets), [])
     raw = ctx.source[node.start_byte : node.end_byte]
     value = StringValue()
-    text = raw.decode("utf-8", errors="replace")
-    if len(text) < 2:
-        return value
-    body = text[1:-1]
-    pos = node.start_byte + 1  # byte offset of body[i]
+    body = raw[1:-1].decode("utf-8", errors="replace") if len(raw) >= 2 else ""
+    start = node.start_byte + 1
+    if "\\" not in body:
+        # Fast path: no escapes, so each character maps to consecutive bytes.
+        value.chars = list(body)
+        if body.isascii():
+            value.offsets = list(range(start, start + len(body)))
+        else:
+            pos = start
+            for ch in body:
+                value.offsets.append(pos)
+                pos += len(ch.encode("utf-8"))
+    else:
+        _decode_escapes(body, start, value)
+    cache[node.start_byte] = StringValue(list(value.chars), list(value.offsets), [])
+    return value
+
+
+def _decode_escapes(body: str, pos: int, value: StringValue) -> None:
     i = 0
     while i < len(body):
         ch = body[i]
-        width = len(ch.encode("utf-8"))
         if ch == "\\" and i + 1 < len(body):
             nxt = body[i + 1]
-            if (
-                nxt == "u"
-                and i + 5 < len(body) + 0
-                and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6])
-            ):
-                value.chars.append(chr(int(body[i + 2 : i + 6], 16)))
+            hex_digits = body[i + 2 : i + 6]
+            if nxt == "u" and len(hex_digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in hex_digits):
+                value.chars.append(chr(int(hex_digits, 16)))
                 value.offsets.append(pos)
                 pos += 6
                 i += 6
@@ -433,9 +492,8 @@ def literal_value(ctx: FileContext, node: Node) -> StringValue:
             continue
         value.chars.append(ch)
         value.offsets.append(pos)
-        pos += width
+        pos += len(ch.encode("utf-8"))
         i += 1
-    return value
 
 
 def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> StringValue:
