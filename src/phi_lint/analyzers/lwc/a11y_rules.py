@@ -66,49 +66,50 @@ def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
 
 def _decorative_icon(tag: Tag) -> bool:
     """An icon is decorative by design when it says so (`aria-hidden="true"`; `alternative-text=""` is
-    handled by the caller) or sits beside visible text that says the same: text directly in its parent
-    (`<p><lightning-icon/> Reviewed</p>`), an adjacent text element (`<span>`, `<label>`, a formatted-text
-    component), or, when its parent holds nothing but the icon (`slds-media__figure`), text in a sibling
-    of that parent (`slds-media__body`)."""
+    handled by the caller), decorates an input (`slds-input__icon`), or sits beside visible text that
+    says the same: text directly in its container (`<a><lightning-icon/> Open</a>`) or in an element next
+    to it (`<lightning-icon/><span>Reviewed</span>`). Wrappers that hold nothing but the icon (the SLDS
+    media object's `slds-media__figure`, `<template lwc:if>`, `<aura:if>`) are climbed, so the text of
+    `slds-media__body` beside the figure counts; a container named by `title`/`aria-label` counts too."""
     if (attr(tag, "aria-hidden") or "").lower() == "true":
         return True
-    parent = tag.parent
-    if not isinstance(parent, Tag):
-        return False
-    siblings = _child_tags(parent)
-    index = next(i for i, s in enumerate(siblings) if s is tag)
-    adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
-    if _direct_text(parent) or any(_is_inline_text(s) for s in adjacent):
+    node: Tag = tag
+    for _ in range(6):
+        parent = node.parent
+        if not isinstance(parent, Tag) or _is_root(parent):
+            return False
+        if "slds-input__icon" in (attr(parent, "class") or ""):
+            return True
+        if parent.name in _NAMING_CONTAINERS and has_value(attr(parent, "title", "aria-label")):
+            return True
+        siblings = _child_tags(parent)
+        index = next(i for i, s in enumerate(siblings) if s is node)
+        adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
+        if _direct_text(parent) or any(_deep_text(s) for s in adjacent):
+            return True
+        if len(siblings) > 1 or parent.name in _ITEM_BOUNDARIES or _is_iteration(parent):
+            return False  # an icon alone in a list item, table cell or repeated row carries meaning
+        node = parent
+    return False
+
+
+_TEXT_COMPONENTS = ("lightning-formatted", "lightning:formatted", "ui:output")
+# Plain elements whose title/aria-label names what they contain (SLDS `slds-icon_container` spans).
+_NAMING_CONTAINERS = frozenset({"span", "div", "a", "button", "p"})
+_ITEM_BOUNDARIES = frozenset({"li", "td", "th", "tr", "ul", "ol", "table", "tbody", "dd", "dt"})
+
+
+def _is_iteration(node: Tag) -> bool:
+    return node.name == "aura:iteration" or any(
+        name == "for:each" or name.startswith("iterator:") for name in node.attrs
+    )
+
+
+def _is_root(node: Tag) -> bool:
+    """The document, or the component's root element (LWC's outer `<template>`, `<aura:component>`)."""
+    if node.name in ("[document]", "aura:component", "aura:application"):
         return True
-    if [c for c in _child_tags(parent) if c is not tag] or _direct_text(parent):
-        return False
-    grandparent = parent.parent
-    if not isinstance(grandparent, Tag) or grandparent.name in ("[document]", "template", "aura:component"):
-        return False
-    return any(_deep_text(s) for s in _child_tags(grandparent) if s is not parent)
-
-
-_INLINE_TEXT = frozenset(
-    {
-        "span",
-        "strong",
-        "b",
-        "em",
-        "i",
-        "small",
-        "label",
-        "abbr",
-        "a",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "p",
-        "div",
-    }
-)
+    return node.name == "template" and (not isinstance(node.parent, Tag) or node.parent.name == "[document]")
 
 
 def _is_text(node: object) -> bool:
@@ -124,19 +125,12 @@ def _direct_text(node: Tag) -> bool:
     return any(_is_text(c) and str(c).strip() for c in node.children)
 
 
-def _is_inline_text(node: Tag) -> bool:
-    if node.name.startswith(("lightning-formatted", "lightning:formatted", "ui:output")):
-        return True
-    return node.name in _INLINE_TEXT and node.name != "div" and _deep_text(node)
-
-
 def _deep_text(node: Tag) -> bool:
+    if node.name.startswith(_TEXT_COMPONENTS):
+        return True
     if any(_is_text(c) and str(c).strip() for c in node.descendants):
         return True
-    return any(
-        isinstance(c, Tag) and c.name.startswith(("lightning-formatted", "lightning:formatted", "ui:output"))
-        for c in node.descendants
-    )
+    return any(isinstance(c, Tag) and c.name.startswith(_TEXT_COMPONENTS) for c in node.descendants)
 
 
 # ---- inputs ---------------------------------------------------------------------------------------
@@ -178,9 +172,9 @@ def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
         if input_type in UNLABELLED_INPUT_TYPES:
             continue
         if name in LABELLED_COMPONENTS or (name.startswith(UI_INPUT_PREFIX) and name not in UI_NOT_INPUTS):
-            label = attr(tag, *LABEL_ATTRS)
-            if has_value(label):
+            if any(has_value(attr(tag, name)) for name in LABEL_ATTRS):
                 continue
+            label = attr(tag, "label")
             problem = "has an empty label" if label is not None else "has no label"
             if (attr(tag, "variant") or "").lower() == "label-hidden":
                 problem += ' (variant="label-hidden" hides the label visually but still needs it)'

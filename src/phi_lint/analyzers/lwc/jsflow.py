@@ -275,9 +275,14 @@ DEFAULT_ANALYTICS_CALLS = (
     "FS.*", "posthog.*", "Sentry.*", "newrelic.*", "_paq.push", "fbq", "ttq.*", "hj", "pendo.*",
     "appInsights.*", "dtrum.*", "utag.*", "_hsq.push", "clarity", "smartlook", "LogRocket.*", "datadogRum.*",
 )  # fmt: skip
-# A literal URL part before the PHI: query string, fragment, scheme, or an absolute/relative path.
-_URL_PREFIX = re.compile(r"(?:[?#&]|://|^/[\w./-]*$|^\.\.?/|^[\w.-]+/[\w./-]*$)")
+# How a URL string starts, and what marks a query, fragment or scheme in front of a PHI value.
+_URL_START = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|//|/[A-Za-z_$]|\.{1,2}/|[?#])", re.IGNORECASE)
+_URL_MARKER = re.compile(r"\?|#|://")
 _FIELD_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+# @api properties that hold ids and flags, never a record.
+_NON_RECORD_API_NAMES = frozenset({"recordId", "objectApiName", "flexipageRegionWidth", "label", "title"})
+# Every PHI source the flow knows needs one of these in the file (imports, Aura value providers).
+_MAY_READ_PHI = re.compile(rb"@salesforce/(?:schema|apex)/|getReturnValue|\.get\(\s*['\"]v\.|__[cr]\b")
 _GLOBAL_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
 _AURA_VALUE_PATH = re.compile(r"^\s*v\.([\w.]+)\s*$")
 
@@ -497,10 +502,19 @@ class JsFlow:
             return list(val.refs)
         return []
 
+    def _has_decorator(self, member: Node, name: str) -> bool:
+        return any(
+            c.type == "decorator" and self._text(c).lstrip("@").strip() == name for c in member.children
+        )
+
     def _field_definition(self, member: Node) -> None:
         prop = parsing.field(member, "property")
         name = self._text(prop)
         wired = self._decorator_wire(member)
+        if wired is None and self._has_decorator(member, "api") and name not in _NON_RECORD_API_NAMES:
+            # A public property may hold a record the parent passes in (`<c-chart patient={p}>`): its
+            # PHI-named fields are PHI, the record as a whole is not known to be.
+            wired = Val(RECORD, origin=self._pos(member))
         value = parsing.field(member, "value")
         val = (
             wired if wired is not None else (self._eval(value, Scope(parent=self.module)) if value else None)
@@ -777,24 +791,32 @@ class JsFlow:
         return result
 
     def _url_shaped_before_phi(self, node: Node, scope: Scope) -> bool:
-        """Is there a URL-looking literal immediately before a PHI part of this string?"""
-        literal = ""
-        for piece in self._flatten_concat(node):
-            if piece.type in ("string", "string_fragment", "template_string"):
-                text = self._string_value(piece) if piece.type == "string" else self._text(piece)
-                literal += text or ""
+        """Does the string read as a URL up to its first PHI part? It must start like one (`https://`,
+        `/apex/...`, `?`, `#`) or carry a query/fragment/scheme marker before the PHI, with no whitespace
+        (`'MRN: ' + mrn` is a label, `month + '/' + year` a date)."""
+        before = ""
+        starts_like_url = False
+        for index, piece in enumerate(self._flatten_concat(node)):
+            literal = self._literal_text(piece)
+            if literal is not None:
+                if index == 0:
+                    starts_like_url = bool(_URL_START.match(literal))
+                before += literal
                 continue
             val = self._peek(piece, scope)
-            if (
-                val is not None
-                and is_phi(val, self.ctx)
-                and literal.strip()
-                and " " not in literal.strip()
-                and _URL_PREFIX.search(literal.strip())
-            ):
-                return True
-            literal = "" if val is None or not is_phi(val, self.ctx) else literal
+            if val is not None and is_phi(val, self.ctx):
+                if not before or any(c.isspace() for c in before):
+                    return False
+                return starts_like_url or bool(_URL_MARKER.search(before))
+            before += "x"  # a non-PHI value (an Id, a base URL) stands in the URL
         return False
+
+    def _literal_text(self, piece: Node) -> str | None:
+        if piece.type == "string":
+            return self._string_value(piece) or ""
+        if piece.type in ("string_fragment", "escape_sequence"):
+            return self._text(piece)
+        return None
 
     def _flatten_concat(self, node: Node) -> Iterator[Node]:
         if node.type == "binary_expression" and self._text(parsing.field(node, "operator")) == "+":
@@ -1350,6 +1372,8 @@ def flow(ctx: FileContext) -> FlowResult:
     """The file's sink events and member values, computed once for all lwc/phi-in-* rules."""
 
     def compute() -> FlowResult:
+        if not _MAY_READ_PHI.search(ctx.source):
+            return FlowResult()  # no source of PHI at all: most utility modules, no walk needed
         return JsFlow(ctx).run()
 
     return ctx.memo(MEMO_KEY, compute)
