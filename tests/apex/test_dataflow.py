@@ -246,23 +246,28 @@ def test_all_flow_rules_share_one_analysis_per_file(tmp_path: Path, monkeypatch:
     calls: list[str] = []
     original = dataflow.analyze
 
-    def counting(ctx: FileContext, summaries: dataflow.Summaries) -> dataflow.FileAnalysis:
+    def counting(
+        ctx: FileContext, summaries: dataflow.Summaries, store: object = None
+    ) -> dataflow.FileAnalysis:
         calls.append(ctx.rel_path)
         return original(ctx, summaries)
 
     monkeypatch.setattr(dataflow, "analyze", counting)
+    checks = (
+        flow_rules.phi_in_log,
+        flow_rules.phi_in_email,
+        flow_rules.phi_in_callout,
+        flow_rules.weak_crypto,
+        flow_rules.phi_in_url_apex,
+    )
+    # prepare() already analysed the file with the final summaries: the checks reuse that.
     ctx = flow.context(f"{CLASSES}/Svc.cls")
-    found = [
-        list(check(ctx))
-        for check in (
-            flow_rules.phi_in_log,
-            flow_rules.phi_in_email,
-            flow_rules.phi_in_callout,
-            flow_rules.weak_crypto,
-            flow_rules.phi_in_url_apex,
-        )
-    ]
-    assert len(found[0]) == 1
+    assert [len(list(check(ctx))) for check in checks] == [1, 0, 0, 0, 0]
+    assert calls == []
+    # Without prepared facts (e.g. facts restored from the cache), one analysis serves all rules.
+    monkeypatch.setattr(dataflow, "PREPARED", {})
+    ctx = flow.context(f"{CLASSES}/Svc.cls")
+    assert [len(list(check(ctx))) for check in checks] == [1, 0, 0, 0, 0]
     assert calls == [f"{CLASSES}/Svc.cls"]
 
 

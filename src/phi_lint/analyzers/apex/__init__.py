@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phi_lint import parsing
-from phi_lint.analyzers.apex.dataflow import FileAnalysis, MethodSummary, Summaries, analyze
+from phi_lint.analyzers.apex import dataflow
+from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore, analyze
 from phi_lint.context import FileContext
 from phi_lint.project import file_kind
 
@@ -24,6 +25,7 @@ MAX_ROUNDS = 8
 # prepare() reads only Apex files: an edit to an LWC or metadata file does not re-run the summaries
 # (the engine's facts cache keys on these kinds).
 PREPARE_KINDS = ("apex",)
+TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration")
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
@@ -31,30 +33,28 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     summaries = Summaries()
     for ctx in contexts:
         _collect_names(ctx, summaries)
-    pending = contexts
+    # Round 1 analyses every body; later rounds re-run only the bodies that call a method whose
+    # summary changed (a wrapper found late makes its callers sinks too).
+    store = SummaryStore(summaries)
+    analyses = [analyze(ctx, summaries, store) for ctx in contexts]
     for _ in range(MAX_ROUNDS):
-        changed: set[str] = set()
-        callees: dict[str, set[str]] = {}
-        for ctx in pending:
-            analysis = analyze(ctx, summaries)
-            callees[ctx.rel_path] = analysis.callees
-            changed |= _merge(summaries, analysis)
-        if not changed:
+        if not any([analysis.rerun() for analysis in analyses]):
             break
-        pending = [ctx for ctx in contexts if callees.get(ctx.rel_path, set()) & changed]
-        if not pending:
-            break
+    dataflow.PREPARED.clear()
+    for analysis in analyses:
+        key = dataflow.prepared_key(summaries, analysis.ctx.rel_path, analysis.ctx.source)
+        dataflow.PREPARED[key] = analysis.flow()
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
 
 
 def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:
-    """Every Apex file of the project (a wrapper may live in a file that is not being checked), each
-    read once; unreadable files are skipped here (the engine reports them when it checks them)."""
+    """The Apex files among `files` (the engine passes every file of the project, not only those being
+    checked: a wrapper may live in a file that is not), each read once; unreadable files are skipped
+    here (the engine reports them when it checks them)."""
     seen: set[str] = set()
-    candidates = list(files) + list(project.iter_files(project.package_dirs))
-    for path in candidates:
+    for path in files:
         if file_kind(path) != "apex":
             continue
         key = str(path.resolve())
@@ -77,55 +77,32 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
 
 
 def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
-    """Class names (so a static call on a project class is told from a variable) and string constants
-    (`static final String ENDPOINT = 'callout:Labs'`, used by callout and crypto checks)."""
+    """Class names (so a static call on a project class is told from a variable), the methods each
+    declares (with arity) and string constants (`static final String ENDPOINT = 'callout:Labs'`, used
+    by the callout and crypto checks). Only declarations are visited, not method bodies."""
     src = ctx.source
-    for node in parsing.walk(ctx.tree.root_node):
-        if node.type not in ("class_declaration", "interface_declaration", "enum_declaration"):
-            continue
-        name = parsing.text(parsing.field(node, "name"), src)
-        summaries.classes.add(name.lower())
+    pending = [n for n in ctx.tree.root_node.named_children if n.type in TYPE_DECLARATIONS]
+    while pending:
+        node = pending.pop()
+        name = parsing.text(parsing.field(node, "name"), src).lower()
+        summaries.classes.add(name)
         body = parsing.field(node, "body")
         if body is None:
             continue
         for member in body.named_children:
-            if member.type != "field_declaration":
-                continue
-            modifiers = next((c for c in member.named_children if c.type == "modifiers"), None)
-            if modifiers is None or "final" not in parsing.text(modifiers, src).lower().split():
-                continue
-            for decl in member.children_by_field_name("declarator"):
-                value = parsing.field(decl, "value")
-                if value is not None and value.type == "string_literal":
-                    literal = parsing.text(value, src)[1:-1]
-                    var = parsing.text(parsing.field(decl, "name"), src).lower()
-                    summaries.constants[(name.lower(), var)] = literal
-
-
-def _merge(summaries: Summaries, analysis: FileAnalysis) -> set[str]:
-    """Fold one file's method summaries into the project's; the names of methods that changed."""
-    changed: set[str] = set()
-    for (cls, method, arity), summary in analysis.method_summaries.items():
-        by_arity = summaries.methods.setdefault((cls, method), {})
-        old = by_arity.get(arity)
-        if summary.same_as(old):
-            continue
-        if old is not None:
-            summary = _union(old, summary)
-            if summary.same_as(old):
-                continue
-        by_arity[arity] = summary
-        changed.add(method)
-    return changed
-
-
-def _union(a: MethodSummary, b: MethodSummary) -> MethodSummary:
-    sinks = {k: set(v) for k, v in a.sinks.items()}
-    for index, found in b.sinks.items():
-        sinks.setdefault(index, set()).update(found)
-    return MethodSummary(
-        sinks,
-        a.returns_params | b.returns_params,
-        a.return_origins | b.return_origins,
-        a.return_sobject or b.return_sobject,
-    )
+            if member.type in TYPE_DECLARATIONS:
+                pending.append(member)
+            elif member.type in ("method_declaration", "constructor_declaration"):
+                params = parsing.field(member, "parameters")
+                arity = sum(1 for p in params.named_children if p.type == "formal_parameter") if params else 0
+                method = parsing.text(parsing.field(member, "name"), src).lower()
+                summaries.declared.add((name, method, arity))
+            elif member.type == "field_declaration":
+                modifiers = next((c for c in member.named_children if c.type == "modifiers"), None)
+                if modifiers is None or "final" not in parsing.text(modifiers, src).lower().split():
+                    continue
+                for decl in member.children_by_field_name("declarator"):
+                    value = parsing.field(decl, "value")
+                    if value is not None and value.type == "string_literal":
+                        var = parsing.text(parsing.field(decl, "name"), src).lower()
+                        summaries.constants[(name, var)] = parsing.text(value, src)[1:-1]

@@ -21,14 +21,16 @@ deliberately intraprocedural apart from summaries: instance fields are not track
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
-from phi_lint.findings import Location
+from phi_lint.findings import Location, Span, normalize_text
 from phi_lint.phi import CATALOGUE_OBJECTS, PhiModel, PhiReason, relationship_to_object
 
 if TYPE_CHECKING:
@@ -338,6 +340,19 @@ class SinkEvent:
         return (self.kind, self.node.start_byte, self.node.end_byte)
 
 
+@dataclass(frozen=True)
+class FlowEvent:
+    """What the rules read of a sink event: no tree nodes, so a file's flow facts can be computed in
+    `prepare()` and handed to the per-file checks (also in forked workers)."""
+
+    kind: str
+    span: Span
+    matched_text: str
+    sink: str
+    origins: frozenset[Origin]
+    detail: str = ""
+
+
 @dataclass
 class MethodSummary:
     # param index -> {(sink kind, innermost sink)}
@@ -346,11 +361,30 @@ class MethodSummary:
     return_origins: frozenset[Origin] = frozenset()
     return_sobject: str | None = None
 
+    @property
+    def trivial(self) -> bool:
+        """Says nothing a caller could use: no sink, no returned parameter, no returned PHI."""
+        return not (self.sinks or self.returns_params or self.return_origins)
+
     def same_as(self, other: MethodSummary | None) -> bool:
-        return other is not None and (self.sinks, self.returns_params, self.return_origins) == (
+        if other is None:
+            return self.trivial
+        return (self.sinks, self.returns_params, self.return_origins, self.return_sobject) == (
             other.sinks,
             other.returns_params,
             other.return_origins,
+            other.return_sobject,
+        )
+
+    def union(self, other: MethodSummary) -> MethodSummary:
+        sinks = {k: set(v) for k, v in self.sinks.items()}
+        for index, found in other.sinks.items():
+            sinks.setdefault(index, set()).update(found)
+        return MethodSummary(
+            sinks,
+            self.returns_params | other.returns_params,
+            self.return_origins | other.return_origins,
+            self.return_sobject or other.return_sobject,
         )
 
 
@@ -363,21 +397,109 @@ class Summaries:
     classes: set[str] = field(default_factory=set)
     # (class lower, field lower) -> constant string
     constants: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (class lower, method lower, arity) of every method the project declares: a declared method
+    # without a summary is known to pass nothing on (as opposed to an unknown library method).
+    declared: set[tuple[str, str, int]] = field(default_factory=set)
 
     def lookup(self, cls: str, method: str, arity: int) -> MethodSummary | None:
         by_arity = self.methods.get((cls.lower(), method.lower()))
-        if not by_arity:
-            return None
-        return by_arity.get(arity)
+        found = by_arity.get(arity) if by_arity else None
+        if found is None and (cls.lower(), method.lower(), arity) in self.declared:
+            return TRIVIAL_SUMMARY
+        return found
+
+
+TRIVIAL_SUMMARY = MethodSummary()
+
+
+class SummaryStore:
+    """Summaries while `prepare()` computes them: one per analysed method body (overloads of the same
+    arity are joined), and the names of methods whose joined summary changed in this round."""
+
+    def __init__(self, summaries: Summaries) -> None:
+        self.summaries = summaries
+        self.per_body: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]] = {}
+        # A clock ticked at every body run, and when each method name's summary last changed: a body
+        # needs another run only if a callee changed after the body last ran.
+        self.clock = 0
+        self.changed_at: dict[str, int] = {}
+
+    def tick(self) -> int:
+        self.clock += 1
+        return self.clock
+
+    def stale(self, callees: set[str], ran_at: int) -> bool:
+        changed_at = self.changed_at
+        return any(changed_at.get(name, -1) >= ran_at for name in callees)
+
+    def record(self, key: tuple[str, str, int], body: tuple[str, int], summary: MethodSummary) -> None:
+        bodies = self.per_body.setdefault(key, {})
+        bodies[body] = summary
+        joined = TRIVIAL_SUMMARY
+        for one in bodies.values():
+            joined = joined.union(one)
+        cls, method, arity = key
+        by_arity = self.summaries.methods.setdefault((cls, method), {})
+        if joined.same_as(by_arity.get(arity)):
+            return
+        if joined.trivial:
+            by_arity.pop(arity, None)
+        else:
+            by_arity[arity] = joined
+        self.changed_at[method] = self.tick()
+
+
+class PhiAnswers:
+    """The PHI model's answers, memoized for the whole run: the model matches names and walks
+    metadata on every question, and a project asks the same few hundred questions thousands of times.
+    Kept beside the model (keyed by identity) rather than on it, so the model itself is unchanged."""
+
+    _by_model: dict[int, tuple[PhiModel, PhiAnswers]] = {}
+
+    def __init__(self, phi: PhiModel) -> None:
+        self.phi = phi
+        self._fields: dict[tuple[str | None, str], PhiReason | None] = {}
+        self._objects: dict[str, PhiReason | None] = {}
+        self._field_names: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, phi: PhiModel) -> PhiAnswers:
+        found = cls._by_model.get(id(phi))
+        if found is not None and found[0] is phi:
+            return found[1]
+        if len(cls._by_model) > 16:  # one model per run; tests build many
+            cls._by_model.clear()
+        answers = cls(phi)
+        cls._by_model[id(phi)] = (phi, answers)
+        return answers
+
+    def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
+        key = (obj.lower() if obj else None, fld.lower())
+        if key not in self._fields:
+            self._fields[key] = self.phi.field_reason(obj, fld)
+        return self._fields[key]
+
+    def object_reason(self, obj: str) -> PhiReason | None:
+        key = obj.lower()
+        if key not in self._objects:
+            self._objects[key] = None if key in ("sobject", "id") else self.phi.object_reason(obj)
+        return self._objects[key]
+
+    def phi_field_names(self, obj: str) -> tuple[str, ...]:
+        """`Patient__c.SSN__c, ...`: the object's PHI fields its metadata declares, qualified."""
+        key = obj.lower()
+        if key not in self._field_names:
+            self._field_names[key] = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj))
+        return self._field_names[key]
 
 
 @dataclass
 class FileFlow:
     """Everything the flow rules need about one file."""
 
-    events: list[SinkEvent] = field(default_factory=list)
+    events: list[FlowEvent] = field(default_factory=list)
 
-    def of_kind(self, *kinds: str) -> Iterator[SinkEvent]:
+    def of_kind(self, *kinds: str) -> Iterator[FlowEvent]:
         for event in self.events:
             if event.kind in kinds:
                 yield event
@@ -386,10 +508,12 @@ class FileFlow:
 # ---- type helpers ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def normalize_type(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
+@lru_cache(maxsize=4096)
 def element_type(type_text: str) -> str:
     """`List<Patient__c>` -> `Patient__c`, `Map<Id, Patient__c>` -> `Patient__c`, `X[]` -> `X`."""
     t = re.sub(r"\s+", "", type_text)
@@ -434,33 +558,36 @@ class FileAnalysis:
     """Evaluates every method of one Apex file. `summary_mode` collects method summaries instead of
     (as well as) findings."""
 
-    def __init__(self, ctx: FileContext, summaries: Summaries, sink_patterns: dict[str, tuple[str, ...]]):
+    def __init__(
+        self,
+        ctx: FileContext,
+        summaries: Summaries,
+        sink_patterns: dict[str, tuple[str, ...]],
+        store: SummaryStore | None = None,
+    ):
         self.ctx = ctx
         self.src = ctx.source
         self.phi: PhiModel = ctx.phi
         self.summaries = summaries
         self.sink_patterns = {k: tuple(p.lower() for p in v) for k, v in sink_patterns.items()}
         self.events: dict[tuple[str, int, int], SinkEvent] = {}
-        # (class lower, method lower, arity) -> summary computed for a method of this file
-        self.method_summaries: dict[tuple[str, str, int], MethodSummary] = {}
-        # Each method's callees (lower-case names), so the fixpoint re-runs only affected methods.
-        self.callees: set[str] = set()
+        # Set while prepare() computes summaries; None when checking with final summaries.
+        self.store = store
+        # Every analysable body (method, constructor, initializer, trigger) with its class, so that
+        # later rounds of prepare() re-run only the bodies whose callees' summaries changed.
+        self.units: list[MethodFlow] = []
         self.trigger_object: str | None = None
-        self._reason_cache: dict[tuple[str | None, str], PhiReason | None] = {}
-        self._object_cache: dict[str, PhiReason | None] = {}
+        self.answers = PhiAnswers.of(self.phi)
 
     # ---- PHI questions (memoized: the model walks metadata) -------------------------------------------
     def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
-        key = (obj.lower() if obj else None, fld.lower())
-        if key not in self._reason_cache:
-            self._reason_cache[key] = self.phi.field_reason(obj, fld)
-        return self._reason_cache[key]
+        return self.answers.field_reason(obj, fld)
 
     def object_reason(self, obj: str) -> PhiReason | None:
-        key = obj.lower()
-        if key not in self._object_cache:
-            self._object_cache[key] = None if key in ("sobject", "id") else self.phi.object_reason(obj)
-        return self._object_cache[key]
+        return self.answers.object_reason(obj)
+
+    def phi_field_names(self, obj: str) -> tuple[str, ...]:
+        return self.answers.phi_field_names(obj)
 
     def is_sobject_type(self, name: str | None) -> bool:
         if not name:
@@ -502,7 +629,7 @@ class FileAnalysis:
         reason = self.object_reason(obj)
         if reason is None:
             return None
-        fields = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj)) or (obj,)
+        fields = self.phi_field_names(obj) or (obj,)
         return self.origin(node, f"{obj} record", reason.source, fields)
 
     def record_value(self, node: Node, obj: str) -> Value:
@@ -524,7 +651,7 @@ class FileAnalysis:
             span = ref.span(self.ctx)
             if ref.wildcard:
                 obj = ref.object or ""
-                names = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj)) or (obj,)
+                names = self.phi_field_names(obj) or (obj,)
                 label = f"{obj} {ref.field}"
             else:
                 label = ref.qualified
@@ -571,6 +698,41 @@ class FileAnalysis:
                 self.visit_class(child, None)
             elif child.type == "trigger_declaration":
                 self.visit_trigger(child)
+        for unit in self.units:
+            unit.run()
+
+    def rerun(self) -> bool:
+        """Run again the bodies that call a method whose summary changed since they ran; True when
+        any did (prepare() then goes round again)."""
+        again = False
+        store = self.store
+        if store is None:
+            return False
+        for index, unit in enumerate(self.units):
+            if store.stale(unit.callees, unit.ran_at):
+                for key in [k for k, e in self.events.items() if unit.contains(e.node)]:
+                    del self.events[key]
+                fresh = MethodFlow(self, unit.cls, unit.method, unit.body)
+                self.units[index] = fresh
+                fresh.run()
+                again = True
+        return again
+
+    def flow(self) -> FileFlow:
+        """The node-free facts the rules read."""
+        events = []
+        for event in sorted(self.events.values(), key=lambda e: (e.node.start_byte, e.kind)):
+            events.append(
+                FlowEvent(
+                    event.kind,
+                    self.ctx.span_of(event.node),
+                    normalize_text(parsing.text(event.node, self.src)),
+                    event.sink,
+                    frozenset(event.origins),
+                    event.detail,
+                )
+            )
+        return FileFlow(events)
 
     def visit_trigger(self, node: Node) -> None:
         obj = parsing.field(node, "object")
@@ -579,7 +741,7 @@ class FileAnalysis:
         cls = ClassInfo(parsing.text(name, self.src) if name is not None else "trigger", None)
         body = parsing.field(node, "body")
         if body is not None:
-            MethodFlow(self, cls, None, body).run()
+            self.units.append(MethodFlow(self, cls, None, body))
 
     def visit_class(self, node: Node, outer: ClassInfo | None) -> None:
         if node.type != "class_declaration":
@@ -607,14 +769,14 @@ class FileAnalysis:
             if member.type in ("method_declaration", "constructor_declaration"):
                 body_node = parsing.field(member, "body")
                 if body_node is not None:
-                    MethodFlow(self, cls, member, body_node).run()
+                    self.units.append(MethodFlow(self, cls, member, body_node))
             elif member.type == "static_initializer":
-                MethodFlow(self, cls, None, member).run()
+                self.units.append(MethodFlow(self, cls, None, member))
             elif member.type == "field_declaration":
                 for accessor in parsing.captures(
                     "apex", "(accessor_declaration body: (block) @b)", member
                 ).get("b", []):
-                    MethodFlow(self, cls, None, accessor).run()
+                    self.units.append(MethodFlow(self, cls, None, accessor))
             elif member.type == "class_declaration":
                 self.visit_class(member, cls)
 
@@ -652,6 +814,12 @@ class MethodFlow:
         self.name = ""
         self.arity = 0
         self.is_entry = False
+        # Lower-case names this body calls (prepare() re-runs it when one of their summaries changes).
+        self.callees: set[str] = set()
+        self.ran_at = file.store.tick() if file.store is not None else 0
+
+    def contains(self, node: Node) -> bool:
+        return self.body.start_byte <= node.start_byte and node.end_byte <= self.body.end_byte
 
     # ---- setup ---------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -708,7 +876,9 @@ class MethodFlow:
         summary.returns_params = set(self.returns.params)
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
-        self.f.method_summaries[(self.cls.name.lower(), self.name.lower(), self.arity)] = summary
+        if self.f.store is not None:
+            key = (self.cls.name.lower(), self.name.lower(), self.arity)
+            self.f.store.record(key, (self.f.ctx.rel_path, self.body.start_byte), summary)
 
     def _drop_protected_callouts(self) -> None:
         """A callout sink counts only when its request's endpoint is not a Named Credential. Requests
@@ -828,8 +998,11 @@ class MethodFlow:
         if kind in ("for_statement", "while_statement", "do_statement"):
             self.branch_depth += 1
             for _ in range(2):
+                before = dict(self.env)
                 for child in node.named_children:
                     self.visit(child)
+                if self.env == before:  # nothing flows around the loop: a second pass adds nothing
+                    break
             self.branch_depth -= 1
             return
         if kind in (
@@ -870,8 +1043,11 @@ class MethodFlow:
         for _ in range(2):
             self.types[name.lower()] = type_text
             self.env[name.lower()] = self._conform(type_text, collection, source)
+            before = dict(self.env)
             if body is not None:
                 self.visit(body)
+            if self.env == before:
+                break
         self.branch_depth -= 1
 
     # ---- expressions ---------------------------------------------------------------------------------
@@ -1155,7 +1331,6 @@ class MethodFlow:
         name_node = parsing.field(node, "name")
         name = parsing.text(name_node, self.src)
         low = name.lower()
-        self.f.callees.add(low)
         args_node = parsing.field(node, "arguments")
         arg_nodes = [
             a
@@ -1184,6 +1359,8 @@ class MethodFlow:
                 recv_type = self.type_of(recv_var)
         recv_norm = normalize_type(recv_type) if recv_type else ""
         all_args = join_all(a.content() for a in args)
+        if self._may_call_project(obj, qualifier, recv_norm):
+            self.callees.add(low)
 
         self._sinks(node, obj, qualifier, recv_norm, recv_var, low, name, args, all_args)
 
@@ -1268,6 +1445,19 @@ class MethodFlow:
             return EMPTY
         return receiver.content().join(all_args)
 
+    def _may_call_project(self, obj: Node | None, qualifier: str | None, recv_norm: str) -> bool:
+        """Could this call reach a method of the project (whose summary may change in prepare())?
+        Calls on system types (`m.get(k)` on a Map, `String.valueOf`) cannot, and re-running every
+        body that calls `get` because a project class has a `get` would waste most of prepare()."""
+        classes = self.f.summaries.classes
+        if qualifier is not None:
+            return qualifier.split(".")[-1] in classes
+        if obj is None or obj.type in ("this", "super"):
+            return True
+        if recv_norm:
+            return element_type(recv_norm).split(".")[-1] in classes
+        return True
+
     def _map_keys_are_ids(self, recv_type: str | None) -> bool:
         return bool(recv_type) and normalize_type(recv_type or "").startswith("map<id,")
 
@@ -1280,14 +1470,10 @@ class MethodFlow:
         )
 
     def _defined_here(self, low: str) -> bool:
-        return any(key[0] == self.cls.name.lower() and key[1] == low for key in self.f.summaries.methods)
+        return (self.cls.name.lower(), low) in self.f.summaries.methods
 
     def _summary_for(self, cls: str, method: str, arity: int) -> MethodSummary | None:
-        cls_name = cls.split(".")[-1]
-        local = self.f.method_summaries.get((cls_name, method, arity))
-        if local is not None:
-            return local
-        return self.f.summaries.lookup(cls_name, method, arity)
+        return self.f.summaries.lookup(cls.split(".")[-1], method, arity)
 
     def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
         value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)
@@ -1458,10 +1644,20 @@ def _display_type(norm: str) -> str:
 # ---- drivers -------------------------------------------------------------------------------------------
 
 
-def analyze(ctx: FileContext, summaries: Summaries) -> FileAnalysis:
-    analysis = FileAnalysis(ctx, summaries, dict(ctx.project.config.sinks))
+def analyze(ctx: FileContext, summaries: Summaries, store: SummaryStore | None = None) -> FileAnalysis:
+    analysis = FileAnalysis(ctx, summaries, dict(ctx.project.config.sinks), store)
     analysis.run()
     return analysis
+
+
+# Flow facts computed by prepare() with the final summaries, by (summaries identity, path, content
+# digest): the per-file checks (in this process or in forked workers) reuse them instead of analysing
+# each file a second time. Facts restored from the on-disk cache are new objects and never match.
+PREPARED: dict[tuple[int, str, str], FileFlow] = {}
+
+
+def prepared_key(summaries: Summaries, rel_path: str, source: bytes) -> tuple[int, str, str]:
+    return (id(summaries), rel_path, hashlib.sha1(source, usedforsecurity=False).hexdigest())
 
 
 def file_flow(ctx: FileContext) -> FileFlow:
@@ -1473,9 +1669,7 @@ def _file_flow(ctx: FileContext) -> FileFlow:
     summaries = ctx.project.facts.get("apex", {}).get("summaries")
     if not isinstance(summaries, Summaries):
         summaries = Summaries()
-    analysis = analyze(ctx, summaries)
-    return FileFlow(_finalize_callouts(analysis))
-
-
-def _finalize_callouts(analysis: FileAnalysis) -> list[SinkEvent]:
-    return sorted(analysis.events.values(), key=lambda e: (e.node.start_byte, e.kind))
+    prepared = PREPARED.get(prepared_key(summaries, ctx.rel_path, ctx.source))
+    if prepared is not None:
+        return prepared
+    return analyze(ctx, summaries).flow()

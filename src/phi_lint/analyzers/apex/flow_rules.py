@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from phi_lint import parsing
 from phi_lint.analyzers.apex import dataflow
-from phi_lint.analyzers.apex.dataflow import Origin, SinkEvent
+from phi_lint.analyzers.apex.dataflow import FlowEvent, Origin
 from phi_lint.context import FileContext
-from phi_lint.findings import Hit, normalize_text, props
+from phi_lint.findings import Hit, props
 
 # Related locations per finding: enough to show every PHI source of a realistic flow without turning
 # one finding into a wall of locations.
 MAX_RELATED = 10
 
 
-def _sorted_origins(origins: set[Origin]) -> list[Origin]:
+def _sorted_origins(origins: frozenset[Origin]) -> list[Origin]:
     return sorted(origins, key=lambda o: (o.path, o.line, o.column, o.label))
 
 
@@ -41,13 +40,13 @@ def _labels(origins: list[Origin]) -> str:
     return ", ".join(labels)
 
 
-def flow_hit(ctx: FileContext, event: SinkEvent, **extra: str) -> Hit:
+def flow_hit(event: FlowEvent, **extra: str) -> Hit:
     """The Hit for a PHI flow: at the sink call, naming PHI field(s) and sink, never a value."""
     origins = _sorted_origins(event.origins)
     args = {"phi": _labels(origins), "sink": event.sink, **extra}
     return Hit(
-        span=ctx.span_of(event.node),
-        matched_text=normalize_text(parsing.text(event.node, ctx.source)),
+        span=event.span,
+        matched_text=event.matched_text,
         args=args,
         related=tuple(o.location() for o in origins[:MAX_RELATED]),
         properties=props(
@@ -59,7 +58,7 @@ def flow_hit(ctx: FileContext, event: SinkEvent, **extra: str) -> Hit:
 def _flows(ctx: FileContext, kind: str) -> Iterator[Hit]:
     for event in dataflow.file_flow(ctx).of_kind(kind):
         if event.origins:
-            yield flow_hit(ctx, event)
+            yield flow_hit(event)
 
 
 def phi_in_log(ctx: FileContext) -> Iterator[Hit]:
@@ -97,7 +96,7 @@ def weak_crypto(ctx: FileContext) -> Iterator[Hit]:
         if event.kind == dataflow.WEAK_DIGEST:
             if event.origins:
                 origins = _sorted_origins(event.origins)
-                hit = flow_hit(ctx, event)
+                hit = flow_hit(event)
                 yield Hit(
                     hit.span,
                     hit.matched_text,
@@ -109,8 +108,8 @@ def weak_crypto(ctx: FileContext) -> Iterator[Hit]:
         elif event.kind in CRYPTO_PROBLEMS:
             problem = CRYPTO_PROBLEMS[event.kind].format(sink=event.sink, detail=event.detail)
             yield Hit(
-                ctx.span_of(event.node),
-                normalize_text(parsing.text(event.node, ctx.source)),
+                event.span,
+                event.matched_text,
                 {"problem": problem},
                 properties=props(problem=event.kind, sink=event.sink),
             )
