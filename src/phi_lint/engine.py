@@ -25,6 +25,7 @@ from phi_lint.findings import (
     NotificationKind,
     RunResult,
     Severity,
+    Span,
     assign_fingerprints,
 )
 from phi_lint.project import Project, file_kind, resolve_path
@@ -96,24 +97,66 @@ def _syntax_notifications(ctx: FileContext) -> list[Notification]:
     return []
 
 
+SECRET_TAGS = frozenset({"secret", "secrets"})
+
+
+def is_secret_rule(rule: RuleMeta) -> bool:
+    return bool(SECRET_TAGS.intersection(rule.tags)) or rule.category in SECRET_TAGS
+
+
+def _span_texts(ctx: FileContext, span: Span) -> tuple[str, ...]:
+    """The text a hit covers, per line, without the quotes of a string literal."""
+    lines = ctx.lines
+    out: list[str] = []
+    if span.end_line - span.start_line > 3:  # a whole block is not a secret value
+        return ()
+    for number in range(span.start_line, min(span.end_line, len(lines)) + 1):
+        line = lines[number - 1]
+        start = span.start_column - 1 if number == span.start_line else 0
+        end = span.end_column - 1 if number == span.end_line else len(line)
+        text = line[start:end].strip().strip("'\"`").strip()
+        if len(text) >= 4:
+            out.append(text)
+    return tuple(out)
+
+
 def build_finding(ctx: FileContext, rule: RuleMeta, hit: Hit) -> Finding:
     """A Finding from a rule's Hit. Every text a report shows (message, snippets, matched text,
     properties) passes through phi_lint.redact: secrets and PHI-looking values in scanned code appear
     only masked (`sk_live_****`), whatever rule reported the line."""
     secrets = hit.redact
+    if is_secret_rule(rule):
+        # A secret rule's hit covers the secret itself: mask that text even when the rule did not
+        # name it in Hit.redact (it is recognised by where it goes, not by a format redact knows).
+        secrets = (*secrets, *_span_texts(ctx, hit.span))
+    if secrets:
+        # Remembered for the file: other findings and suppression comments on that line mask it too.
+        remembered: set[str] = ctx.memo("redacted-secrets", set)
+        remembered.update(secrets)
 
+    finding = Finding(
+        rule_id=rule.id,
+        message=rule.format_message(hit.args),
+        severity=hit.severity or rule.severity,
+        location=ctx.location(hit.span),
+        matched_text=hit.matched_text,
+        related=hit.related,
+        properties=hit.properties,
+    )
+    return _mask_finding(finding, set(secrets))
+
+
+def _mask_finding(finding: Finding, secrets: set[str]) -> Finding:
     def clean(text: str) -> str:
         return redact_snippet(text, secrets)
 
-    location = ctx.location(hit.span)
-    return Finding(
-        rule_id=rule.id,
-        message=clean(rule.format_message(hit.args)),
-        severity=hit.severity or rule.severity,
-        location=replace(location, snippet=clean(location.snippet)),
-        matched_text=clean(hit.matched_text),
-        related=tuple(replace(r, snippet=clean(r.snippet), message=clean(r.message)) for r in hit.related),
-        properties=tuple((k, clean(v)) for k, v in hit.properties),
+    return replace(
+        finding,
+        message=clean(finding.message),
+        location=replace(finding.location, snippet=clean(finding.location.snippet)),
+        matched_text=clean(finding.matched_text),
+        related=tuple(replace(r, snippet=clean(r.snippet), message=clean(r.message)) for r in finding.related),
+        properties=tuple((k, clean(v)) for k, v in finding.properties),
     )
 
 
@@ -177,6 +220,11 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
                 f"rule crashed: {type(exc).__name__}: {redact_snippet(str(exc)[:300])} "
                 f"(at {Path(where.filename).name}:{where.lineno})",
                 Severity.ERROR, path=rel, rule_id=rule.id))
+    file_secrets: set[str] = ctx.memo("redacted-secrets", set)
+    if file_secrets:
+        # A secret found by one rule is masked in every finding of the file (another rule may report
+        # the same line, or a related location may quote it).
+        findings = [_mask_finding(f, file_secrets) for f in findings]
     findings, unused = apply_suppressions(ctx, findings, ran)
     unused_rule = next((r for r in applicable if r.id == UNUSED_SUPPRESSION), None)
     if unused_rule is not None:

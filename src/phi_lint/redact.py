@@ -86,6 +86,19 @@ SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"(?i:[a-z][a-z0-9+.-]*://)[^\s/:@'\"]+:(?P<secret>[^\s/@'\"]{3,})@"),
     ),
     (
+        # <password>hunter2</password>, <consumerSecret>...</consumerSecret> in metadata XML.
+        "xml-secret-element",
+        re.compile(
+            r"<(?P<tag>[A-Za-z:]*(?i:password|secret|token|apikey|api_key|privatekey|private_key))>"
+            r"(?P<secret>[^<\s]{4,})</(?P=tag)>"
+        ),
+    ),
+    (
+        # <input type="password" value="...">: the value of a password field.
+        "password-field-value",
+        re.compile(r"(?i:type\s*=\s*[\"']password[\"'][^>]*?\bvalue\s*=\s*)[\"'](?P<secret>[^\"'{}]{4,})[\"']"),
+    ),
+    (
         # password = 'hunter2', "client_secret": "...", apiKey := '...'. The value must be a quoted
         # literal so `password = input.getPassword()` (no secret in code) is left alone.
         "assigned-secret",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from phi_lint.context import FileContext
 from phi_lint.findings import Finding, Hit, Location, Span, Suppression, SuppressionKind
+from phi_lint.redact import redact_snippet
 
 DIRECTIVE = re.compile(r"phi-lint\s*:\s*(?P<verb>[A-Za-z-]+)(?:\[(?P<ids>[^\]]*)\])?(?P<reason>.*)")
 _COMMENT_OPENERS = re.compile(r"^\s*(?://+|/\*+|\*+|<!--)\s*$")
@@ -86,6 +87,12 @@ def file_directives(ctx: FileContext) -> list[Directive]:
     return ctx.memo("suppression-directives", lambda: parse_directives(ctx.lines))
 
 
+def file_secrets(ctx: FileContext) -> set[str]:
+    """Exact secret texts rules found in this file (recorded by engine.build_finding)."""
+    secrets: set[str] = ctx.memo("redacted-secrets", set)
+    return secrets
+
+
 def apply_suppressions(
     ctx: FileContext, findings: Iterable[Finding], active_rule_ids: set[str]
 ) -> tuple[list[Finding], list[Directive]]:
@@ -103,15 +110,16 @@ def apply_suppressions(
                 loc.end_line, loc.start_line
             ):
                 used.add((directive.line, finding.rule_id))
+                # The comment may sit on the line that holds the secret it excuses: both the snippet
+                # and the justification are masked like finding snippets.
                 where = Location(
-                    ctx.rel_path, directive.line, directive.column, snippet=ctx.snippet(directive.line)
+                    ctx.rel_path,
+                    directive.line,
+                    directive.column,
+                    snippet=redact_snippet(ctx.snippet(directive.line), file_secrets(ctx)),
                 )
-                finding = replace(
-                    finding,
-                    suppression=Suppression(
-                        SuppressionKind.IN_SOURCE, directive.reason or "no reason given", where
-                    ),
-                )
+                reason = redact_snippet(directive.reason, file_secrets(ctx)) or "no reason given"
+                finding = replace(finding, suppression=Suppression(SuppressionKind.IN_SOURCE, reason, where))
                 break
         result.append(finding)
     unused: list[Directive] = []
