@@ -1,0 +1,168 @@
+# ruff: noqa: E501 (inline test inputs read best on one line)
+"""LWC/Aura analyzer behaviour beyond the fixtures: malformed input, positions, cross-file facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phi_lint.findings import NotificationKind
+from tests.lwc.helpers import check_files
+
+LWC = "force-app/main/default/lwc"
+AURA = "force-app/main/default/aura"
+
+LEAKY_JS = """
+import { LightningElement, api, wire } from 'lwc';
+import { getRecord, getFieldValue } from 'lightning/uiRecordApi';
+import SSN_FIELD from '@salesforce/schema/Patient__c.SSN__c';
+export default class Leaky extends LightningElement {
+    @api recordId;
+    @wire(getRecord, { recordId: '$recordId', fields: [SSN_FIELD] }) patient;
+    save() {
+        localStorage.setItem('ssn', getFieldValue(this.patient.data, SSN_FIELD));
+    }
+}
+"""
+
+
+def _by_rule(result, path: str) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+    found: dict[str, list[int]] = {}
+    for f in result.findings:
+        if f.location.path == path:
+            found.setdefault(f.rule_id, []).append(f.location.start_line)
+    return found
+
+
+def test_malformed_template_is_a_notification_and_other_files_keep_their_findings(tmp_path: Path) -> None:
+    broken = f"{LWC}/broken/broken.html"
+    result = check_files(
+        tmp_path,
+        {
+            broken: "<template>\n  <div class='x'>\n    <img src={a}>\n  </span>\n  <lightning-icon\n",
+            f"{LWC}/leaky/leaky.js": LEAKY_JS,
+        },
+    )
+    notes = [n for n in result.notifications if n.path == broken]
+    assert notes and all(n.kind is NotificationKind.PARSE_ERROR for n in notes)
+    assert any("</span>" in n.message for n in notes)
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR]
+    # The rules still ran on what parsed, and the other file's finding is there.
+    assert _by_rule(result, broken).get("lwc/a11y-img-alt") == [3]
+    assert _by_rule(result, f"{LWC}/leaky/leaky.js") == {"lwc/phi-in-browser-storage": [9]}
+
+
+def test_malformed_javascript_is_a_notification_and_the_rest_is_analysed(tmp_path: Path) -> None:
+    broken_js = LEAKY_JS.replace("save() {", "save() { const = ;;; (((")
+    path = f"{LWC}/leaky/leaky.js"
+    result = check_files(
+        tmp_path, {path: broken_js, f"{LWC}/pic/pic.html": "<template><img src={u}></template>"}
+    )
+    assert [n for n in result.notifications if n.path == path and n.kind is NotificationKind.PARSE_ERROR]
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR]
+    assert _by_rule(result, f"{LWC}/pic/pic.html") == {"lwc/a11y-img-alt": [1]}
+
+
+def test_well_formed_markup_has_no_notification(tmp_path: Path) -> None:
+    template = (
+        "<template>\n  <table><tr><td>a<td>b</tr></table>\n  <p>one<p>two\n  <br><input type=hidden>\n"
+        "  <lightning-icon icon-name='x' alternative-text='y'/>\n</template>\n"
+    )
+    cmp = '<aura:component>\n  <aura:attribute name="x" type="String"/>\n  <ui:outputText value="{!v.x}"/>\n</aura:component>\n'
+    result = check_files(tmp_path, {f"{LWC}/ok/ok.html": template, f"{AURA}/ok/ok.cmp": cmp})
+    assert [n for n in result.notifications if n.path and "/ok/" in n.path] == []
+
+
+def test_odd_inputs_never_raise(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"{LWC}/empty/empty.html": "",
+        f"{LWC}/empty/empty.js": "",
+        f"{LWC}/weird/weird.html": "<template><!-- unterminated <img",
+        f"{LWC}/weird/weird.js": "export default class extends LightningElement { @wire() x; @wire(getRecord, 5) y; "
+        "z = this[NavigationMixin.Navigate](); a() { localStorage.setItem(...args); fetch(); } }",
+        f"{AURA}/weird/weird.cmp": "<aura:component><![CDATA[ <img> ]]><lightning:icon/></aura:component",
+        f"{LWC}/deep/deep.js": "const a = "
+        + "(" * 3000
+        + "1"
+        + ")" * 3000
+        + ";\nconsole.log('a' + " * 2000
+        + "'b');",
+        f"{LWC}/bin/bin.js": b"\x00\x01\x02binary",
+    }
+    result = check_files(tmp_path, files)
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], (
+        result.notifications
+    )
+
+
+def test_start_tag_position_is_its_first_line_even_with_multiline_attributes(tmp_path: Path) -> None:
+    template = "<template>\n    <div>\n        <IMG\n            SRC={photo}\n            class='x'\n        />\n    </div>\n</template>\n"
+    path = f"{LWC}/pos/pos.html"
+    result = check_files(tmp_path, {path: template})
+    (finding,) = [f for f in result.findings if f.location.path == path]
+    assert (finding.location.start_line, finding.location.start_column) == (3, 9)
+    assert finding.location.end_line == 6
+
+
+def test_template_table_is_phi_through_the_components_getter(tmp_path: Path) -> None:
+    js = LEAKY_JS.replace(
+        "    save() {", "    get ssn() { return getFieldValue(this.patient.data, SSN_FIELD); }\n    save() {"
+    )
+    template = "<template>\n<table>\n<tr><td>{ssn}</td></tr>\n</table>\n<table><tr><td>{recordId}</td></tr></table>\n</template>\n"
+    path = f"{LWC}/leaky/leaky.html"
+    result = check_files(tmp_path, {f"{LWC}/leaky/leaky.js": js, path: template})
+    assert _by_rule(result, path) == {"lwc/a11y-phi-table-headers": [2]}
+
+
+def test_apex_return_type_makes_records_field_sensitive(tmp_path: Path) -> None:
+    apex = (
+        "public with sharing class PatientController {\n"
+        "    @AuraEnabled(cacheable=true)\n"
+        "    public static List<Patient__c> getPatients() { return [SELECT Id, Status__c FROM Patient__c]; }\n"
+        "}\n"
+    )
+    js = (
+        "import { LightningElement } from 'lwc';\n"
+        "import getPatients from '@salesforce/apex/PatientController.getPatients';\n"
+        "export default class P extends LightningElement {\n"
+        "    async load() {\n"
+        "        const rows = await getPatients();\n"
+        "        console.log(JSON.stringify(rows));\n"
+        "        console.log(rows[0].Status__c);\n"
+        "        console.log(rows[0].Diagnosis__c);\n"
+        "    }\n"
+        "}\n"
+    )
+    path = f"{LWC}/p/p.js"
+    result = check_files(
+        tmp_path,
+        {"force-app/main/default/classes/PatientController.cls": apex, path: js},
+    )
+    # The whole list is Patient__c records (a PHI object); Status__c is not PHI; Diagnosis__c is.
+    assert _by_rule(result, path) == {"lwc/phi-in-analytics": [6, 8]}
+
+
+def test_configured_analytics_sink_and_option(tmp_path: Path) -> None:
+    js = LEAKY_JS.replace(
+        "localStorage.setItem('ssn', getFieldValue(this.patient.data, SSN_FIELD));",
+        "Telemetry.send({ ssn: getFieldValue(this.patient.data, SSN_FIELD) });",
+    )
+    path = f"{LWC}/leaky/leaky.js"
+    assert _by_rule(check_files(tmp_path / "a", {path: js}), path) == {}
+    config = '[sinks]\nanalytics = ["Telemetry.*"]\n'
+    assert _by_rule(check_files(tmp_path / "b", {path: js}, config), path) == {"lwc/phi-in-analytics": [9]}
+
+
+def test_aura_controller_component_get(tmp_path: Path) -> None:
+    controller = (
+        "({\n"
+        "    doInit: function (component, event, helper) {\n"
+        "        var mrn = component.get('v.patient.MRN__c');\n"
+        "        console.log('mrn ' + mrn);\n"
+        "        console.log(component.get('v.patient.Status__c'));\n"
+        "        window.location.href = '/apex/Chart?mrn=' + mrn;\n"
+        "    }\n"
+        "})\n"
+    )
+    path = f"{AURA}/chart/chartController.js"
+    found = _by_rule(check_files(tmp_path, {path: controller}), path)
+    assert found == {"lwc/phi-in-analytics": [4], "lwc/phi-in-url": [6]}

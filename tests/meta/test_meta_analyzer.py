@@ -1,0 +1,106 @@
+# ruff: noqa: E501 (inline test inputs read best on one line)
+"""Metadata analyzer behaviour beyond the fixtures: malformed and hostile XML, cross-file facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phi_lint.findings import NotificationKind
+from tests.lwc.helpers import check_files
+
+DEFAULT = "force-app/main/default"
+HTTP_SITE = """<?xml version="1.0" encoding="UTF-8"?>
+<RemoteSiteSetting xmlns="http://soap.sforce.com/2006/04/metadata">
+    <isActive>true</isActive>
+    <url>http://labs.example.org</url>
+</RemoteSiteSetting>
+"""
+
+
+def _lines(result, path: str, rule: str) -> list[int]:  # type: ignore[no-untyped-def]
+    return sorted(
+        f.location.start_line for f in result.findings if f.location.path == path and f.rule_id == rule
+    )
+
+
+def test_malformed_xml_is_a_notification_and_other_files_keep_their_findings(tmp_path: Path) -> None:
+    broken = f"{DEFAULT}/permissionsets/Broken.permissionset-meta.xml"
+    site = f"{DEFAULT}/remoteSiteSettings/Labs.remoteSite-meta.xml"
+    result = check_files(
+        tmp_path,
+        {
+            broken: "<?xml version='1.0'?>\n<PermissionSet>\n  <userPermissions>\n</PermissionSet>\n",
+            site: HTTP_SITE,
+        },
+    )
+    notes = [n for n in result.notifications if n.path == broken]
+    assert [n.kind for n in notes] == [NotificationKind.PARSE_ERROR]
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR]
+    assert _lines(result, site, "meta/insecure-remote-site") == [4]
+
+
+def test_entity_expansion_is_refused_not_expanded(tmp_path: Path) -> None:
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "http://x"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+        "<RemoteSiteSetting><url>&b;</url></RemoteSiteSetting>\n"
+    )
+    path = f"{DEFAULT}/remoteSiteSettings/Bomb.remoteSite-meta.xml"
+    result = check_files(tmp_path, {path: bomb})
+    assert [n.kind for n in result.notifications if n.path == path] == [NotificationKind.PARSE_ERROR]
+    assert [f for f in result.findings if f.location.path == path] == []
+
+
+def test_inactive_remote_site_allows_nothing(tmp_path: Path) -> None:
+    path = f"{DEFAULT}/remoteSiteSettings/Old.remoteSite-meta.xml"
+    inactive = HTTP_SITE.replace("<isActive>true</isActive>", "<isActive>false</isActive>")
+    assert _lines(check_files(tmp_path, {path: inactive}), path, "meta/insecure-remote-site") == []
+
+
+def test_unexpected_roots_and_empty_elements_never_raise(tmp_path: Path) -> None:
+    files = {
+        f"{DEFAULT}/permissionsets/Empty.permissionset-meta.xml": "<PermissionSet><userPermissions/>"
+        "<objectPermissions><viewAllRecords>true</viewAllRecords></objectPermissions></PermissionSet>",
+        f"{DEFAULT}/connectedApps/Odd.connectedApp-meta.xml": "<ConnectedApp><oauthConfig/><oauthPolicy/></ConnectedApp>",
+        f"{DEFAULT}/objects/Odd__c/fields/Odd__c.field-meta.xml": "<NotAField><fullName/></NotAField>",
+        f"{DEFAULT}/objects/Odd2__c.object": "<CustomObject><fields><type>Text</type></fields></CustomObject>",
+        f"{DEFAULT}/namedCredentials/Odd.namedCredential-meta.xml": "<NamedCredential><namedCredentialParameters/>"
+        "</NamedCredential>",
+    }
+    result = check_files(tmp_path, files)
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], (
+        result.notifications
+    )
+    assert [f for f in result.findings if f.location.path in files] == []
+
+
+def test_field_history_needs_the_objects_enable_history(tmp_path: Path) -> None:
+    field = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+        "    <fullName>Allergies__c</fullName>\n    <type>LongTextArea</type>\n"
+        "    <complianceGroup>HIPAA</complianceGroup>\n"
+        "    <encryptionScheme>ProbabilisticEncryption</encryptionScheme>\n"
+        "    <trackHistory>true</trackHistory>\n</CustomField>\n"
+    )
+    on_patient = f"{DEFAULT}/objects/Patient__c/fields/Allergies__c.field-meta.xml"
+    on_encounter = f"{DEFAULT}/objects/Encounter__c/fields/Allergies__c.field-meta.xml"
+    no_object_file = f"{DEFAULT}/objects/Referral__c/fields/Allergies__c.field-meta.xml"
+    result = check_files(tmp_path, {on_patient: field, on_encounter: field, no_object_file: field})
+    assert _lines(result, on_patient, "meta/phi-field-untracked") == []  # Patient__c enables history
+    assert _lines(result, on_encounter, "meta/phi-field-untracked") == [7]  # Encounter__c does not
+    assert _lines(result, no_object_file, "meta/phi-field-untracked") == []  # unknown object: no claim
+    (finding,) = [f for f in result.findings if f.location.path == on_encounter]
+    assert "enableHistory" in finding.message
+
+
+def test_view_all_data_message_names_the_projects_phi_objects(tmp_path: Path) -> None:
+    path = f"{DEFAULT}/permissionsets/Ops.permissionset-meta.xml"
+    xml = (
+        "<PermissionSet><userPermissions><enabled>true</enabled><name>ModifyAllData</name></userPermissions>"
+        "</PermissionSet>"
+    )
+    (finding,) = [f for f in check_files(tmp_path, {path: xml}).findings if f.location.path == path]
+    assert finding.message.endswith("Encounter__c, Patient__c")
+    allowed = '[rules."meta/excessive-permissions"]\nallowed = ["Ops"]\n'
+    assert [
+        f for f in check_files(tmp_path / "b", {path: xml}, allowed).findings if f.location.path == path
+    ] == []
