@@ -222,6 +222,9 @@ _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)?")
 
 
+HOLE = syntax.StringValue.HOLE
+
+
 def tokenize(text: str, apex_comments: bool = False) -> list[Token]:
     """SOQL/SOSL tokens. `apex_comments` skips // and /* */ (inline queries are Apex source)."""
     tokens: list[Token] = []
@@ -239,7 +242,7 @@ def tokenize(text: str, apex_comments: bool = False) -> list[Token]:
             j = text.find("*/", i + 2)
             i = n if j < 0 else j + 2
             continue
-        if ch == syntax.StringValue.HOLE:
+        if ch == HOLE:
             tokens.append(Token("hole", ch, i, i + 1))
             i += 1
             continue
@@ -270,7 +273,9 @@ def tokenize(text: str, apex_comments: bool = False) -> list[Token]:
             continue
         m = _WORD.match(text, i)
         if m is not None:
-            tokens.append(Token("word", re.sub(r"\s+", "", m.group(0)), i, m.end()))
+            # A word glued to an unknown part (`ns + 'Field__c'`) is only part of a name: a hole.
+            glued = (i > 0 and text[i - 1] == HOLE) or (m.end() < n and text[m.end()] == HOLE)
+            tokens.append(Token("hole" if glued else "word", re.sub(r"\s+", "", m.group(0)), i, m.end()))
             i = m.end()
             continue
         if text.startswith(("!=", "<=", ">=", "<>"), i):
@@ -686,6 +691,11 @@ def _inline_query(ctx: FileContext, node: Node) -> Query:
 
 def _access_level(ctx: FileContext, args: list[Node]) -> str | None:
     for arg in args[1:]:
+        if arg.type == "identifier":
+            # `AccessLevel mode = AccessLevel.USER_MODE; Database.query(q, mode)`
+            decl = syntax.lookup(ctx, arg)
+            if decl is not None and decl.value is not None and decl.base_type.endswith("accesslevel"):
+                arg = decl.value
         text = "".join(ctx.node_text(arg).split()).upper()
         if text.endswith("ACCESSLEVEL.USER_MODE"):
             return "USER_MODE"
