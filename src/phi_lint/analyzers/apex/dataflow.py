@@ -744,7 +744,9 @@ class FileAnalysis:
             self.units.append(MethodFlow(self, cls, None, body))
 
     def visit_class(self, node: Node, outer: ClassInfo | None) -> None:
-        if node.type != "class_declaration":
+        # Test code logs and mails synthetic records that never reach production data, and nothing
+        # in production calls it: it is neither reported nor summarised.
+        if node.type != "class_declaration" or is_test_code(node, self.src):
             return
         name = parsing.field(node, "name")
         cls = ClassInfo(parsing.text(name, self.src) if name is not None else "", outer)
@@ -768,7 +770,7 @@ class FileAnalysis:
         for member in members:
             if member.type in ("method_declaration", "constructor_declaration"):
                 body_node = parsing.field(member, "body")
-                if body_node is not None:
+                if body_node is not None and not is_test_code(member, self.src):
                     self.units.append(MethodFlow(self, cls, member, body_node))
             elif member.type == "static_initializer":
                 self.units.append(MethodFlow(self, cls, None, member))
@@ -1586,6 +1588,20 @@ class MethodFlow:
                 f.emit(HARDCODED_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
             elif low == "encrypt" and iv.static:
                 f.emit(STATIC_IV, node, f"Crypto.{name}", EMPTY, detail="initialization vector")
+
+
+def is_test_code(declaration: Node, src: bytes) -> bool:
+    """`@IsTest` on a class or method, or the legacy `testMethod` modifier (any case)."""
+    modifiers = next((c for c in declaration.named_children if c.type == "modifiers"), None)
+    if modifiers is None:
+        return False
+    for modifier in modifiers.named_children:
+        if modifier.type == "annotation":
+            if parsing.text(parsing.field(modifier, "name"), src).lower() == "istest":
+                return True
+        elif parsing.text(modifier, src).lower() == "testmethod":
+            return True
+    return False
 
 
 def _is_this(node: Node | None) -> bool:
