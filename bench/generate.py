@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ruff: noqa: E501  (Apex and LWC templates keep their real line lengths)
 """Generate a realistic synthetic sfdx project of any size, deterministic by seed.
 
     python bench/generate.py --classes 1000 --seed 7 /tmp/org-1000
@@ -25,21 +26,51 @@ from pathlib import Path
 
 API_VERSION = "62.0"
 BASE_OBJECTS = [
-    "Patient", "Encounter", "Medication", "Lab_Result", "Appointment", "Care_Plan", "Claim", "Referral",
-    "Provider", "Facility", "Insurance_Policy", "Allergy", "Immunization", "Prescription", "Invoice",
-    "Care_Task", "Survey_Response", "Device", "Consent", "Visit_Note",
+    "Patient",
+    "Encounter",
+    "Medication",
+    "Lab_Result",
+    "Appointment",
+    "Care_Plan",
+    "Claim",
+    "Referral",
+    "Provider",
+    "Facility",
+    "Insurance_Policy",
+    "Allergy",
+    "Immunization",
+    "Prescription",
+    "Invoice",
+    "Care_Task",
+    "Survey_Response",
+    "Device",
+    "Consent",
+    "Visit_Note",
 ]
 # (field, type, PHI?) drawn per object; PHI ones get complianceGroup HIPAA.
 PHI_FIELDS = [
-    ("SSN__c", "Text", True), ("MRN__c", "Text", True), ("Diagnosis__c", "LongTextArea", True),
-    ("Birthdate__c", "Date", True), ("Clinical_Notes__c", "LongTextArea", True),
-    ("Medication_Name__c", "Text", True), ("Member_Id__c", "Text", True), ("Lab_Value__c", "Text", True),
+    ("SSN__c", "Text", True),
+    ("MRN__c", "Text", True),
+    ("Diagnosis__c", "LongTextArea", True),
+    ("Birthdate__c", "Date", True),
+    ("Clinical_Notes__c", "LongTextArea", True),
+    ("Medication_Name__c", "Text", True),
+    ("Member_Id__c", "Text", True),
+    ("Lab_Value__c", "Text", True),
 ]
 PLAIN_FIELDS = [
-    ("Status__c", "Picklist", False), ("Priority__c", "Picklist", False), ("Region__c", "Text", False),
-    ("Amount__c", "Currency", False), ("Start_Date__c", "Date", False), ("Is_Active__c", "Checkbox", False),
-    ("External_Ref__c", "Text", False), ("Score__c", "Number", False), ("Channel__c", "Picklist", False),
-    ("Email__c", "Email", False), ("Owner_Team__c", "Text", False), ("Sequence__c", "Number", False),
+    ("Status__c", "Picklist", False),
+    ("Priority__c", "Picklist", False),
+    ("Region__c", "Text", False),
+    ("Amount__c", "Currency", False),
+    ("Start_Date__c", "Date", False),
+    ("Is_Active__c", "Checkbox", False),
+    ("External_Ref__c", "Text", False),
+    ("Score__c", "Number", False),
+    ("Channel__c", "Picklist", False),
+    ("Email__c", "Email", False),
+    ("Owner_Team__c", "Text", False),
+    ("Sequence__c", "Number", False),
 ]
 CREDENTIALS = ["Clinical_API", "Billing_API", "Lab_Gateway", "Pharmacy_Hub"]
 
@@ -197,11 +228,13 @@ def m_callout(rng: random.Random, e: Entity, cls: str, leak: bool) -> str:
 def m_debug(rng: random.Random, e: Entity, cls: str, leak: bool) -> str:
     if leak and e.phi:
         field = rng.choice(e.phi)
-        line = rng.choice([
-            f"System.debug('Processing {e.name.lower()} ' + {e.var}.{field});",
-            f"Logger.info('{cls}', 'loaded {field} ' + {e.var}.{field});",
-            f"System.debug(LoggingLevel.ERROR, {e.var});",
-        ])
+        line = rng.choice(
+            [
+                f"System.debug('Processing {e.name.lower()} ' + {e.var}.{field});",
+                f"Logger.info('{cls}', 'loaded {field} ' + {e.var}.{field});",
+                f"System.debug(LoggingLevel.ERROR, {e.var});",
+            ]
+        )
     else:
         line = f"System.debug(LoggingLevel.FINE, 'Processing {e.name.lower()} ' + {e.var}.Id);"
     return f"""
@@ -296,8 +329,15 @@ def m_aura(rng: random.Random, e: Entity, cls: str, service: str) -> str:
 
 
 def _methods(rng: random.Random, e: Entity, cls: str, count: int, leak_rate: float) -> str:
-    makers = [m_select_by_ids, m_select_recent, m_count_by_status, m_update_status, m_group_by_parent,
-              m_validate, m_insert_children]
+    makers = [
+        m_select_by_ids,
+        m_select_recent,
+        m_count_by_status,
+        m_update_status,
+        m_group_by_parent,
+        m_validate,
+        m_insert_children,
+    ]
     out = []
     for n in range(count):
         roll = rng.random()
@@ -390,8 +430,11 @@ def handler_class(rng: random.Random, e: Entity, name: str, service: str) -> str
 
 
 def batch_class(rng: random.Random, e: Entity, name: str, service: str, leak_rate: float) -> str:
-    leak = (f"System.debug('batch row ' + record.{e.phi[0]});" if e.phi and rng.random() < leak_rate
-            else "processed++;")
+    leak = (
+        f"System.debug('batch row ' + record.{e.phi[0]});"
+        if e.phi and rng.random() < leak_rate
+        else "processed++;"
+    )
     return f"""public with sharing class {name} implements Database.Batchable<SObject>, Database.Stateful {{
     public class ServiceException extends Exception {{}}
     private Integer processed = 0;
@@ -416,10 +459,14 @@ def batch_class(rng: random.Random, e: Entity, name: str, service: str, leak_rat
 
 
 def dto_class(rng: random.Random, e: Entity, name: str) -> str:
-    props = "\n".join(f"        @AuraEnabled public String {f.replace('__c', '').replace('_', '')} {{ get; set; }}"
-                      for f in e.plain)
-    assigns = "\n".join(f"            {f.replace('__c', '').replace('_', '')} = String.valueOf(record.get('{f}'));"
-                        for f in e.plain)
+    props = "\n".join(
+        f"        @AuraEnabled public String {f.replace('__c', '').replace('_', '')} {{ get; set; }}"
+        for f in e.plain
+    )
+    assigns = "\n".join(
+        f"            {f.replace('__c', '').replace('_', '')} = String.valueOf(record.get('{f}'));"
+        for f in e.plain
+    )
     return f"""public with sharing class {name} {{
     public class Row {{
         @AuraEnabled public Id recordId {{ get; set; }}
@@ -494,10 +541,15 @@ LOGGER = """public without sharing class Logger {
 
 
 def lwc_files(rng: random.Random, e: Entity, name: str, controller: str) -> dict[str, str]:
-    cols = ", ".join(f"{{ label: '{f.replace('__c', '').replace('_', ' ')}', fieldName: '{f}' }}"
-                     for f in ["Name", *e.plain[:3]])
-    img = ('<img src={logoUrl} alt="Clinic logo" class="logo"/>' if rng.random() < 0.8
-           else "<img src={logoUrl} class=\"logo\"/>")
+    cols = ", ".join(
+        f"{{ label: '{f.replace('__c', '').replace('_', ' ')}', fieldName: '{f}' }}"
+        for f in ["Name", *e.plain[:3]]
+    )
+    img = (
+        '<img src={logoUrl} alt="Clinic logo" class="logo"/>'
+        if rng.random() < 0.8
+        else '<img src={logoUrl} class="logo"/>'
+    )
     js = f"""import {{ LightningElement, api, wire }} from 'lwc';
 import {{ ShowToastEvent }} from 'lightning/platformShowToastEvent';
 import get{e.camel}List from '@salesforce/apex/{controller}.get{e.camel}List';
@@ -530,7 +582,7 @@ export default class {name[0].upper() + name[1:]} extends LightningElement {{
 }}
 """
     html = f"""<template>
-    <lightning-card title="{e.name.replace('_', ' ')} records" icon-name="custom:custom{rng.randint(1, 90)}">
+    <lightning-card title="{e.name.replace("_", " ")} records" icon-name="custom:custom{rng.randint(1, 90)}">
         {img}
         <template lwc:if={{hasRows}}>
             <lightning-datatable key-field="Id" data={{rows}} columns={{columns}} hide-checkbox-column>
@@ -565,27 +617,42 @@ def field_xml(name: str, kind: str, phi: bool) -> str:
     elif kind == "Checkbox":
         extra = "    <defaultValue>false</defaultValue>\n"
     elif kind == "Picklist":
-        extra = ("    <valueSet>\n        <valueSetDefinition>\n"
-                 + "".join(f"            <value><fullName>{v}</fullName><default>false</default>"
-                           f"<label>{v}</label></value>\n" for v in ("Open", "In Review", "Escalated", "Closed"))
-                 + "        </valueSetDefinition>\n    </valueSet>\n")
-    group = "    <complianceGroup>HIPAA</complianceGroup>\n    <securityClassification>Restricted</securityClassification>\n" if phi else ""
-    return (f"{XML_HEAD}<CustomField xmlns=\"{NS}\">\n    <fullName>{name}</fullName>\n"
-            f"    <label>{name[:-3].replace('_', ' ')}</label>\n    <type>{kind}</type>\n{extra}{group}"
-            "    <trackHistory>false</trackHistory>\n</CustomField>\n")
+        extra = (
+            "    <valueSet>\n        <valueSetDefinition>\n"
+            + "".join(
+                f"            <value><fullName>{v}</fullName><default>false</default>"
+                f"<label>{v}</label></value>\n"
+                for v in ("Open", "In Review", "Escalated", "Closed")
+            )
+            + "        </valueSetDefinition>\n    </valueSet>\n"
+        )
+    group = (
+        "    <complianceGroup>HIPAA</complianceGroup>\n    <securityClassification>Restricted</securityClassification>\n"
+        if phi
+        else ""
+    )
+    return (
+        f'{XML_HEAD}<CustomField xmlns="{NS}">\n    <fullName>{name}</fullName>\n'
+        f"    <label>{name[:-3].replace('_', ' ')}</label>\n    <type>{kind}</type>\n{extra}{group}"
+        "    <trackHistory>false</trackHistory>\n</CustomField>\n"
+    )
 
 
 def object_xml(e: Entity) -> str:
-    return (f"{XML_HEAD}<CustomObject xmlns=\"{NS}\">\n    <label>{e.name.replace('_', ' ')}</label>\n"
-            f"    <pluralLabel>{e.name.replace('_', ' ')}s</pluralLabel>\n"
-            "    <nameField>\n        <label>Name</label>\n        <type>Text</type>\n    </nameField>\n"
-            "    <deploymentStatus>Deployed</deploymentStatus>\n    <sharingModel>Private</sharingModel>\n"
-            "</CustomObject>\n")
+    return (
+        f'{XML_HEAD}<CustomObject xmlns="{NS}">\n    <label>{e.name.replace("_", " ")}</label>\n'
+        f"    <pluralLabel>{e.name.replace('_', ' ')}s</pluralLabel>\n"
+        "    <nameField>\n        <label>Name</label>\n        <type>Text</type>\n    </nameField>\n"
+        "    <deploymentStatus>Deployed</deploymentStatus>\n    <sharingModel>Private</sharingModel>\n"
+        "</CustomObject>\n"
+    )
 
 
 def class_meta() -> str:
-    return (f"{XML_HEAD}<ApexClass xmlns=\"{NS}\">\n    <apiVersion>{API_VERSION}</apiVersion>\n"
-            "    <status>Active</status>\n</ApexClass>\n")
+    return (
+        f'{XML_HEAD}<ApexClass xmlns="{NS}">\n    <apiVersion>{API_VERSION}</apiVersion>\n'
+        "    <status>Active</status>\n</ApexClass>\n"
+    )
 
 
 def generate(out: Path, classes: int, seed: int, leak_rate: float = 0.15) -> dict[str, int]:
@@ -594,9 +661,17 @@ def generate(out: Path, classes: int, seed: int, leak_rate: float = 0.15) -> dic
         shutil.rmtree(out)
     base = out / "force-app/main/default"
     (base / "classes").mkdir(parents=True)
-    (out / "sfdx-project.json").write_text(json.dumps(
-        {"packageDirectories": [{"path": "force-app", "default": True}], "name": f"synthetic-{classes}",
-         "sourceApiVersion": API_VERSION}, indent=2) + "\n")
+    (out / "sfdx-project.json").write_text(
+        json.dumps(
+            {
+                "packageDirectories": [{"path": "force-app", "default": True}],
+                "name": f"synthetic-{classes}",
+                "sourceApiVersion": API_VERSION,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     (out / ".forceignore").write_text("**/jsconfig.json\n**/.eslintrc.json\n")
     (out / "phi-lint.toml").write_text('[sinks]\nlog = ["Logger.*"]\n')
     # Each entity gets a family of classes; the family size varies like real modules do.
@@ -641,11 +716,15 @@ def generate(out: Path, classes: int, seed: int, leak_rate: float = 0.15) -> dic
             elif k == "TriggerHandler":
                 write_class(name, handler_class(rng, e, name, service))
                 if not suffix:
-                    write(base / "triggers" / f"{e.camel}Trigger.trigger",
-                          f"trigger {e.camel}Trigger on {e.api} (before insert, before update, after insert) {{\n"
-                          f"    new {name}().run();\n}}\n")
-                    write(base / "triggers" / f"{e.camel}Trigger.trigger-meta.xml",
-                          class_meta().replace("ApexClass", "ApexTrigger"))
+                    write(
+                        base / "triggers" / f"{e.camel}Trigger.trigger",
+                        f"trigger {e.camel}Trigger on {e.api} (before insert, before update, after insert) {{\n"
+                        f"    new {name}().run();\n}}\n",
+                    )
+                    write(
+                        base / "triggers" / f"{e.camel}Trigger.trigger-meta.xml",
+                        class_meta().replace("ApexClass", "ApexTrigger"),
+                    )
                     written["triggers"] += 1
             elif k == "Batch":
                 write_class(name, batch_class(rng, e, name, service, leak_rate))
@@ -664,11 +743,15 @@ def generate(out: Path, classes: int, seed: int, leak_rate: float = 0.15) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--classes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--leak-rate", type=float, default=0.15, help="share of log/callout methods that leak PHI")
+    parser.add_argument(
+        "--leak-rate", type=float, default=0.15, help="share of log/callout methods that leak PHI"
+    )
     args = parser.parse_args()
     stats = generate(args.out, args.classes, args.seed, args.leak_rate)
     print(json.dumps(stats))

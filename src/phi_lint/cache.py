@@ -158,6 +158,17 @@ def stable_digest(value: Any) -> str:
     return sha256_hex("".join(out).encode("utf-8", "surrogatepass"))[:40]
 
 
+def phi_model_digest(model: Any) -> str:
+    """Digest of the PHI model. Its repr lists settings and every field's facts in the order the
+    metadata files were read (sorted), which is the same in every process, and is far cheaper than
+    the canonical walk on an org with thousands of fields. Falls back to the canonical walk if the
+    model ever holds a set (whose repr order differs between processes)."""
+    values = [getattr(model, f.name) for f in fields(model)] if is_dataclass(model) else [model]
+    if any(isinstance(v, (set, frozenset)) for v in values):
+        return stable_digest(model)
+    return sha256_hex(repr(model).encode("utf-8", "surrogatepass"))[:40]
+
+
 def code_digest() -> str:
     """phi-lint's version plus the size and mtime of its own modules and rule files.
 

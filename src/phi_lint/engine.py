@@ -368,6 +368,8 @@ def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: 
     packages = sorted({ANALYZER_PACKAGES[k] for k in kinds if k in ANALYZER_PACKAGES})
     file_kinds = [(path, file_kind(path)) for path in project_files]
     all_hit = True
+    # Digest of each package's facts, stored with them so a warm run does not hash them again.
+    digests: list[str] = []
     cache_mod.activate(cache, salt)
     try:
         for package in packages:
@@ -390,10 +392,11 @@ def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: 
                 ]
                 key = cache_mod.digest_of(salt, package, *inputs)
                 stored = cache.get("facts", key)
-                if isinstance(stored, tuple) and len(stored) == 2:
-                    facts, package_notes = stored
+                if isinstance(stored, tuple) and len(stored) == 3:
+                    facts, package_notes, facts_digest = stored
                     project.facts.update(facts)
                     notes += package_notes
+                    digests.append(f"{package}={facts_digest}")
                     continue
             all_hit = False
             before = dict(project.facts)
@@ -405,14 +408,15 @@ def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: 
                     NotificationKind.RULE_ERROR,
                     f"{package} project analysis failed: {type(exc).__name__}: {exc}", Severity.ERROR))
             notes += package_notes
+            produced = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
+            facts_digest = cache_mod.stable_digest(produced)
+            digests.append(f"{package}={facts_digest}")
             if cache is not None and key is not None and not package_notes:
-                changed = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
-                cache.put("facts", key, (changed, package_notes))
+                cache.put("facts", key, (produced, package_notes, facts_digest))
     finally:
         cache_mod.activate(None, "")
     stats.prepare_from_cache = all_hit and bool(packages)
-    facts_digest = cache_mod.stable_digest(project.facts) if project.facts else "-"
-    return notes, facts_digest
+    return notes, cache_mod.digest_of(*digests)
 
 
 _MISSING = object()
@@ -589,7 +593,7 @@ def run_check(request: CheckRequest) -> RunResult:
     base_salt = cache_mod.digest_of(
         cache_mod.code_digest() if cache is not None else "",
         config.digest(), rules_digest, project.source_api_version,
-        cache_mod.stable_digest(project.phi) if cache is not None else "",
+        cache_mod.phi_model_digest(project.phi) if cache is not None else "",
     )
     started = time.perf_counter()
     # Analyzer packages are imported only for kinds of file the project has: an Apex-only project never
