@@ -74,7 +74,8 @@ def _decorative_icon(tag: Tag) -> bool:
     if (attr(tag, "aria-hidden") or "").lower() == "true":
         return True
     node: Tag = tag
-    for _ in range(6):
+    in_figure = False  # climbed out of an icon/figure wrapper: text beside the wrapper describes the icon
+    for level in range(6):
         parent = node.parent
         if not isinstance(parent, Tag) or _is_root(parent):
             return False
@@ -85,10 +86,12 @@ def _decorative_icon(tag: Tag) -> bool:
         siblings = _child_tags(parent)
         index = next(i for i, s in enumerate(siblings) if s is node)
         adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
-        if _direct_text(parent) or any(_deep_text(s) for s in adjacent):
+        if _direct_text(parent) or ((level == 0 or in_figure) and any(_deep_text(s) for s in adjacent)):
             return True
         if len(siblings) > 1 or parent.name in _ITEM_BOUNDARIES or _is_iteration(parent):
             return False  # an icon alone in a list item, table cell or repeated row carries meaning
+        classes = attr(parent, "class") or ""
+        in_figure = in_figure or "figure" in classes or "icon" in classes
         node = parent
     return False
 
