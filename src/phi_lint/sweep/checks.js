@@ -109,7 +109,15 @@
   }
 
   // Text of an element across shadow roots and slots (what a reader sees), whitespace collapsed.
-  function deepText(node) {
+  // A column header's label: its aria-label when set (lightning-datatable sets it), else its text
+  // without SLDS assistive text ("Sort by:", "Show Patient column actions").
+  function headerLabel(h) {
+    const label = (h.getAttribute("aria-label") || "").trim();
+    if (label) return label;
+    return deepText(h, true);
+  }
+
+  function deepText(node, skipAssistive) {
     const parts = [];
     const visit = (n) => {
       if (n.nodeType === 3) {
@@ -120,6 +128,7 @@
       if (n.nodeType === 1) {
         const name = n.localName;
         if (name === "style" || name === "script" || name === "template") return;
+        if (skipAssistive && n.classList && n.classList.contains("slds-assistive-text")) return;
         if (name === "slot") {
           const assigned = n.assignedNodes ? n.assignedNodes({ flatten: true }) : [];
           (assigned.length ? assigned : Array.from(n.childNodes)).forEach(visit);
@@ -167,7 +176,9 @@
     return "";
   }
 
-  const SORTED_CLASS = /(^|[-_])(is-)?sorted($|[-_](asc|desc|ascending|descending)$)/i;
+  // The sorted state itself, not a direction modifier: lightning-datatable puts `slds-is-sorted_asc` on
+  // the header link of every sortable column (the arrow shown on hover), sorted or not.
+  const SORTED_CLASS = /^(slds-is-sorted|is-sorted|sorted)$/i;
   const SORT_GLYPH = /[\u25B2\u25BC\u2191\u2193\u25B4\u25BE]/;
 
   function visuallySorted(header) {
@@ -320,7 +331,7 @@
     for (const h of headerCells) {
       const sort = (h.getAttribute("aria-sort") || "").toLowerCase();
       headers.push({
-        text: deepText(h),
+        text: headerLabel(h),
         ariaSort: sort,
         visuallySorted: visuallySorted(h),
         selector: selectorChain(h),
@@ -368,7 +379,12 @@
   function isDivTable(el) {
     if (el.localName === "table") return false;
     if (["table", "grid", "treegrid", "presentation", "none"].includes(role(el))) return false;
-    return Array.from(el.classList || []).some((c) => c === "slds-table" || c.startsWith("slds-table_") || c.startsWith("slds-table--"));
+    // `slds-table` is the base class of an SLDS table; `slds-table_header-fixed_container` and friends
+    // are wrappers around a real table, and a wrapper of a real table or grid is not a div table.
+    if (!(el.classList && el.classList.contains("slds-table"))) return false;
+    return !deepDescendants(el).some(
+      (d) => d.localName === "table" || ["table", "grid", "treegrid"].includes(role(d)),
+    );
   }
 
   function tables() {

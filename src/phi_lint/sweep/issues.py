@@ -71,6 +71,14 @@ def target_from_axe(raw: object) -> tuple[tuple[str, ...], ...]:
 _CUSTOM_TAG = re.compile(r"(?:^|[\s>+~(])([a-z][a-z0-9]*-[a-z0-9-]+)(?=$|[\s>+~:.#\[)])")
 
 
+_GENERATED_ID = re.compile(r"#([A-Za-z][\w-]*?)-\d+\b")
+
+
+def stable_selector(selector: str) -> str:
+    """The selector with generated id counters replaced: `#input-12` -> `#input-N`."""
+    return _GENERATED_ID.sub(r"#\1-N", selector)
+
+
 def custom_elements(selector: str) -> list[str]:
     """Tag names of custom elements in a selector, outermost first (`c-patient-table`)."""
     names: list[str] = []
@@ -200,8 +208,9 @@ def to_findings(
                 message=sanitize_text(issue.message),
                 severity=issue.severity,
                 location=location,
-                # Rule + page + selector: stable across deploys (no lwc hashes), line edits and data.
-                matched_text=f"{issue.rule_id} {page.key} {selector}",
+                # Rule + page + selector: stable across deploys (no lwc hashes), line edits and data;
+                # generated id counters (`#input-12`, `#menu-id-7`) change with render order.
+                matched_text=f"{issue.rule_id} {page.key} {stable_selector(selector)}",
                 logical_locations=logical,
                 suppression=suppression,
                 properties=props(
