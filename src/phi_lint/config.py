@@ -262,8 +262,13 @@ def load_config_file(path: Path, registry: Registry, display: str | None = None)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"invalid TOML: {exc}", source, int(match.group(1)) if match else None) from exc
+    except RecursionError as exc:  # tomllib recurses per nested array/table
+        raise ConfigError("invalid TOML: nested too deeply", source) from exc
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("phi-lint", {})
+        tool = data.get("tool", {})
+        data = tool.get("phi-lint", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError("[tool.phi-lint] must be a table", source)
     return parse_config(data, registry, text, source)
 
 
@@ -275,8 +280,9 @@ def find_config(root: Path) -> Path | None:
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError):
             return None
-        if "phi-lint" in data.get("tool", {}):
+        tool = data.get("tool", {})
+        if isinstance(tool, dict) and "phi-lint" in tool:
             return pyproject
     return None

@@ -21,16 +21,82 @@ def read_sarif(path: Path) -> dict[str, Any]:
         raise MergeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MergeError(f"{path}: not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MergeError(f"{path}: not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict) or data.get("version") != "2.1.0" or not isinstance(data.get("runs"), list):
         raise MergeError(f"{path}: not a SARIF 2.1.0 log (needs version 2.1.0 and a runs array)")
     for index, run in enumerate(data["runs"]):
-        if not isinstance(run, dict) or not isinstance(
-            run.get("tool", {}).get("driver", {}).get("name"), str
-        ):
-            raise MergeError(f"{path}: run {index} has no tool.driver.name")
-        if not isinstance(run.get("results", []), list):
-            raise MergeError(f"{path}: run {index} has a results value that is not an array")
+        problem = _run_problem(run)
+        if problem:
+            raise MergeError(f"{path}: run {index} {problem}")
+    if "$schema" in data and not isinstance(data["$schema"], str):
+        raise MergeError(f"{path}: $schema is not a string")
     return data
+
+
+def _is_list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def _run_problem(run: Any) -> str:
+    """What is wrong with a run for merging (the parts merge_logs reads), or ''. A file with a malformed
+    run is rejected as a whole: merging half of it would hide results without saying so."""
+    if not isinstance(run, dict):
+        return "is not an object"
+    tool = run.get("tool")
+    driver = tool.get("driver") if isinstance(tool, dict) else None
+    if not isinstance(driver, dict) or not isinstance(driver.get("name"), str):
+        return "has no tool.driver.name"
+    rules = driver.get("rules", [])
+    if not _is_list_of_objects(rules) or not all(isinstance(rule.get("id"), str) for rule in rules):
+        return "has a tool.driver.rules value that is not an array of rules with an id"
+    details = run.get("automationDetails", {})
+    if not isinstance(details, dict) or not isinstance(details.get("id", ""), str):
+        return "has an automationDetails value that is not an object with a string id"
+    if not _is_list_of_objects(run.get("invocations", [])) or not all(
+        _is_list_of_objects(inv.get("toolExecutionNotifications", [])) for inv in run.get("invocations", [])
+    ):
+        return "has an invocations value that is not an array of objects"
+    results = run.get("results", [])
+    if not isinstance(results, list):
+        return "has a results value that is not an array"
+    for number, result in enumerate(results):
+        problem = _result_problem(result)
+        if problem:
+            return f"result {number} {problem}"
+    return ""
+
+
+def _result_problem(result: Any) -> str:
+    if not isinstance(result, dict):
+        return "is not an object"
+    if not isinstance(result.get("message"), dict):
+        return "has no message object"
+    if "ruleId" in result and not isinstance(result["ruleId"], str):
+        return "has a ruleId that is not a string"
+    index = result.get("ruleIndex", 0)
+    if not isinstance(index, int) or isinstance(index, bool):
+        return "has a ruleIndex that is not an integer"
+    if not isinstance(result.get("partialFingerprints", {}), dict):
+        return "has partialFingerprints that are not an object"
+    locations = result.get("locations", [])
+    if not _is_list_of_objects(locations):
+        return "has a locations value that is not an array of objects"
+    for location in locations:
+        physical = location.get("physicalLocation", {})
+        if not isinstance(physical, dict):
+            return "has a physicalLocation that is not an object"
+        artifact = physical.get("artifactLocation", {})
+        region = physical.get("region", {})
+        if not isinstance(artifact, dict) or not isinstance(artifact.get("uri", ""), str):
+            return "has an artifactLocation without a string uri"
+        if not isinstance(region, dict):
+            return "has a region that is not an object"
+        for key in ("startLine", "startColumn", "endLine", "endColumn"):
+            value = region.get(key, 1)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                return f"has a region {key} that is not a positive integer"
+    return ""
 
 
 def _category(run: dict[str, Any]) -> str:

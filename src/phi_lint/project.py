@@ -284,12 +284,17 @@ def open_project(root: Path, config: Config) -> Project:
     if sfdx.is_file():
         try:
             data = json.loads(sfdx.read_text(encoding="utf-8"))
-            for entry in data.get("packageDirectories", []):
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            entries = data.get("packageDirectories", [])
+            if not isinstance(entries, list):
+                raise ValueError("packageDirectories is not an array")
+            for entry in entries:
                 if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                     package_dirs.append(root / entry["path"])
             if data.get("sourceApiVersion"):
                 source_api = float(data["sourceApiVersion"])
-        except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError) as exc:
             notifications.append(
                 Notification(NotificationKind.CONFIG, f"cannot read {SFDX_PROJECT}: {exc}", path=SFDX_PROJECT)
             )

@@ -36,8 +36,14 @@ def render_github(results: Sequence[RunResult], path_prefix: str = "") -> str:
             props.append(f"title={_escape_property(f.rule_id)}")
             lines.append(f"::{_COMMAND[f.severity]} {','.join(props)}::{_escape_data(f.message)}")
         for n in run.notifications:
-            where = f" file={_escape_property(path_prefix + n.path)}" if n.path else ""
+            props = [f"file={_escape_property(path_prefix + n.path)}"] if n.path else []
             if n.path and n.line:
-                where += f",line={n.line}"
-            lines.append(f"::warning{where}::{_escape_data('phi-lint could not check: ' + n.message)}")
+                props.append(f"line={n.line}")
+            props.append(f"title={_escape_property('phi-lint ' + n.kind.value)}")
+            # A crashed rule or an unreadable file is an error annotation (the run was incomplete),
+            # and names the rule that did not run.
+            command = "error" if n.makes_run_incomplete else "warning"
+            rule = f"[{n.rule_id}] " if n.rule_id else ""
+            text = _escape_data(f"phi-lint could not check: {rule}{n.message}")
+            lines.append(f"::{command} {','.join(props)}::{text}")
     return "\n".join(lines) + ("\n" if lines else "")
