@@ -64,6 +64,7 @@ class Val:
     origin: tuple[int, int] = (0, 0)  # (line, column) where the PHI was read
     url_at: tuple[int, int] | None = None  # node key of a built URL string that holds PHI
     apex_path: str = ""
+    graphql: bool = False  # a `lightning/graphql` result: uiapi.query.<Object>.edges[].node.<Field>.value
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ _CALLBACK_METHODS = frozenset(
     {"map", "forEach", "filter", "find", "findLast", "some", "every", "flatMap", "findIndex", "sort"}
 )
 _RECORD_PASSTHROUGH = frozenset({"data", "records"})
+_GRAPHQL_PASSTHROUGH = frozenset({"uiapi", "query", "edges", "node"})
 _STRING_FUNCTIONS = frozenset(
     {
         "String",
@@ -451,6 +453,8 @@ class JsFlow:
             obj = phi_names.apex_return_object(self.ctx.project, target.apex_path)
             return Val(RECORD, obj=obj, origin=self._pos(adapter))
         adapter_name = self.lds.get(name, "")
+        if adapter_name == "graphql":
+            return Val(RECORD, origin=self._pos(adapter), graphql=True)
         if adapter_name in (
             "getRecord",
             "getRecords",
@@ -904,8 +908,14 @@ class JsFlow:
             rel = phi_names.relationship_object(prop)
             if rel is not None:
                 return Val(RECORD, obj=rel, origin=base.origin)
+            if base.graphql:
+                if prop in _GRAPHQL_PASSTHROUGH:
+                    return base
+                if prop.lower() in self.ctx.phi.metadata or self.ctx.phi.object_reason(prop) is not None:
+                    return replace(base, obj=prop)  # uiapi.query.Patient__c
             reason = phi_names.field_reason(self.ctx.project, base.obj, prop)
             if reason is not None:
+                # (GraphQL wraps each field, `node.SSN__c.value`: a property of a PHI value stays PHI.)
                 return Val(VALUE, fields=(self._describe(base.obj, prop),), origin=self._pos(node))
             return None
         if kind == UI_FIELDS:
