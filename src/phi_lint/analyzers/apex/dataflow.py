@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
 from phi_lint.findings import Location, Span, normalize_text
-from phi_lint.phi import CATALOGUE_OBJECTS, PhiModel, PhiReason, relationship_to_object
+from phi_lint.phi import CATALOGUE_OBJECTS, SYSTEM_FIELDS, PhiModel, PhiReason, relationship_to_object
 
 if TYPE_CHECKING:
     from phi_lint.context import FileContext
@@ -508,6 +508,21 @@ class FileFlow:
 # ---- type helpers ------------------------------------------------------------------------------------
 
 
+# Result objects of DML, email and similar operations: success flags, Ids and error messages, never
+# the record's field values.
+_RESULT_TYPE = re.compile(r"^(?:database|messaging|system)?\.?\w*result$")
+
+
+@lru_cache(maxsize=4096)
+def is_safe_type(type_text: str) -> bool:
+    """Can a value of this declared type not carry PHI text? (Ids, Booleans, describe tokens, results.)"""
+    norm = normalize_type(type_text)
+    if norm in SAFE_TYPES:
+        return True
+    element = element_type(norm)
+    return element in SAFE_TYPES or bool(_RESULT_TYPE.match(element)) and element != "aggregateresult"
+
+
 @lru_cache(maxsize=4096)
 def normalize_type(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
@@ -857,7 +872,7 @@ class MethodFlow:
                 # A PHI record (entry point or not) is a source in its own right: what it exposes is
                 # reported here, not at the callers.
                 self.env[key] = self.f.record_value(pname or param, elem)
-            elif normalize_type(type_text) in SAFE_TYPES:
+            elif is_safe_type(type_text):
                 self.env[key] = EMPTY
             else:
                 self.env[key] = Value(
@@ -915,7 +930,7 @@ class MethodFlow:
     def _conform(self, type_text: str, value: Value, node: Node | None) -> Value:
         """Apply what a declared type tells: Ids carry no PHI; a PHI record of unknown content is PHI."""
         norm = normalize_type(type_text)
-        if norm in SAFE_TYPES:
+        if is_safe_type(type_text):
             return replace(
                 EMPTY,
                 text=value.text,
@@ -1212,6 +1227,8 @@ class MethodFlow:
             # Unknown or generic record: only custom field names are worth asking the PHI model about;
             # a field of a tainted Apex object is as tainted as the object.
             last = path[-1]
+            if last.lower() in SYSTEM_FIELDS or (obj is not None and last.lower() == "name"):
+                return EMPTY  # `rec.Id`, `rec.CreatedDate`: identifies or stamps a record, says nothing of it
             if last.lower().endswith(("__c", "__pc")):
                 found = self.f.field_origin(node, None, ".".join(path[-2:]) if len(path) > 1 else last)
                 if found is not None:
