@@ -29,6 +29,11 @@ TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declara
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
+    # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
+    # `extends` across files; computed here so the facts cache keys per-file results on them.
+    from phi_lint.analyzers.apex import classes
+
+    classes.project_sharing(project, files)
     contexts = list(_apex_contexts(project, files))
     summaries = Summaries()
     for ctx in contexts:

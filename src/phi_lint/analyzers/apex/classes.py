@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -232,29 +233,35 @@ def scan_headers(text: str, rel_path: str) -> list[ClassHeader]:
     return headers
 
 
-def project_sharing(project: Project) -> dict[str, ClassHeader]:
-    """Class headers of every `.cls` in the project's package directories, by lower-case simple name
-    (computed once per run, on first use)."""
+def project_sharing(project: Project, files: Sequence[Path] | None = None) -> dict[str, ClassHeader]:
+    """Class headers of every `.cls` of the project, by lower-case simple name. Computed once per run:
+    by the apex package's `prepare()` from the engine's file list (so the persistent cache keys
+    per-file results on them), else lazily from the package directories on first use."""
     cached = project.facts.get(PROJECT_FACTS_KEY)
-    if isinstance(cached, dict):
+    if isinstance(cached, dict) and files is None:
         return cached
+    paths = (
+        [p for p in files if p.name.endswith(".cls")] if files is not None else list(_walk_classes(project))
+    )
     table: dict[str, ClassHeader] = {}
-    roots = project.package_dirs or [project.root]
-    for root in roots:
+    for path in sorted(paths):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for header in scan_headers(text, project.relative(path)):
+            table.setdefault(header.name.lower(), header)
+    project.facts[PROJECT_FACTS_KEY] = table
+    return table
+
+
+def _walk_classes(project: Project) -> Iterator[Path]:
+    for root in project.package_dirs or [project.root]:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d not in {".git", "node_modules", ".sfdx", ".sf"})
             for name in sorted(filenames):
-                if not name.endswith(".cls"):
-                    continue
-                path = Path(dirpath) / name
-                try:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                for header in scan_headers(text, project.relative(path)):
-                    table.setdefault(header.name.lower(), header)
-    project.facts[PROJECT_FACTS_KEY] = table
-    return table
+                if name.endswith(".cls"):
+                    yield Path(dirpath) / name
 
 
 def effective_sharing(ctx: FileContext, facts: ClassFacts) -> tuple[Sharing, str]:
