@@ -520,7 +520,7 @@ def is_safe_type(type_text: str) -> bool:
     if norm in SAFE_TYPES:
         return True
     element = element_type(norm)
-    return element in SAFE_TYPES or bool(_RESULT_TYPE.match(element)) and element != "aggregateresult"
+    return element in SAFE_TYPES or (bool(_RESULT_TYPE.match(element)) and element != "aggregateresult")
 
 
 @lru_cache(maxsize=4096)
@@ -929,7 +929,6 @@ class MethodFlow:
 
     def _conform(self, type_text: str, value: Value, node: Node | None) -> Value:
         """Apply what a declared type tells: Ids carry no PHI; a PHI record of unknown content is PHI."""
-        norm = normalize_type(type_text)
         if is_safe_type(type_text):
             return replace(
                 EMPTY,
