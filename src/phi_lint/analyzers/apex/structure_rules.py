@@ -1055,7 +1055,9 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
     for kind, pattern, keep in _VALUE_PATTERNS:
         if pattern.search(value):
             return kind, keep, f"{kind} format"
-    if not (_looks_like_value(value) or _looks_like_key(value) or _KV_SECRET.search(value)):
+    if literal.type == "string_literal" and _basic_credentials(ctx, literal, value):
+        return "basic credentials", 0, "a user:password pair encoded for a Basic Authorization header"
+    if not (_looks_like_value(value) or _looks_like_key(value, 8) or _KV_SECRET.search(value)):
         return None  # words, sentences, short names: nothing the context could make a secret
     call = _call_context(ctx, literal)
     if call is not None:
@@ -1064,7 +1066,7 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
         if (
             qualified.startswith("crypto.")
             and _CRYPTO_KEY_ARGS.get(method) == index
-            and _looks_like_key(value)
+            and _looks_like_key(value, min_length=8)
         ):
             return "crypto key", 0, f"used as the key of Crypto.{_canonical_crypto(method)}"
         if method == "setheader" and index == 1 and len(args) >= 2:
@@ -1167,8 +1169,31 @@ def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
     return top, value.text
 
 
-def _looks_like_key(value: str) -> bool:
-    return len(value) >= 16 and not _PLACEHOLDER.match(value.strip()) and len(set(value)) > 4
+def _looks_like_key(value: str, min_length: int = 16) -> bool:
+    return len(value) >= min_length and not _PLACEHOLDER.match(value.strip()) and len(set(value)) > 4
+
+
+_USER_PASSWORD = re.compile(r"^[^\s:]{2,}:[^\s]{4,}$")
+
+
+def _basic_credentials(ctx: FileContext, literal: Node, value: str) -> bool:
+    """`EncodingUtil.base64Encode(Blob.valueOf('user:password'))`: the only reason to base64 a
+    `user:password` pair is an HTTP Basic Authorization header."""
+    if not _USER_PASSWORD.match(value) or _MERGE_FIELD.search(value) or value.lower().startswith("http"):
+        return False
+    parent = literal.parent
+    blob_call = parent.parent if parent is not None and parent.type == "argument_list" else None
+    if blob_call is None or blob_call.type != "method_invocation":
+        return False
+    receiver, name, _ = syntax.call_parts(ctx, blob_call)
+    if f"{receiver}.{name}".lower() != "blob.valueof":
+        return False
+    outer_args = blob_call.parent
+    encode_call = outer_args.parent if outer_args is not None and outer_args.type == "argument_list" else None
+    if encode_call is None or encode_call.type != "method_invocation":
+        return False
+    receiver, name, _ = syntax.call_parts(ctx, encode_call)
+    return f"{receiver}.{name}".lower() == "encodingutil.base64encode"
 
 
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
