@@ -166,3 +166,24 @@ def test_aura_controller_component_get(tmp_path: Path) -> None:
     path = f"{AURA}/chart/chartController.js"
     found = _by_rule(check_files(tmp_path, {path: controller}), path)
     assert found == {"lwc/phi-in-analytics": [4], "lwc/phi-in-url": [6]}
+
+
+def test_deeply_nested_javascript_with_phi_sources_does_not_exhaust_the_stack(tmp_path: Path) -> None:
+    deep = 1200
+    js = (
+        "import { LightningElement } from 'lwc';\n"
+        "import SSN_FIELD from '@salesforce/schema/Patient__c.SSN__c';\n"
+        "export default class Deep extends LightningElement {\n"
+        "    v = " + "[" * deep + "]" * deep + ";\n"
+        "    w = " + "(" * deep + "1" + ")" * deep + ";\n"
+        "    x = " + " + ".join(["this.v"] * deep) + ";\n"
+        "    y = " + "{a:" * deep + "1" + "}" * deep + ";\n"
+        "    z() { return " + "(() => " * 600 + "1" + ")" * 600 + "; }\n"
+        "    q() { const " + "{a:" * 600 + "b" + "}" * 600 + " = this.y; }\n"
+        "    r() { " + "if (a) { " * 600 + "console.log(SSN_FIELD);" + " }" * 600 + " }\n"
+        "}\n"
+    )
+    path = f"{LWC}/deep/deep.js"
+    result = check_files(tmp_path, {path: js, f"{LWC}/leaky/leaky.js": LEAKY_JS})
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], result.notifications
+    assert _by_rule(result, f"{LWC}/leaky/leaky.js") == {"lwc/phi-in-browser-storage": [9]}

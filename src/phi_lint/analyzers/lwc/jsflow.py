@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from phi_lint.context import FileContext
 
 MEMO_KEY = "lwc-js-flow"
+# Nesting (expressions, statements, patterns) the walk follows; each level costs a few Python frames,
+# so this keeps far below the interpreter's recursion limit whatever the input.
+MAX_NESTING = 100
 
 STORAGE, URL, ANALYTICS = "storage", "url", "analytics"
 # A call of some other global function with PHI: an analytics sink when its name matches the rule's option.
@@ -571,6 +574,17 @@ class JsFlow:
     def _statement(
         self, node: Node, scope: Scope, returns: list[Val | None] | None, skip_classes: bool = False
     ) -> None:
+        if self.depth >= MAX_NESTING:
+            return
+        self.depth += 1
+        try:
+            self._statement_inner(node, scope, returns, skip_classes)
+        finally:
+            self.depth -= 1
+
+    def _statement_inner(
+        self, node: Node, scope: Scope, returns: list[Val | None] | None, skip_classes: bool = False
+    ) -> None:
         kind = node.type
         if kind in ("import_statement", "comment"):
             return
@@ -632,6 +646,15 @@ class JsFlow:
 
     # ---- binding --------------------------------------------------------------------------------
     def _bind(self, target: Node, val: Val | None, scope: Scope, declare: bool) -> None:
+        if self.depth >= MAX_NESTING:
+            return
+        self.depth += 1
+        try:
+            self._bind_inner(target, val, scope, declare)
+        finally:
+            self.depth -= 1
+
+    def _bind_inner(self, target: Node, val: Val | None, scope: Scope, declare: bool) -> None:
         kind = target.type
         if kind in ("identifier", "shorthand_property_identifier_pattern"):
             name = self._text(target)
@@ -677,10 +700,10 @@ class JsFlow:
     def _eval(self, node: Node | None, scope: Scope) -> Val | None:
         if node is None:
             return None
+        if self.depth >= MAX_NESTING:
+            return None  # absurdly deep code (generated, minified): give up on this branch, never crash
         self.depth += 1
         try:
-            if self.depth > 400:
-                return None
             return self._eval_inner(node, scope)
         finally:
             self.depth -= 1
@@ -823,21 +846,25 @@ class JsFlow:
         return None
 
     def _flatten_concat(self, node: Node) -> Iterator[Node]:
-        if node.type == "binary_expression" and self._text(parsing.field(node, "operator")) == "+":
-            for side in ("left", "right"):
-                child = parsing.field(node, side)
-                if child is not None:
-                    yield from self._flatten_concat(child)
-        elif node.type == "template_string":
-            for child in node.named_children:
-                if child.type == "template_substitution":
-                    yield from (c for c in child.named_children[:1])
-                else:
-                    yield child
-        elif node.type == "parenthesized_expression" and node.named_children:
-            yield from self._flatten_concat(node.named_children[-1])
-        else:
-            yield node
+        """The pieces of a `+` chain or template literal, left to right (iterative: chains of hundreds
+        of terms nest that deep)."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type == "binary_expression" and self._text(parsing.field(current, "operator")) == "+":
+                stack.extend(
+                    c for c in (parsing.field(current, "right"), parsing.field(current, "left")) if c
+                )
+            elif current.type == "template_string":
+                for child in current.named_children:
+                    if child.type == "template_substitution":
+                        yield from child.named_children[:1]
+                    else:
+                        yield child
+            elif current.type == "parenthesized_expression" and current.named_children:
+                stack.append(current.named_children[-1])
+            else:
+                yield current
 
     def _peek(self, node: Node, scope: Scope) -> Val | None:
         """Evaluate without recording sinks (the node was already evaluated once)."""
