@@ -28,13 +28,18 @@ from phi_lint.sweep.server import StaticServer
 APP = Path(__file__).parent / "lwc_app"
 MODES = ("synthetic", "native")
 NPM_TIMEOUT_S = 900
-SLDS_CSS = "node_modules/@salesforce-ux/design-system/assets/styles/salesforce-lightning-design-system.min.css"
+SLDS_CSS = (
+    "node_modules/@salesforce-ux/design-system/assets/styles/salesforce-lightning-design-system.min.css"
+)
 
 TABLE = (
     "#root > c-app >>> main > c-patient-table >>> div > lightning-datatable >>> "
     "div:nth-of-type(2) > div > div > table"
 )
-TRUNCATED = TABLE + " > tbody > tr:nth-of-type(1) > td:nth-of-type(2) > lightning-primitive-cell-factory >>> span > div"
+TRUNCATED = (
+    TABLE + " > tbody > tr:nth-of-type(1) > td:nth-of-type(2)"
+    " > lightning-primitive-cell-factory >>> span > div"
+)
 HEADER_MENU = (
     "c-app >>> c-patient-table >>> lightning-datatable >>> th[aria-label] > .slds-is-sortable >>> "
     "lightning-primitive-header-actions >>> {menu} >>> button[title]"
@@ -46,8 +51,10 @@ COMMON = {
 }
 EXPECTED = {
     # Synthetic shadow numbers generated ids per document; native shadow scopes them per root.
-    "synthetic": COMMON | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id-N"))},
-    "native": COMMON | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id"))},
+    "synthetic": COMMON
+    | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id-N"))},
+    "native": COMMON
+    | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id"))},
 }
 
 
@@ -86,9 +93,14 @@ def build_site() -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     # Both modes at once: one per core.
     procs = {
-        mode: subprocess.Popen(["node", "node_modules/rollup/dist/bin/rollup", "-c", "rollup.config.mjs"], cwd=root,
-                               env={**os.environ, "SHADOW": mode, "OUT_DIR": str(staging)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        mode: subprocess.Popen(
+            ["node", "node_modules/rollup/dist/bin/rollup", "-c", "rollup.config.mjs"],
+            cwd=root,
+            env={**os.environ, "SHADOW": mode, "OUT_DIR": str(staging)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for mode in MODES
     }
     for mode, proc in procs.items():
@@ -145,11 +157,12 @@ def test_findings_name_the_phi_and_mask_it(swept: SweepResult) -> None:
 def test_contrast_failure_needs_the_synthetic_shadow_fix(browser_session: BrowserSession,
                                                          lwc_server: StaticServer) -> None:
     unfixed = _sweep(browser_session, lwc_server, fix=False)
-    by_mode = {mode: {f.rule_id for f in unfixed.run.findings if f.property("page_name") == mode} for mode in MODES}
+    by_mode = {m: {f.rule_id for f in unfixed.run.findings if f.property("page_name") == m} for m in MODES}
     # Native shadow needs no fix; synthetic shadow silently loses color-contrast without it...
     assert "axe/color-contrast" in by_mode["native"]
     assert "axe/color-contrast" not in by_mode["synthetic"]
     # ...and phi-lint reports that loss as a rule that was not evaluated, never as a pass.
     [note] = [n for n in unfixed.run.notifications if n.kind is NotificationKind.RULE_NOT_EVALUATED]
-    assert note.rule_id == "axe/color-contrast" and "synthetic" in note.message and "getElementById" in note.message
+    assert note.rule_id == "axe/color-contrast"
+    assert "synthetic" in note.message and "getElementById" in note.message
     assert unfixed.run.incomplete
