@@ -101,13 +101,14 @@ def record_object(ctx: FileContext, expr: Node | None) -> str | None:
         if text in ("trigger.new", "trigger.old", "trigger.newmap", "trigger.oldmap"):
             trig = classes.file_classes(ctx).trigger_at(expr)
             return trig.object_name if trig is not None else None
-    type_text = syntax.expression_type(ctx, expr)
+    type_text = syntax.expression_type(ctx, expr, keep_case=True)
     if not type_text:
         return None
     element = syntax.element_type(type_text)
-    if element in ("sobject", "object", "string", "id") or element.startswith(("map<", "list<", "set<")):
-        return None
-    return ctx.phi.object_spelling.get(element, element)
+    low = element.lower()
+    if low in ("sobject", "object", "string", "id") or "<" in low or "." in low:
+        return None  # generic records, nested collections, Apex types such as Database.LeadConvert
+    return ctx.phi.object_spelling.get(low, element)
 
 
 def operations(ctx: FileContext) -> list[DataOperation]:

@@ -365,34 +365,39 @@ def lookup(ctx: FileContext, ident: Node, name: str | None = None) -> Declaratio
     return None
 
 
-def expression_type(ctx: FileContext, expr: Node) -> str | None:
-    """Declared type (lower case, generics kept) of a simple expression, when the file tells it."""
+def expression_type(ctx: FileContext, expr: Node, keep_case: bool = False) -> str | None:
+    """Declared type (lower case unless `keep_case`, generics kept) of a simple expression, when the
+    file tells it."""
+
+    def fold(text: str) -> str:
+        return text if keep_case else text.lower()
+
     if expr.type == "identifier":
         decl = lookup(ctx, expr)
-        return decl.base_type if decl is not None else None
+        return fold(decl.type_text) if decl is not None else None
     if expr.type == "object_creation_expression":
         type_node = parsing.field(expr, "type")
-        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+        return fold(strip_generics(ctx.node_text(type_node))) if type_node is not None else None
     if expr.type == "array_creation_expression":
         type_node = parsing.field(expr, "type")
-        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+        return fold(strip_generics(ctx.node_text(type_node))) if type_node is not None else None
     if expr.type == "cast_expression":
         type_node = parsing.field(expr, "type")
-        return strip_generics(ctx.node_text(type_node)).lower() if type_node is not None else None
+        return fold(strip_generics(ctx.node_text(type_node))) if type_node is not None else None
     if expr.type == "field_access":
         obj, fld = parsing.field(expr, "object"), parsing.field(expr, "field")
         if obj is not None and obj.type == "this" and fld is not None:
             owner_class = enclosing(expr, ("class_declaration",))
             decl = class_fields(ctx, owner_class).get(ctx.node_text(fld).lower()) if owner_class else None
-            return decl.base_type if decl is not None else None
+            return fold(decl.type_text) if decl is not None else None
     if expr.type == "parenthesized_expression" and expr.named_children:
-        return expression_type(ctx, expr.named_children[0])
+        return expression_type(ctx, expr.named_children[0], keep_case)
     return None
 
 
 def element_type(type_text: str) -> str:
-    """`list<patient__c>`, `map<id,patient__c>` and `patient__c[]` -> `patient__c`."""
-    t = type_text.lower().replace(" ", "")
+    """`list<patient__c>`, `map<id,patient__c>` and `patient__c[]` -> `patient__c` (case kept)."""
+    t = type_text.replace(" ", "")
     if t.endswith("[]"):
         return t[:-2]
     if "<" in t and t.endswith(">"):
