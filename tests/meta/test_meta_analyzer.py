@@ -104,3 +104,23 @@ def test_view_all_data_message_names_the_projects_phi_objects(tmp_path: Path) ->
     assert [
         f for f in check_files(tmp_path / "b", {path: xml}, allowed).findings if f.location.path == path
     ] == []
+
+
+def test_standard_profiles_keep_their_system_permissions(tmp_path: Path) -> None:
+    grant = "<userPermissions><enabled>true</enabled><name>ViewAllData</name></userPermissions>"
+    view_all = (
+        "<objectPermissions><allowRead>true</allowRead><object>Patient__c</object>"
+        "<viewAllRecords>true</viewAllRecords></objectPermissions>"
+    )
+    admin = f"{DEFAULT}/profiles/Admin.profile-meta.xml"
+    custom = f"{DEFAULT}/profiles/Clinic_Admin.profile-meta.xml"
+    result = check_files(
+        tmp_path,
+        {
+            admin: f"<Profile><custom>false</custom>{view_all}{grant}</Profile>",
+            custom: f"<Profile><custom>true</custom>{grant}</Profile>",
+        },
+    )
+    admin_findings = [f.message for f in result.findings if f.location.path == admin]
+    assert len(admin_findings) == 1 and "viewAllRecords on Patient__c" in admin_findings[0]
+    assert _lines(result, custom, "meta/excessive-permissions") == [1]

@@ -50,7 +50,10 @@ def excessive_permissions(ctx: FileContext) -> Iterator[Hit]:
     if name.lower() in allowed:
         return
     wanted = {str(p).lower(): str(p) for p in ctx.options.get("user_permissions", DEFAULT_USER_PERMISSIONS)}
-    for grant in xmlsafe.children(root, "userPermissions"):
+    # A standard profile (`<custom>false</custom>`, e.g. System Administrator) cannot drop its system
+    # permissions: a finding there could not be fixed. Who holds that profile is what to audit.
+    standard_profile = root.tag == "Profile" and xmlsafe.child_text(root, "custom").strip().lower() == "false"
+    for grant in [] if standard_profile else xmlsafe.children(root, "userPermissions"):
         name_element = xmlsafe.child(grant, "name")
         if name_element is None or name_element.text.strip().lower() not in wanted:
             continue
