@@ -186,3 +186,29 @@ def test_every_query_of_a_file_is_found_in_one_shared_walk(tmp_path: Path) -> No
     list(structure_rules.check_fls(ctx))
     memo = ctx._memo
     assert "apex.syntax.index" in memo and "apex.structure.operations" in memo and "apex.soql.queries" in memo
+
+
+def test_tokenizer_handles_date_literals_binds_braces_and_comments() -> None:
+    parsed = soql.parse_query_text(
+        "SELECT Id, Owner.Name FROM Patient__c p WHERE CreatedDate = LAST_N_DAYS:30 "
+        "AND Id IN :ids.keySet() AND Name = :names[0] // SSN__c in a comment\n WITH USER_MODE",
+        apex_comments=True,
+    )
+    assert parsed.from_object == "Patient__c" and parsed.from_alias == "p"
+    assert [f.path for f in parsed.fields] == ["Id", "Owner.Name"]
+    assert parsed.binds == ["ids.keySet()", "names[0]"]
+    assert parsed.with_mode == "USER_MODE"
+    sosl = soql.parse_query_text(
+        'FIND {O\'Brien AND "x"} IN NAME FIELDS RETURNING Contact(Id, Birthdate LIMIT 5)'
+    )
+    assert sosl.language == "sosl" and sosl.objects == ["Contact"]
+    assert [f.path for f in sosl.fields] == ["Id", "Birthdate"]
+
+
+def test_owner_relationship_resolves_to_user_and_alias_prefix_is_dropped() -> None:
+    assert soql.resolve_path("Owner.Name", "Patient__c") == ("User", "Name")
+    assert soql.resolve_path("p.SSN__c", "Patient__c", "p") == ("Patient__c", "SSN__c")
+    assert soql.resolve_path("Patient__r.Primary_Doctor__r.Name", "Encounter__c") == (
+        "Primary_Doctor__c",
+        "Name",
+    )

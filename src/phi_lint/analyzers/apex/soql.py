@@ -259,6 +259,10 @@ def tokenize(text: str, apex_comments: bool = False) -> list[Token]:
             tokens.append(Token("braces", text[i : j + 1], i, j + 1))
             i = j + 1
             continue
+        if ch == ":" and i + 1 < n and text[i + 1].isdigit():
+            tokens.append(Token("punct", ch, i, i + 1))  # `LAST_N_DAYS:30` is a date literal
+            i += 1
+            continue
         if ch == ":":
             j = _bind_end(text, i + 1)
             tokens.append(Token("bind", text[i + 1 : j].strip(), i, j))
