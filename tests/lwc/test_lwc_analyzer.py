@@ -187,3 +187,27 @@ def test_deeply_nested_javascript_with_phi_sources_does_not_exhaust_the_stack(tm
     result = check_files(tmp_path, {path: js, f"{LWC}/leaky/leaky.js": LEAKY_JS})
     assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], result.notifications
     assert _by_rule(result, f"{LWC}/leaky/leaky.js") == {"lwc/phi-in-browser-storage": [9]}
+
+
+def test_inline_suppressions_work_in_markup_and_metadata(tmp_path: Path) -> None:
+    template = (
+        "<template>\n"
+        "    <!-- phi-lint: ignore[lwc/a11y-img-alt] spacer image, hidden by CSS -->\n"
+        "    <img src={spacer}>\n"
+        "    <img src={photo}>\n"
+        "</template>\n"
+    )
+    site = (
+        "<RemoteSiteSetting>\n    <isActive>true</isActive>\n"
+        "    <url>http://localhost:8080</url> <!-- phi-lint: ignore[meta/insecure-remote-site] dev org only -->\n"
+        "</RemoteSiteSetting>\n"
+    )
+    html_path = f"{LWC}/pics/pics.html"
+    site_path = "force-app/main/default/remoteSiteSettings/Local.remoteSite-meta.xml"
+    result = check_files(tmp_path, {html_path: template, site_path: site})
+    by_path = {
+        (f.location.path, f.location.start_line): f.is_suppressed
+        for f in result.findings
+        if f.location.path in (html_path, site_path)
+    }
+    assert by_path == {(html_path, 3): True, (html_path, 4): False, (site_path, 3): True}
