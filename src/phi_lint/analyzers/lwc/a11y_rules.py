@@ -61,6 +61,10 @@ def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
         if name in ICONS_MAYBE_DECORATIVE and (alt is not None or _decorative_icon(tag)):
             continue
         problem = "has an empty alternative-text" if alt is not None else "has no alternative-text"
+        if _deep_text(tag):
+            # `<lightning-button-icon><label>Next</label></lightning-button-icon>` is common and silent:
+            # these components have no slot, so the child text is never rendered.
+            problem += " (its child text is not rendered: the component has no slot)"
         yield _hit(ctx, tag, {"element": _display_name(ctx, tag), "problem": problem})
 
 
