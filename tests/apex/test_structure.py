@@ -212,3 +212,25 @@ def test_owner_relationship_resolves_to_user_and_alias_prefix_is_dropped() -> No
         "Primary_Doctor__c",
         "Name",
     )
+
+
+def test_insecure_callout_allowed_hosts_option(tmp_path: Path) -> None:
+    ctx = ctx_for(
+        tmp_path,
+        """public with sharing class Sample {
+    void m(HttpRequest req) {
+        req.setEndpoint('https://api.weather.example.com/v1/forecast');
+        req.setEndpoint('https://labs.example.org/results');
+    }
+}
+""",
+    )
+    assert [h.span.start_line for h in structure_rules.check_insecure_callout(ctx)] == [3, 4]
+    ctx.options = {"allowed_hosts": ["weather.example.com"]}
+    assert [h.span.start_line for h in structure_rules.check_insecure_callout(ctx)] == [4]
+
+
+def test_inline_field_refs_carry_their_field_identifier_nodes(tmp_path: Path) -> None:
+    q = only_query(tmp_path, "List<Patient__c> ps = [SELECT Id, Patient__r.SSN__c FROM Encounter__c];")
+    assert [f.node.type for f in q.fields] == ["field_identifier", "field_identifier"]
+    assert q.anchor.type == "SELECT"
