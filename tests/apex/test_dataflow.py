@@ -285,3 +285,24 @@ def test_messages_name_fields_never_values(tmp_path: Path) -> None:
     assert [h.span.start_line for h in hits] == [5]
     rendered = " ".join(list(hits[0].args.values()) + [r.message for r in hits[0].related])
     assert "123-45-6789" not in rendered
+
+
+def test_phi_written_into_a_field_reaches_sinks_in_other_methods(tmp_path: Path) -> None:
+    code = """public with sharing class Chart {
+    private String lastSsn;
+    private String state = 'new';
+    public void show() {
+        System.debug(lastSsn);
+        System.debug(state);
+    }
+    public void load(Id pid) {
+        Patient__c p = [SELECT SSN__c, Status__c FROM Patient__c WHERE Id = :pid];
+        this.lastSsn = p.SSN__c;
+        state = p.Status__c;
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Chart.cls": code})
+    hits = flow.hits(f"{CLASSES}/Chart.cls")
+    assert [h.span.start_line for h in hits] == [5]
+    assert hits[0].related[0].start_line == 9

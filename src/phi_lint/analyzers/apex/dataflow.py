@@ -559,6 +559,16 @@ class ClassInfo:
     outer: ClassInfo | None
     # field lower -> (declared type, value of its initializer)
     fields: dict[str, tuple[str, Value]] = field(default_factory=dict)
+    # field lower -> PHI written into it by any method of the class (read by the others)
+    writes: dict[str, Value] = field(default_factory=dict)
+
+    def owner_of(self, name: str) -> ClassInfo | None:
+        cls: ClassInfo | None = self
+        while cls is not None:
+            if name in cls.fields:
+                return cls
+            cls = cls.outer
+        return None
 
     def lookup_field(self, name: str) -> tuple[str, Value] | None:
         cls: ClassInfo | None = self
@@ -591,6 +601,9 @@ class FileAnalysis:
         # Every analysable body (method, constructor, initializer, trigger) with its class, so that
         # later rounds of prepare() re-run only the bodies whose callees' summaries changed.
         self.units: list[MethodFlow] = []
+        # When PHI written into a class field last changed, by (owning ClassInfo id, field).
+        self.field_changed_at: dict[tuple[int, str], int] = {}
+        self.local_clock = 0
         self.trigger_object: str | None = None
         self.answers = PhiAnswers.of(self.phi)
 
@@ -715,6 +728,22 @@ class FileAnalysis:
                 self.visit_trigger(child)
         for unit in self.units:
             unit.run()
+        # One more pass for bodies that read a field another body wrote PHI into after they ran
+        # (`this.ssn = p.SSN__c` in one method, `System.debug(ssn)` in another).
+        for index, unit in enumerate(list(self.units)):
+            if any(self.field_changed_at.get(read, -1) > unit.local_ran_at for read in unit.field_reads):
+                self._rerun_unit(index, unit)
+
+    def _rerun_unit(self, index: int, unit: MethodFlow) -> None:
+        for key in [k for k, e in self.events.items() if unit.contains(e.node)]:
+            del self.events[key]
+        fresh = MethodFlow(self, unit.cls, unit.method, unit.body)
+        self.units[index] = fresh
+        fresh.run()
+
+    def local_tick(self) -> int:
+        self.local_clock += 1
+        return self.local_clock
 
     def rerun(self) -> bool:
         """Run again the bodies that call a method whose summary changed since they ran; True when
@@ -725,11 +754,7 @@ class FileAnalysis:
             return False
         for index, unit in enumerate(self.units):
             if store.stale(unit.callees, unit.ran_at):
-                for key in [k for k, e in self.events.items() if unit.contains(e.node)]:
-                    del self.events[key]
-                fresh = MethodFlow(self, unit.cls, unit.method, unit.body)
-                self.units[index] = fresh
-                fresh.run()
+                self._rerun_unit(index, unit)
                 again = True
         return again
 
@@ -834,6 +859,9 @@ class MethodFlow:
         # Lower-case names this body calls (prepare() re-runs it when one of their summaries changes).
         self.callees: set[str] = set()
         self.ran_at = file.store.tick() if file.store is not None else 0
+        self.local_ran_at = file.local_tick()
+        # Class fields this body reads (it runs again when another body writes PHI into one).
+        self.field_reads: set[tuple[int, str]] = set()
 
     def contains(self, node: Node) -> bool:
         return self.body.start_byte <= node.start_byte and node.end_byte <= self.body.end_byte
@@ -925,7 +953,18 @@ class MethodFlow:
             value = self._conform(type_text, value, None)
         if self.branch_depth and key in self.env and declared is None:
             value = self.env[key].join(value)
+        if declared is None and key not in self.types:
+            owner = self.cls.owner_of(key)
+            if owner is not None and value.origins:
+                self._write_field(owner, key, value)
         self.env[key] = value
+
+    def _write_field(self, owner: ClassInfo, key: str, value: Value) -> None:
+        old = owner.writes.get(key, EMPTY)
+        new = old.join(Value(value.origins, sobject=value.sobject, fields=value.fields))
+        if new != old:
+            owner.writes[key] = new
+            self.f.field_changed_at[(id(owner), key)] = self.f.local_tick()
 
     def _conform(self, type_text: str, value: Value, node: Node | None) -> Value:
         """Apply what a declared type tells: Ids carry no PHI; a PHI record of unknown content is PHI."""
@@ -950,9 +989,12 @@ class MethodFlow:
         key = name.lower()
         if key in self.env:
             return self.env[key]
-        found = self.cls.lookup_field(key)
-        if found is not None:
-            return found[1]
+        owner = self.cls.owner_of(key)
+        if owner is not None:
+            self.field_reads.add((id(owner), key))
+            written = owner.writes.get(key)
+            initial = owner.fields[key][1]
+            return initial.join(written) if written is not None else initial
         return None
 
     def type_of(self, name: str) -> str | None:
