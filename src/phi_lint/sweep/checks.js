@@ -476,7 +476,9 @@
 
   // Where is focus now, and is the focused element entirely hidden by other content (2.4.11)?
   async function focusProbe(settleMs) {
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    // One frame lets scroll and focus handlers run (a header that appears on scroll); more per stop
+    // multiplies the Tab walk's cost on every page. `focus_settle_ms` adds a fixed wait when needed.
+    await new Promise((r) => requestAnimationFrame(r));
     if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
     const el = deepActiveElement();
     if (!el || el === document.body || el === document.documentElement) return { focused: false };
