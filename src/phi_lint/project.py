@@ -139,9 +139,10 @@ class Project:
 
     def relative(self, path: Path) -> str:
         try:
-            return resolve_path(path).relative_to(self.root).as_posix()
+            rel = resolve_path(path).relative_to(self.root).as_posix()
         except ValueError:
-            return Path(os.path.relpath(resolve_path(path), self.root)).as_posix()
+            rel = Path(os.path.relpath(resolve_path(path), self.root)).as_posix()
+        return rel if rel.isascii() else printable_path(rel)
 
     def api_version_for(self, path: Path) -> float | None:
         """`<apiVersion>` of a class/trigger's -meta.xml, else sourceApiVersion of sfdx-project.json."""
@@ -239,6 +240,12 @@ class Project:
 @functools.lru_cache(maxsize=8192)
 def _resolved_directory(directory: str) -> Path:
     return resolve_path(Path(directory))
+
+
+def printable_path(rel: str) -> str:
+    """A file name that is not valid UTF-8 reaches Python with lone surrogates (surrogateescape), which
+    no report can encode: the undecodable bytes are shown as U+FFFD instead."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def resolve_path(path: Path) -> Path:

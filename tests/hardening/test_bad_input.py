@@ -120,9 +120,7 @@ CASES = [
         "classes/Separators.cls",
         (
             "public class Separators {\n    String s = 'a\u2028b\u2029c\x0cd\x1ce\x85f';\n"
-            "    // \x0b\x1d\x1e\n    "
-            + MARKER_LINE
-            + "\n}\n"
+            "    // \x0b\x1d\x1e\n    " + MARKER_LINE + "\n}\n"
         ).encode(),
         marker_lines=(4,),
     ),
@@ -245,9 +243,7 @@ CASES = [
         "lwc/broken/broken.js",
         (
             "import { LightningElement from 'lwc';\nexport default class extends {\n"
-            "  get x() { return ((; }\n"
-            + MARKER_LINE
-            + "\n"
+            "  get x() { return ((; }\n" + MARKER_LINE + "\n"
         ).encode(),
         note="syntax error",
         marker_lines=(4,),
@@ -564,3 +560,19 @@ def test_a_looping_symlink_does_not_break_project_analysis(make_project, checker
     (classes / "Self.cls").symlink_to(classes / "Self.cls")
     result = checker.engine(root)
     assert [n.message for n in result.notifications if n.kind is NotificationKind.RULE_ERROR] == []
+
+
+def test_file_name_that_is_not_utf8(make_project, checker: Checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Linux allows any bytes in a name; Python hands them over as lone surrogates, which no report can
+    encode (every format crashed with UnicodeEncodeError)."""
+    import os
+
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    odd = os.fsencode(root / "force-app/main/default/classes") + b"/Caf\xe9.cls"
+    with open(odd, "w", encoding="utf-8") as handle:
+        handle.write(_apex_with_marker_at(2))
+    result = checker.engine(root)
+    assert finding_lines(result, "core/invalid-suppression", "Caf\ufffd.cls") == [2]
+    for fmt, (code, text) in checker.all_formats(root, tmp_path).items():
+        assert code == 1, (fmt, text)
+        assert "internal error" not in text and "Caf" in text and "Healthy.cls" in text, fmt
