@@ -675,41 +675,117 @@ class InjectionAnalysis:
         return self.taint(arg, depth + 1)
 
 
+@dataclass(frozen=True)
+class PassThrough:
+    """A method whose whole query text is one of its parameters (`runQuery(String soql)`)."""
+
+    name: str
+    index: int  # position of the text parameter
+    arity: int
+    method: str  # the dynamic query method it calls
+    node: Node  # the method declaration
+
+
+def _pass_through(ctx: FileContext, query: soql.Query) -> PassThrough | None:
+    if query.text.strip() != syntax.StringValue.HOLE or query.holes[0].type not in (
+        "identifier",
+        "field_access",
+    ):
+        return None
+    hole = query.holes[0]
+    decl = syntax.lookup(ctx, hole) if hole.type == "identifier" else None
+    method = syntax.enclosing(query.node, ("method_declaration",))
+    params_node = parsing.field(method, "parameters") if method is not None else None
+    if decl is None or decl.kind != "parameter" or method is None or params_node is None:
+        return PassThrough("", -1, 0, query.method or "", query.node)  # a field: callers unknown
+    params = [p for p in params_node.named_children if p.type == "formal_parameter"]
+    index = next((i for i, p in enumerate(params) if p.start_byte == decl.node.start_byte), -1)
+    name = parsing.field(method, "name")
+    return PassThrough(
+        ctx.node_text(name) if name is not None else "", index, len(params), query.method or "", method
+    )
+
+
+def _injection_hit(ctx: FileContext, at: Node, method: str, found: Taint, hole: Node) -> Hit:
+    return Hit(
+        span=ctx.span_of(at),
+        matched_text=normalize_text(ctx.node_text(at))[:300],
+        args={
+            "method": method,
+            "source": found.description,
+            "expression": normalize_text(ctx.node_text(hole))[:60],
+        },
+        related=(
+            ctx.location(ctx.span_of(found.node), f"input enters here: {found.description}"),
+            ctx.location(ctx.span_of(hole), "concatenated into the query text here"),
+        ),
+        properties=props(method=method, source=found.description),
+    )
+
+
 def check_injection(ctx: FileContext) -> Iterator[Hit]:
-    analysis: InjectionAnalysis | None = None
+    analysis = InjectionAnalysis(ctx)
+    facts = classes.file_classes(ctx)
+    wrappers: list[PassThrough] = []
     for query in soql.queries(ctx):
-        if not query.is_dynamic or not query.holes:
+        if not query.is_dynamic or not query.holes or facts.in_test_code(query.node):
             continue
-        if classes.file_classes(ctx).in_test_code(query.node):
-            continue
-        if query.text.strip() == syntax.StringValue.HOLE and query.holes[0].type in (
-            "identifier",
-            "field_access",
-        ):
+        wrapper = _pass_through(ctx, query)
+        if wrapper is not None:
             # The whole text is a parameter or a field set from one: a pass-through (a selector's
-            # `doQuery(String soql)`, a batch given its query). Its callers build the text.
+            # `doQuery(String soql)`, a batch given its query). Its callers build the text: calls
+            # in this file are checked below.
+            if wrapper.index >= 0:
+                wrappers.append(wrapper)
             continue
-        analysis = analysis or InjectionAnalysis(ctx)
         for hole in query.holes:
             found = analysis.taint(hole)
-            if found is None:
+            if found is not None:
+                yield _injection_hit(ctx, query.node, query.method or "dynamic query", found, hole)
+                break
+    seen = {(w.name.lower(), w.arity) for w in wrappers}
+    while wrappers:
+        wrapper = wrappers.pop(0)
+        label = f"{wrapper.name} (which runs {wrapper.method})"
+        owner = facts.enclosing_class(wrapper.node)
+        for call in syntax.calls_named(ctx, wrapper.name.lower()):
+            receiver, _name, args = syntax.call_parts(ctx, call)
+            if len(args) != wrapper.arity or syntax.inside(call, wrapper.node) or facts.in_test_code(call):
                 continue
-            hole_text = normalize_text(ctx.node_text(hole))
-            yield Hit(
-                span=ctx.span_of(query.node),
-                matched_text=normalize_text(ctx.node_text(query.node))[:300],
-                args={
-                    "method": query.method or "dynamic query",
-                    "source": found.description,
-                    "expression": hole_text[:60],
-                },
-                related=(
-                    ctx.location(ctx.span_of(found.node), f"input enters here: {found.description}"),
-                    ctx.location(ctx.span_of(hole), "concatenated into the query text here"),
-                ),
-                properties=props(method=query.method or "", source=found.description),
-            )
-            break
+            if receiver and receiver.lower() not in ("this", (owner.name.lower() if owner else "")):
+                continue
+            value = syntax.string_value(ctx, args[wrapper.index])
+            outer = _forwarded_parameter(ctx, value, call, wrapper.method)
+            if outer is not None:
+                # `executeSearch(String sosl) { searchRecords(sosl); }`: a wrapper of a wrapper.
+                if (outer.name.lower(), outer.arity) not in seen:
+                    seen.add((outer.name.lower(), outer.arity))
+                    wrappers.append(outer)
+                continue
+            for hole in value.holes:
+                found = analysis.taint(hole)
+                if found is not None:
+                    yield _injection_hit(ctx, call, label, found, hole)
+                    break
+
+
+def _forwarded_parameter(
+    ctx: FileContext, value: syntax.StringValue, call: Node, method: str
+) -> PassThrough | None:
+    """The enclosing method, when the whole text passed at `call` is one of its parameters."""
+    if value.text != syntax.StringValue.HOLE or value.holes[0].type != "identifier":
+        return None
+    decl = syntax.lookup(ctx, value.holes[0])
+    declaration = syntax.enclosing(call, ("method_declaration",))
+    params_node = parsing.field(declaration, "parameters") if declaration is not None else None
+    if decl is None or decl.kind != "parameter" or declaration is None or params_node is None:
+        return None
+    params = [p for p in params_node.named_children if p.type == "formal_parameter"]
+    index = next((i for i, p in enumerate(params) if p.start_byte == decl.node.start_byte), -1)
+    name = parsing.field(declaration, "name")
+    if index < 0 or name is None:
+        return None
+    return PassThrough(ctx.node_text(name), index, len(params), method, declaration)
 
 
 # ---- apex/insecure-callout --------------------------------------------------------------------------
