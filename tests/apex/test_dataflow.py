@@ -306,3 +306,38 @@ def test_phi_written_into_a_field_reaches_sinks_in_other_methods(tmp_path: Path)
     hits = flow.hits(f"{CLASSES}/Chart.cls")
     assert [h.span.start_line for h in hits] == [5]
     assert hits[0].related[0].start_line == 9
+
+
+def test_instance_calls_dispatch_to_implementations(tmp_path: Path) -> None:
+    iface = "public interface ILogSink { void write(String message); }\n"
+    impl = """public with sharing class DebugSink implements ILogSink {
+    public void write(String message) { System.debug(message); }
+}
+"""
+    quiet = """public with sharing class QuietSink implements ILogSink {
+    public void write(String message) { }
+}
+"""
+    caller = """public with sharing class Svc {
+    private ILogSink sink;
+    public Svc(ILogSink sink) { this.sink = sink; }
+    public void run(Patient__c p) {
+        List<String> lines = new List<String>();
+        lines.add(p.MRN__c);
+        sink.write('mrn ' + p.MRN__c);
+        sink.write('id ' + p.Id);
+    }
+}
+"""
+    flow = analyse(
+        tmp_path,
+        {
+            f"{CLASSES}/ILogSink.cls": iface,
+            f"{CLASSES}/DebugSink.cls": impl,
+            f"{CLASSES}/QuietSink.cls": quiet,
+            f"{CLASSES}/Svc.cls": caller,
+        },
+    )
+    hits = flow.hits(f"{CLASSES}/Svc.cls")
+    assert [h.span.start_line for h in hits] == [7]
+    assert hits[0].args["sink"] == "sink.write (wraps System.debug)"

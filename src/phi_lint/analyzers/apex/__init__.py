@@ -38,6 +38,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     summaries = Summaries()
     for ctx in contexts:
         _collect_names(ctx, summaries)
+    summaries.close_hierarchy()
     # Round 1 analyses every body; later rounds re-run only the bodies that call a method whose
     # summary changed (a wrapper found late makes its callers sinks too).
     store = SummaryStore(summaries)
@@ -91,6 +92,7 @@ def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
         node = pending.pop()
         name = parsing.text(parsing.field(node, "name"), src).lower()
         summaries.classes.add(name)
+        summaries.add_supertypes(name, _supertypes(node, src))
         body = parsing.field(node, "body")
         if body is None:
             continue
@@ -111,3 +113,22 @@ def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
                     if value is not None and value.type == "string_literal":
                         var = parsing.text(parsing.field(decl, "name"), src).lower()
                         summaries.constants[(name, var)] = parsing.text(value, src)[1:-1]
+
+
+def _supertypes(declaration: parsing.Node, src: bytes) -> list[str]:
+    """`extends Base implements ILog, ns.IFoo, Comparable<X>` -> ['Base', 'ILog', 'IFoo', 'Comparable']."""
+    items: list[parsing.Node] = []
+    for child in declaration.named_children:
+        if child.type == "superclass":
+            items += child.named_children
+        elif child.type in ("interfaces", "extends_interfaces"):
+            for type_list in child.named_children:
+                items += type_list.named_children if type_list.type == "type_list" else [type_list]
+    found: list[str] = []
+    for item in items:
+        while item.type in ("generic_type", "scoped_type_identifier") and item.named_children:
+            # generic: the type itself is the first child; scoped (ns.IFoo): the name is the last.
+            item = item.named_children[0] if item.type == "generic_type" else item.named_children[-1]
+        if item.type == "type_identifier":
+            found.append(parsing.text(item, src))
+    return found

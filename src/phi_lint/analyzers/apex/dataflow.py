@@ -400,16 +400,47 @@ class Summaries:
     # (class lower, method lower, arity) of every method the project declares: a declared method
     # without a summary is known to pass nothing on (as opposed to an unknown library method).
     declared: set[tuple[str, str, int]] = field(default_factory=set)
+    # type lower -> every project class that extends or implements it, directly or not
+    subtypes: dict[str, set[str]] = field(default_factory=dict)
 
-    def lookup(self, cls: str, method: str, arity: int) -> MethodSummary | None:
-        by_arity = self.methods.get((cls.lower(), method.lower()))
+    def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
+        """The summary of `cls.method` with `arity` parameters. With `dispatch` (an instance call
+        through a variable of type `cls`), the overrides and implementations in subtypes are joined in:
+        a call through an `ILogger` reaches whatever implements it."""
+        low_cls, low_method = cls.lower(), method.lower()
+        by_arity = self.methods.get((low_cls, low_method))
         found = by_arity.get(arity) if by_arity else None
-        if found is None and (cls.lower(), method.lower(), arity) in self.declared:
-            return TRIVIAL_SUMMARY
+        if found is None and (low_cls, low_method, arity) in self.declared:
+            found = TRIVIAL_SUMMARY
+        subtypes = self.subtypes.get(low_cls, ()) if dispatch else ()
+        if 0 < len(subtypes) <= MAX_DISPATCH:
+            for sub in sorted(subtypes):
+                other = self.methods.get((sub, low_method), {}).get(arity)
+                if other is not None:
+                    found = other if found is None else found.union(other)
         return found
+
+    def add_supertypes(self, cls: str, supertypes: Iterable[str]) -> None:
+        for parent in supertypes:
+            self.subtypes.setdefault(parent.lower(), set()).add(cls.lower())
+
+    def close_hierarchy(self) -> None:
+        """Make `subtypes` transitive (a class implementing an interface that extends another)."""
+        changed = True
+        while changed:
+            changed = False
+            for parent, children in self.subtypes.items():
+                grand = set().union(*(self.subtypes.get(c, set()) for c in children)) - children - {parent}
+                if grand:
+                    children |= grand
+                    changed = True
 
 
 TRIVIAL_SUMMARY = MethodSummary()
+# An instance call through an interface or base class reaches its implementations. A logging facade has
+# one to three; a framework interface (trigger handlers, Queueable jobs) has dozens, and joining them
+# all would make every framework call a sink of whatever one handler logs.
+MAX_DISPATCH = 3
 
 
 class SummaryStore:
@@ -1474,8 +1505,9 @@ class MethodFlow:
                 return self._apply_return(summary, args)
             return EMPTY if self._defined_here(low) else all_args
         # Instance call.
-        if recv_type:
-            summary = self._summary_for(element_type(recv_type).lower(), low, len(args))
+        receiver_class = _receiver_class(recv_norm)
+        if receiver_class:
+            summary = self._summary_for(receiver_class, low, len(args), dispatch=True)
             if summary is not None:
                 return self._apply_return(summary, args)
         if low in OPAQUE_METHODS:
@@ -1515,7 +1547,7 @@ class MethodFlow:
         if obj is None or obj.type in ("this", "super"):
             return True
         if recv_norm:
-            return element_type(recv_norm).split(".")[-1] in classes
+            return (_receiver_class(recv_norm) or "") in classes
         return True
 
     def _map_keys_are_ids(self, recv_type: str | None) -> bool:
@@ -1532,8 +1564,8 @@ class MethodFlow:
     def _defined_here(self, low: str) -> bool:
         return (self.cls.name.lower(), low) in self.f.summaries.methods
 
-    def _summary_for(self, cls: str, method: str, arity: int) -> MethodSummary | None:
-        return self.f.summaries.lookup(cls.split(".")[-1], method, arity)
+    def _summary_for(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
+        return self.f.summaries.lookup(cls.split(".")[-1], method, arity, dispatch)
 
     def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
         value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)
@@ -1566,25 +1598,24 @@ class MethodFlow:
         ):
             f.emit(LOG, node, f"Logger … .{name}", all_args)
         # Configured sinks (`[sinks] log = ["ClinicLog.*"]`).
-        owner = qualifier or (element_type(recv_norm) if recv_norm else None)
+        owner = qualifier or (_receiver_class(recv_norm) if recv_norm else None)
         if owner:
             qualified = f"{owner.split('.')[-1]}.{low}"
             for kind, patterns in f.sink_patterns.items():
                 if kind in FLOW_KINDS and any(fnmatch.fnmatchcase(qualified, p) for p in patterns):
                     shown = parsing.text(obj, self.src) if obj is not None else _display(owner)
                     f.emit(kind, node, f"{shown}.{name}", all_args)
-        # Project wrappers (method summaries).
-        callee_cls = (
-            qualifier
-            if qualifier is not None
-            else (
-                element_type(recv_norm)
-                if recv_norm
-                else (self.cls.name.lower() if obj is None or obj.type == "this" else None)
-            )
-        )
+        # Project wrappers (method summaries): static calls on a class, instance calls through a typed
+        # variable (dispatched to subtypes), and calls on the class itself.
+        dispatch = qualifier is None and bool(recv_norm)
+        if qualifier is not None:
+            callee_cls: str | None = qualifier
+        elif recv_norm:
+            callee_cls = _receiver_class(recv_norm)
+        else:
+            callee_cls = self.cls.name.lower() if obj is None or obj.type == "this" else None
         if callee_cls:
-            summary = self._summary_for(callee_cls, low, len(args))
+            summary = self._summary_for(callee_cls, low, len(args), dispatch)
             if summary is None and (obj is None or obj.type == "this") and self.cls.outer is not None:
                 summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
             if summary is not None:
@@ -1660,6 +1691,17 @@ def is_test_code(declaration: Node, src: bytes) -> bool:
         elif parsing.text(modifier, src).lower() == "testmethod":
             return True
     return False
+
+
+def _receiver_class(recv_norm: str) -> str | None:
+    """The class whose method an instance call runs: `foo` for `Foo`/`ns.Foo`; None for collections,
+    whose methods (`add`, `get`...) are the system's, not the element type's."""
+    if not recv_norm or recv_norm.endswith("[]"):
+        return None
+    base = recv_norm.split("<", 1)[0]
+    if base.split(".")[-1] in COLLECTION_TYPES:
+        return None
+    return base.split(".")[-1]
 
 
 def _is_this(node: Node | None) -> bool:
