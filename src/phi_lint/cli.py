@@ -41,7 +41,7 @@ def _error(message: str) -> int:
     return EXIT_ERROR
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_sweep: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="phi-lint",
         description="Find PHI leaks (HIPAA) in Salesforce projects and WCAG 2.2 AA failures in "
@@ -122,16 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", type=Path)
     merge.add_argument("-o", "--output", type=Path, required=True)
 
-    _register_sweep(sub)
-    return parser
-
-
-def _register_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    try:
+    if with_sweep:
         from phi_lint.sweep import cli as sweep_cli
-    except ImportError:
-        return
-    sweep_cli.register(sub)
+
+        sweep_cli.register(sub)
+    else:
+        # The sweep's options live in phi_lint.sweep.cli, whose imports (asyncio, urllib) cost more
+        # than a whole pre-commit check; it is loaded only when the command is `sweep`.
+        sub.add_parser("sweep", help="accessibility sweep of pages (see `phi-lint sweep --help`)")
+    return parser
 
 
 def _load(paths: Sequence[Path], config_path: Path | None):  # type: ignore[no-untyped-def]
@@ -334,8 +333,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_sweep=bool(arguments) and arguments[0] == "sweep")
+    args = parser.parse_args(arguments)
     commands = {
         "check": cmd_check,
         "rules": cmd_rules,
