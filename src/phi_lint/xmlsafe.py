@@ -99,6 +99,12 @@ def parse_bytes(data: bytes) -> Element:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise XmlError(f"malformed XML: {expat.errors.messages[exc.code]}", exc.lineno) from exc
+    except XmlError:  # raised by the DOCTYPE/entity guards above (XmlError is a ValueError)
+        raise
+    except (LookupError, ValueError) as exc:
+        # `<?xml encoding="TTF-8"?>` (unknown: LookupError) or a multi-byte encoding expat cannot
+        # switch to (ValueError): a file nobody can deploy, reported instead of crashing the run.
+        raise XmlError("unsupported encoding in the XML declaration", parser.CurrentLineNumber) from exc
     if not roots:
         raise XmlError("empty XML document")
     return roots[0]

@@ -576,3 +576,21 @@ def test_file_name_that_is_not_utf8(make_project, checker: Checker, tmp_path: Pa
     for fmt, (code, text) in checker.all_formats(root, tmp_path).items():
         assert code == 1, (fmt, text)
         assert "internal error" not in text and "Caf" in text and "Healthy.cls" in text, fmt
+
+
+@pytest.mark.parametrize("encoding", ["TTF-8", "UTF-32", "utf-7", "x" * 300])
+def test_xml_declaring_an_unknown_or_multibyte_encoding(
+    encoding: str, make_project, checker: Checker
+) -> None:  # type: ignore[no-untyped-def]
+    """Found by test_fuzz: a flipped byte in `encoding="UTF-8"` made expat raise LookupError, which
+    escaped the XML reader and ended the whole run (the PHI model reads field files too)."""
+    xml = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        '<CustomField xmlns="http://soap.sforce.com/2006/04/metadata"><fullName>Odd__c</fullName>'
+        "</CustomField>\n"
+    ).encode()
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    _write(root, "objects/Patient__c/fields/Odd__c.field-meta.xml", xml)
+    result = checker.engine(root)
+    assert any("encoding" in n for n in notes_for(result, "Odd__c.field-meta.xml")), result.notifications
+    assert finding_lines(result, "core/invalid-suppression", HEALTHY_PATH) == [2]
