@@ -693,8 +693,10 @@ def _inline_query(ctx: FileContext, node: Node) -> Query:
     )
 
 
-def _access_level(ctx: FileContext, args: list[Node]) -> str | None:
-    for arg in args[1:]:
+def access_level(ctx: FileContext, args: list[Node]) -> str | None:
+    """'USER_MODE' | 'SYSTEM_MODE' from an `AccessLevel` argument among `args` (a literal, or a local
+    variable initialised with one)."""
+    for arg in args:
         if arg.type == "identifier":
             # `AccessLevel mode = AccessLevel.USER_MODE; Database.query(q, mode)`
             decl = syntax.lookup(ctx, arg)
@@ -726,7 +728,7 @@ def _dynamic_query(ctx: FileContext, call: Node, method: str, args: list[Node]) 
         objects=tuple(objects),
         fields=refs,
         with_mode=parsed.with_mode,
-        access_level=_access_level(ctx, args),
+        access_level=access_level(ctx, args[1:]),
         is_count=parsed.is_count or method in COUNT_METHODS,
         is_aggregate=parsed.is_aggregate,
         method=method,

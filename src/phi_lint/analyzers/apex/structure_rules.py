@@ -69,13 +69,9 @@ def _dml_mode(ctx: FileContext, node: Node) -> str | None:
 
 
 def _access_level(ctx: FileContext, args: list[Node]) -> str | None:
-    for arg in args:
-        text = "".join(ctx.node_text(arg).split()).upper()
-        if text.endswith("ACCESSLEVEL.USER_MODE"):
-            return "user"
-        if text.endswith("ACCESSLEVEL.SYSTEM_MODE"):
-            return "system"
-    return None
+    """'user' | 'system' from an `AccessLevel` argument (literal or a local holding one)."""
+    level = soql.access_level(ctx, args)
+    return {"USER_MODE": "user", "SYSTEM_MODE": "system"}.get(level or "")
 
 
 def record_object(ctx: FileContext, expr: Node | None) -> str | None:
