@@ -48,6 +48,7 @@ def run(workers_list: list[int], rounds: int) -> str:
         specs = tuple(PageSpec(url=f"{p}?round={r}", name=p) for r in range(rounds) for p in paths)
         session = BrowserSession()
         rows: list[str] = []
+        rates: dict[int, float] = {}
         phase_rows: list[str] = []
         try:
             with StaticServer(site) as server:
@@ -61,6 +62,7 @@ def run(workers_list: list[int], rounds: int) -> str:
                     scanned = result.run.scanned
                     rate = 60 * scanned / elapsed
                     rows.append(f"| {workers} | {len(specs)} | {scanned} | {elapsed:.1f} | {rate:.0f} |")
+                    rates[workers] = rate
                     medians = []
                     for phase in PHASES:
                         values = [p.timings.get(phase, 0.0) for p in result.pages if p.scanned]
@@ -69,6 +71,7 @@ def run(workers_list: list[int], rounds: int) -> str:
         finally:
             session.close()
     cpu = os.cpu_count() or 0
+    best = max(rates, key=lambda w: rates[w]) if rates else 0
     return "\n".join(
         [
             BEGIN,
@@ -91,9 +94,9 @@ def run(workers_list: list[int], rounds: int) -> str:
             "| --- |" + " --- |" * len(PHASES),
             *phase_rows,
             "",
-            "With 2 cores, 2 workers is the sweet spot: Chromium's renderer and the Python driver already "
-            "share the cores, so 4 workers mostly make each page slower. CI shards (`--shard K/N`) scale "
-            "across machines instead.",
+            f"Fastest here: {best} worker(s). Chromium's renderers and the Python driver share the same "
+            "cores, so more workers than cores mostly make each page slower; CI shards (`--shard K/N`) "
+            "scale across machines instead. Figures vary with other load on the machine.",
             END,
         ]
     )
