@@ -185,7 +185,9 @@ def test_deeply_nested_javascript_with_phi_sources_does_not_exhaust_the_stack(tm
     )
     path = f"{LWC}/deep/deep.js"
     result = check_files(tmp_path, {path: js, f"{LWC}/leaky/leaky.js": LEAKY_JS})
-    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], result.notifications
+    assert not [n for n in result.notifications if n.kind is NotificationKind.RULE_ERROR], (
+        result.notifications
+    )
     assert _by_rule(result, f"{LWC}/leaky/leaky.js") == {"lwc/phi-in-browser-storage": [9]}
 
 
@@ -211,3 +213,50 @@ def test_inline_suppressions_work_in_markup_and_metadata(tmp_path: Path) -> None
         if f.location.path in (html_path, site_path)
     }
     assert by_path == {(html_path, 3): True, (html_path, 4): False, (site_path, 3): True}
+
+
+def test_cached_results_follow_the_apex_class_a_component_imports(tmp_path: Path) -> None:
+    """A JS file's findings depend on another file (the Apex method's return type): a warm cache must
+    not serve the old result when only the class changed."""
+    import json
+
+    from phi_lint.cli import main
+
+    apex = (
+        "public with sharing class PatientController {{\n"
+        "    @AuraEnabled(cacheable=true)\n"
+        "    public static List<{type}> getPatients() {{ return null; }}\n"
+        "}}\n"
+    )
+    js = (
+        "import { LightningElement } from 'lwc';\n"
+        "import getPatients from '@salesforce/apex/PatientController.getPatients';\n"
+        "export default class P extends LightningElement {\n"
+        "    async load() { console.log(JSON.stringify(await getPatients())); }\n"
+        "}\n"
+    )
+    cls = "force-app/main/default/classes/PatientController.cls"
+    root = tmp_path / "project"
+    check_files(tmp_path, {cls: apex.format(type="Patient__c"), f"{LWC}/p/p.js": js})
+
+    def analytics_findings() -> int:
+        out = tmp_path / "out.json"
+        main(
+            [
+                "check",
+                str(root),
+                "--select",
+                "lwc/phi-in-analytics",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ]
+        )
+        return len(json.loads(out.read_text())["runs"][0]["findings"])
+
+    assert analytics_findings() == 1
+    (root / cls).write_text(apex.format(type="Account"), encoding="utf-8")
+    assert analytics_findings() == 0

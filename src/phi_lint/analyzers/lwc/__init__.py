@@ -6,14 +6,27 @@ errors are already reported from tree-sitter's ERROR nodes, markup problems are 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phi_lint.findings import Notification, NotificationKind
 
 if TYPE_CHECKING:
     from phi_lint.context import FileContext
+    from phi_lint.project import Project
 
 MARKUP_KINDS = frozenset({"template", "aura"})
+# The project-wide facts below depend on Apex classes only (the engine's cache keys them on those).
+PREPARE_KINDS = ("apex",)
+
+
+def prepare(project: Project, files: Sequence[Path]) -> None:
+    """Index the SObject types `@AuraEnabled` methods return: a JS file's findings depend on the Apex
+    class its `@salesforce/apex/...` import names, so that dependency must be a project fact."""
+    from phi_lint.analyzers.lwc.phi_names import index_apex_returns
+
+    index_apex_returns(project, list(files))
 
 
 def syntax_notifications(ctx: FileContext) -> list[Notification]:

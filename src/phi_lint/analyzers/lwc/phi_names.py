@@ -124,17 +124,39 @@ def relationship_object(name: str) -> str | None:
 # ---- Apex return types --------------------------------------------------------------------------
 
 
+APEX_RETURNS_KEY = "lwc-apex-returns"
+
+
+def index_apex_returns(project: Project, files: list[Path]) -> None:
+    """For `prepare`: the SObject type of every `@AuraEnabled` method of the project's classes, as a
+    project fact (so the engine's cache knows a JS result depends on them)."""
+    index: dict[str, dict[str, str]] = {}
+    for path in files:
+        if path.suffix != ".cls":
+            continue
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "auraenabled" in source.lower():
+            index[path.stem.lower()] = _returns_in(source, project.phi)
+    project.facts[APEX_RETURNS_KEY] = index
+
+
 def apex_return_object(project: Project, import_path: str) -> str:
     """SObject type returned by the Apex method an `@salesforce/apex/[ns.]Class.method` import names;
     "" when unknown (a wrapper class, a primitive, or a class outside the project)."""
     parts = import_path.split(".")
     if len(parts) < 2:
         return ""
-    class_name, method = parts[-2], parts[-1]
-    known = facts(project)
-    if class_name.lower() not in known.apex_returns:
-        known.apex_returns[class_name.lower()] = _read_class_returns(project, class_name)
-    return known.apex_returns[class_name.lower()].get(method.lower(), "")
+    class_name, method = parts[-2].lower(), parts[-1].lower()
+    prepared = project.facts.get(APEX_RETURNS_KEY)
+    if isinstance(prepared, dict):
+        return str(prepared.get(class_name, {}).get(method, ""))
+    known = facts(project)  # no prepare() ran (a single file analysed on its own): read the class now
+    if class_name not in known.apex_returns:
+        known.apex_returns[class_name] = _read_class_returns(project, class_name)
+    return known.apex_returns[class_name].get(method, "")
 
 
 def _read_class_returns(project: Project, class_name: str) -> dict[str, str]:
@@ -145,9 +167,13 @@ def _read_class_returns(project: Project, class_name: str) -> dict[str, str]:
         source = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
+    return _returns_in(source, project.phi)
+
+
+def _returns_in(source: str, model: PhiModel) -> dict[str, str]:
     returns: dict[str, str] = {}
     for match in _AURA_METHOD.finditer(source):
-        obj = sobject_of_type(match.group("type"), project.phi)
+        obj = sobject_of_type(match.group("type"), model)
         if obj:
             returns[match.group("name").lower()] = obj
     return returns
