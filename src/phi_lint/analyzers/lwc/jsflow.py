@@ -734,7 +734,7 @@ class JsFlow:
             left_val = self._eval(left, scope)
             joined = join(left_val, right_val)
             if left is not None:
-                self._assign_to(left, joined, node, scope, self._text(node))
+                self._assign_to(left, joined, node, scope)
             return joined
         if kind == "binary_expression":
             return self._binary(node, scope)
@@ -990,8 +990,10 @@ class JsFlow:
 
     def _callee_name(self, function: Node | None) -> str:
         """Dotted callee name without a leading `window.`/`globalThis.`/`self.`: `localStorage.setItem`."""
-        if function is None:
+        if function is None or function.type not in ("identifier", "member_expression"):
             return ""
+        if function.end_byte - function.start_byte > 200:
+            return ""  # a long chain (minified code, builders): no sink has such a name
         text = self._text(function)
         text = re.sub(r"\s+", "", text).replace("?.", ".")
         for prefix in ("window.", "globalThis.", "self.", "$wnd."):
@@ -1173,10 +1175,10 @@ class JsFlow:
         val = self._eval(parsing.field(node, "right"), scope)
         if left is None:
             return val
-        self._assign_to(left, val, node, scope, self._text(left))
+        self._assign_to(left, val, node, scope)
         return val
 
-    def _assign_to(self, left: Node, val: Val | None, node: Node, scope: Scope, left_text: str) -> None:
+    def _assign_to(self, left: Node, val: Val | None, node: Node, scope: Scope) -> None:
         if left.type in ("identifier", "object_pattern", "array_pattern"):
             self._bind(left, val, scope, declare=False)
             return
