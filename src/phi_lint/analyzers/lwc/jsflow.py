@@ -417,7 +417,12 @@ class JsFlow:
         elif module.startswith("@salesforce/apex/") and default_name:
             path = module[len("@salesforce/apex/") :]
             self.module.declare(default_name, Val(APEX, apex_path=path))
-        elif module in ("lightning/uiRecordApi", "lightning/uiRelatedListApi", "lightning/graphql"):
+        elif module in (
+            "lightning/uiRecordApi",
+            "lightning/uiRelatedListApi",
+            "lightning/graphql",
+            "lightning/pageReferenceUtils",
+        ):
             for imported, local in named:
                 self.lds[local] = imported
         elif module == "lightning/navigation":
@@ -1077,7 +1082,8 @@ class JsFlow:
                         VALUE, fields=tuple(self._describe_ref(r) for r in phi), origin=self._pos(node)
                     )
                 return None
-            if name in _STRING_FUNCTIONS:
+            if name in _STRING_FUNCTIONS or lds == "encodeDefaultFieldValues":
+                # encodeDefaultFieldValues({ SSN__c: ssn }) becomes `state.defaultFieldValues`: URL text.
                 return self._as_value(first)
             return None
         if name == "JSON.stringify":
