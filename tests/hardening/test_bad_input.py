@@ -519,13 +519,6 @@ def _deep_project(make_project, cases: list[Case]) -> Path:  # type: ignore[no-u
     return root
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phi_lint.analyzers.apex.dataflow.MethodFlow.eval recurses once per expression level "
-    "(parenthesized_expression, binary_expression, method_invocation arguments via eval_call): "
-    "RecursionError from ~330 nested parentheses or calls, ~1000-term `a + b + ...` chains; the same "
-    "error in prepare() drops the method summaries of the whole project",
-)
 def test_deep_apex_expressions_do_not_exhaust_the_stack(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
     root = _deep_project(make_project, [c for c in CASES if c.name.startswith("deep-apex")])
     assert _stack_errors(checker.engine(root)) == []
@@ -549,11 +542,6 @@ def test_deep_markup_and_xml_do_not_exhaust_the_stack(make_project, checker: Che
     assert finding_lines(result, "core/invalid-suppression", HEALTHY_PATH) == [2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phi_lint.analyzers.apex._apex_contexts calls path.resolve(), which raises RuntimeError on a "
-    "symlink loop (Python < 3.13): prepare() fails for the whole project (use project.resolve_path)",
-)
 def test_a_looping_symlink_does_not_break_project_analysis(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
     root = make_project({"classes/Healthy.cls": HEALTHY})
     classes = root / "force-app/main/default/classes"
@@ -594,3 +582,14 @@ def test_xml_declaring_an_unknown_or_multibyte_encoding(
     result = checker.engine(root)
     assert any("encoding" in n for n in notes_for(result, "Odd__c.field-meta.xml")), result.notifications
     assert finding_lines(result, "core/invalid-suppression", HEALTHY_PATH) == [2]
+
+
+def test_terminal_escape_sequences_in_code_do_not_reach_the_terminal(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
+    """An ESC sequence in a file (quoted by a syntax-error notification or a finding message) could clear
+    the screen, rewrite lines or set the clipboard (OSC 52) of whoever reads the text report."""
+    evil = "public class E { \x1b]52;c;aGk=\x07 \x1b[2J ;; ) }\n// phi-lint: ignore[x\x1b[31m] reason\n"
+    root = make_project({"classes/E.cls": evil})
+    code, out, _ = checker.cli("check", str(root), "--no-cache", "--color", "never")
+    assert code == 1
+    assert "E.cls:2:" in out and "syntax error" in out
+    assert not any(ch in out for ch in "\x1b\x07\x00"), repr(out)

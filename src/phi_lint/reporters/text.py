@@ -9,6 +9,14 @@ from phi_lint.findings import RunResult, Severity
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.NOTE: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+# Control characters from scanned code (an ESC sequence quoted in a message or a syntax-error snippet)
+# must not reach the terminal or CI log: they could clear the screen, rewrite earlier lines or set the
+# clipboard (OSC 52). Shown as U+FFFD; tabs stay.
+_CONTROLS = {c: "\ufffd" for c in (*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0))}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROLS)
 
 
 def render_text(results: Sequence[RunResult], *, color: bool = False, show_suppressed: bool = False) -> str:
@@ -24,13 +32,15 @@ def render_text(results: Sequence[RunResult], *, color: bool = False, show_suppr
                 suppressed += 1
                 continue
             loc = f.location
-            where = paint(_BOLD, f"{loc.path}:{loc.start_line}:{loc.start_column}:")
+            where = paint(_BOLD, _printable(f"{loc.path}:{loc.start_line}:{loc.start_column}:"))
             tag = " [suppressed]" if f.is_suppressed else ""
-            lines.append(f"{where} {paint(_COLORS[f.severity], f.rule_id)} {f.message}{tag}")
+            lines.append(f"{where} {paint(_COLORS[f.severity], f.rule_id)} {_printable(f.message)}{tag}")
             for ll in f.logical_locations:
-                lines.append(paint(_DIM, f"    {ll.kind}: {ll.fully_qualified_name or ll.name}"))
+                lines.append(paint(_DIM, _printable(f"    {ll.kind}: {ll.fully_qualified_name or ll.name}")))
             for rel in f.related:
-                lines.append(paint(_DIM, f"    {rel.message or 'related'}: {rel.path}:{rel.start_line}"))
+                lines.append(
+                    paint(_DIM, _printable(f"    {rel.message or 'related'}: {rel.path}:{rel.start_line}"))
+                )
             if f.is_suppressed:
                 suppressed += 1
             else:
@@ -39,7 +49,8 @@ def render_text(results: Sequence[RunResult], *, color: bool = False, show_suppr
         for n in run.notifications:
             where = f"{n.path}:{n.line}: " if n.path and n.line else f"{n.path}: " if n.path else ""
             rule = f"[{n.rule_id}] " if n.rule_id else ""
-            lines.append(paint(_DIM, f"{n.level.value}: {where}{rule}{n.message} ({n.kind.value})"))
+            text = _printable(f"{n.level.value}: {where}{rule}{n.message} ({n.kind.value})")
+            lines.append(paint(_DIM, text))
     scanned = sum(r.scanned for r in results)
     unit = "page" if results and all(r.category == "sweep" for r in results) else "file"
     summary = (
