@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import dataflow
-from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore, analyze
+from phi_lint.analyzers.apex.dataflow import FileAnalysis, Summaries, SummaryStore, analyze
 from phi_lint.context import FileContext
-from phi_lint.project import file_kind
+from phi_lint.project import file_kind, resolve_path
 
 if TYPE_CHECKING:
     from phi_lint.project import Project
@@ -42,9 +42,16 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # Round 1 analyses every body; later rounds re-run only the bodies that call a method whose
     # summary changed (a wrapper found late makes its callers sinks too).
     store = SummaryStore(summaries)
-    analyses = [analyze(ctx, summaries, store) for ctx in contexts]
+    analyses = []
+    for ctx in contexts:
+        try:
+            analyses.append(analyze(ctx, summaries, store))
+        except RecursionError:
+            # Cannot happen with the depth guard; if it did, the file's own check reports it and the
+            # rest of the project keeps its summaries.
+            continue
     for _ in range(MAX_ROUNDS):
-        if not any([analysis.rerun() for analysis in analyses]):
+        if not any([_rerun(analysis) for analysis in analyses]):
             break
     dataflow.PREPARED.clear()
     for analysis in analyses:
@@ -55,6 +62,13 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
 
 
+def _rerun(analysis: FileAnalysis) -> bool:
+    try:
+        return analysis.rerun()
+    except RecursionError:
+        return False
+
+
 def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:
     """The Apex files among `files` (the engine passes every file of the project, not only those being
     checked: a wrapper may live in a file that is not), each read once; unreadable files are skipped
@@ -63,7 +77,7 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
     for path in files:
         if file_kind(path) != "apex":
             continue
-        key = str(path.resolve())
+        key = str(resolve_path(path))
         if key in seen:
             continue
         seen.add(key)

@@ -854,6 +854,10 @@ class FileAnalysis:
                 self.visit_class(member, cls)
 
 
+# Each level of visit/eval costs two to four Python frames; 150 levels stay far below the default
+# recursion limit of 1,000 whatever the caller's own depth.
+MAX_DEPTH = 150
+
 ENTRY_ANNOTATIONS = frozenset(
     {
         "auraenabled",
@@ -880,6 +884,9 @@ class MethodFlow:
         self.env: dict[str, Value] = {}
         self.types: dict[str, str] = {}
         self.branch_depth = 0
+        # Nesting depth of visit/eval: past MAX_DEPTH a subtree is summarised without recursion, so
+        # generated or hostile code (3,000 nested parentheses) cannot exhaust Python's stack.
+        self.depth = 0
         self.returns = EMPTY
         self.named_endpoint: set[str] = set()
         self.endpoint_set: set[str] = set()
@@ -1039,8 +1046,30 @@ class MethodFlow:
         key = name.lower()
         return key in self.env or key in self.types or self.cls.lookup_field(key) is not None
 
+    # ---- depth guard -------------------------------------------------------------------------------
+    def _flat_value(self, node: Node) -> Value:
+        """What a too-deeply nested subtree carries, without recursing: the join of every variable it
+        names (iteratively). Sinks inside it are not seen; real code never nests this deep."""
+        value = EMPTY
+        for child in parsing.walk(node):
+            if child.type == "identifier":
+                found = self.lookup(parsing.text(child, self.src))
+                if found is not None:
+                    value = value.join(found.content())
+        return value
+
     # ---- statements ----------------------------------------------------------------------------------
     def visit(self, node: Node) -> None:
+        if self.depth >= MAX_DEPTH:
+            self._flat_value(node)
+            return
+        self.depth += 1
+        try:
+            self._visit(node)
+        finally:
+            self.depth -= 1
+
+    def _visit(self, node: Node) -> None:
         kind = node.type
         if kind in ("line_comment", "block_comment"):
             return
@@ -1143,6 +1172,15 @@ class MethodFlow:
     def eval(self, node: Node | None) -> Value:
         if node is None:
             return EMPTY
+        if self.depth >= MAX_DEPTH:
+            return self._flat_value(node)
+        self.depth += 1
+        try:
+            return self._eval(node)
+        finally:
+            self.depth -= 1
+
+    def _eval(self, node: Node) -> Value:
         kind = node.type
         if kind == "string_literal":
             literal = parsing.text(node, self.src)
