@@ -28,7 +28,7 @@ from phi_lint.analyzers.lwc.markup import (
 )
 from phi_lint.context import FileContext
 from phi_lint.engine import decode_source
-from phi_lint.findings import Hit, props
+from phi_lint.findings import Hit, Location, props
 
 _TAG_NAME = re.compile(r"<([\w:.-]+)")
 
@@ -241,21 +241,25 @@ def a11y_phi_table_headers(ctx: FileContext) -> Iterator[Hit]:
             continue
         if _has_headers(table):
             continue
-        phi = _bound_phi(ctx, doc, table)
-        if phi is None:
+        bound = _bound_phi(ctx, doc, table)
+        if bound is None:
             continue
+        phi, line = bound
+        related = (
+            Location(ctx.rel_path, line, 1, snippet=ctx.snippet(line), message=f"PHI ({phi}) shown here"),
+        )
         args = {"element": "<table>", "phi": phi}
-        yield Hit(start_tag_span(ctx, table), tag_text(ctx, table), args, properties=props(phi=phi))
+        yield Hit(start_tag_span(ctx, table), tag_text(ctx, table), args, related, properties=props(phi=phi))
 
 
 def _own_descendants(table: Tag) -> Iterator[Tag]:
     """Elements of this table, not of tables nested in it."""
-    stack = [c for c in table.children if isinstance(c, Tag)]
-    while stack:
+    stack = [c for c in reversed(list(table.children)) if isinstance(c, Tag)]
+    while stack:  # document order
         node = stack.pop()
         yield node
         if node.name != "table":
-            stack.extend(c for c in node.children if isinstance(c, Tag))
+            stack.extend(c for c in reversed(list(node.children)) if isinstance(c, Tag))
 
 
 def _has_headers(table: Tag) -> bool:
@@ -267,7 +271,8 @@ def _has_headers(table: Tag) -> bool:
     return False
 
 
-def _bound_phi(ctx: FileContext, doc: Markup, table: Tag) -> str | None:
+def _bound_phi(ctx: FileContext, doc: Markup, table: Tag) -> tuple[str, int] | None:
+    """The first PHI value bound inside the table, and the line of the element that binds it."""
     resolver = _Resolver(ctx, doc)
     for node in [table, *_own_descendants(table)]:
         texts = [str(v) for v in node.attrs.values() if isinstance(v, str)]
@@ -278,7 +283,7 @@ def _bound_phi(ctx: FileContext, doc: Markup, table: Tag) -> str | None:
             for path in binding_paths(text):
                 found = resolver.phi(path, node)
                 if found:
-                    return found
+                    return found, node.sourceline or table.sourceline or 1
     return None
 
 
