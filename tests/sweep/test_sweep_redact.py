@@ -68,6 +68,7 @@ def test_lwc_attributes_stripped_from_selectors() -> None:
 
 def test_selectors_keep_structure_but_not_attribute_values() -> None:
     assert sanitize_selector('input[value="Ada Lovelace"]') == "input[value]"
-    assert sanitize_selector("a[href='/p?ssn=1'] > img[alt=Ada]") == "a[href] > img[alt]"
+    assert sanitize_selector("a[href='/p?ssn=1'] > img[alt=Ada]") == "a[href='/p'] > img[alt]"
+    assert sanitize_selector('img[src$="logo.svg"]') == 'img[src$="logo.svg"]'
     assert sanitize_selector('div[role="grid"] th[scope="col"]') == 'div[role="grid"] th[scope="col"]'
     assert sanitize_selector("[hidden] > #ssn-123-45-6789") == f"[hidden] > #ssn-{MASK}"

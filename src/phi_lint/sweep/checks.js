@@ -387,9 +387,35 @@
     );
   }
 
-  function tables() {
+  // The sweep config's include/exclude selectors, matched against the element and its ancestors across
+  // shadow boundaries (like axe's context): scope = { include: [...], exclude: [...] }.
+  function composedMatches(el, selectors) {
+    let n = el;
+    while (n) {
+      if (n.nodeType === 1) {
+        for (const s of selectors) {
+          try {
+            if (n.matches(s)) return true;
+          } catch (e) {
+            /* an invalid selector matches nothing */
+          }
+        }
+      }
+      n = n.parentNode || (n.host !== undefined ? n.host : null);
+    }
+    return false;
+  }
+
+  function inScope(el, scope) {
+    if (!scope) return true;
+    if (scope.include && scope.include.length && !composedMatches(el, scope.include)) return false;
+    return !(scope.exclude && scope.exclude.length && composedMatches(el, scope.exclude));
+  }
+
+  function tables(scope) {
     const out = [];
     for (const el of deepElements(document)) {
+      if (!inScope(el, scope)) continue;
       if (isHidden(el)) continue;
       const r = role(el);
       if (el.localName === "table" && !["presentation", "none"].includes(r)) {
@@ -406,10 +432,10 @@
   // Fields for 3.3.8 Accessible Authentication: password and one-time-code inputs.
   const OTP = /(one[-_ ]?time|otp|passcode|verification[-_ ]?code|mfa[-_ ]?code|2fa)/i;
 
-  function authFields() {
+  function authFields(scope) {
     const out = [];
     for (const el of deepElements(document)) {
-      if (el.localName !== "input") continue;
+      if (el.localName !== "input" || !inScope(el, scope)) continue;
       const type = (el.getAttribute("type") || "text").toLowerCase();
       const autocomplete = (el.getAttribute("autocomplete") || "").trim().toLowerCase();
       const key = (el.getAttribute("name") || "") + " " + (el.id || "");
@@ -475,7 +501,7 @@
   }
 
   // Where is focus now, and is the focused element entirely hidden by other content (2.4.11)?
-  async function focusProbe(settleMs) {
+  async function focusProbe(settleMs, scope) {
     // One frame lets scroll and focus handlers run (a header that appears on scroll); more per stop
     // multiplies the Tab walk's cost on every page. `focus_settle_ms` adds a fixed wait when needed.
     await new Promise((r) => requestAnimationFrame(r));
@@ -484,6 +510,7 @@
     if (!el || el === document.body || el === document.documentElement) return { focused: false };
     const rect = el.getBoundingClientRect();
     const result = { focused: true, selector: selectorChain(el), snippet: startTag(el), obscured: false };
+    if (!inScope(el, scope)) return result;
     if (rect.width < 1 || rect.height < 1) return result;
     const vw = window.innerWidth;
     const vh = window.innerHeight;

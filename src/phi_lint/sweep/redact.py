@@ -98,6 +98,10 @@ def sanitize_selector(selector: str) -> str:
             return match.group(0)
         if name.lower() in STRUCTURAL_ATTRIBUTES and name.lower() not in ("style",):
             return f"[{name}{op}{value}]"
+        if name.lower() in URL_ATTRIBUTES:
+            quote = value[0] if value[:1] in ("'", '"') else '"'
+            inner = value[1:-1] if value[:1] in ("'", '"') else value
+            return f"[{name}{op}{quote}{sanitize_url(inner)}{quote}]"
         return f"[{name}]"
 
     return _mask_phi_values(_SELECTOR_ATTRIBUTE.sub(replace, selector))

@@ -261,7 +261,9 @@ def _enabled_custom(config: SweepConfig) -> list[str]:
     return [r for r in CUSTOM_RULES if config.rule_enabled(r)]
 
 
-async def _tab_walk(page: Any, stops: int, settle_ms: int) -> list[dict[str, Any]]:
+async def _tab_walk(
+    page: Any, stops: int, settle_ms: int, scope: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     await page.evaluate(
         "() => { const a = document.activeElement; if (a && a.blur) a.blur(); window.scrollTo(0, 0); }"
     )
@@ -269,7 +271,9 @@ async def _tab_walk(page: Any, stops: int, settle_ms: int) -> list[dict[str, Any
     first: tuple[str, ...] | None = None
     for _ in range(stops):
         await page.keyboard.press("Tab")
-        probe = await page.evaluate("(ms) => window.__phiLintSweep.focusProbe(ms)", settle_ms)
+        probe = await page.evaluate(
+            "([ms, scope]) => window.__phiLintSweep.focusProbe(ms, scope)", [settle_ms, scope]
+        )
         if not probe.get("focused"):
             if first is not None:
                 break  # focus left the page: the walk went round once
@@ -497,18 +501,22 @@ async def _checks(
     outcome.timings["axe"] = time.monotonic() - t
     t = time.monotonic()
     enabled = _enabled_custom(config)
+    scope = {
+        "include": list(spec.include or config.include),
+        "exclude": list(config.exclude) + list(spec.exclude),
+    }
     if any(r.startswith("a11y/phi-") and r not in ("a11y/phi-in-title", "a11y/phi-in-url") for r in enabled):
-        tables = await page.evaluate("() => window.__phiLintSweep.tables()")
+        tables = await page.evaluate("(scope) => window.__phiLintSweep.tables(scope)", scope)
         issues += check_tables(tables, shared.model, enabled, shared.registry)
     title = await page.title()
     issues += check_title_and_url(title, page.url, shared.model, enabled)
     if "a11y/accessible-authentication" in enabled:
-        fields = await page.evaluate("() => window.__phiLintSweep.authFields()")
+        fields = await page.evaluate("(scope) => window.__phiLintSweep.authFields(scope)", scope)
         issues += check_auth_fields(fields, enabled, shared.registry)
     outcome.timings["checks"] = time.monotonic() - t
     if "a11y/focus-not-obscured" in enabled and config.tab_stops > 0:
         t = time.monotonic()
-        stops = await _tab_walk(page, config.tab_stops, config.focus_settle_ms)
+        stops = await _tab_walk(page, config.tab_stops, config.focus_settle_ms, scope)
         issues += check_focus_stops(stops, enabled, shared.registry)
         outcome.timings["tab_walk"] = time.monotonic() - t
     return issues, notes
