@@ -789,9 +789,65 @@ def _forwarded_parameter(
 _HOST_PREFIX = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9]", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class EndpointProblem:
+    problem: str
+    severity: Severity | None
+    host: str
+    scheme: str
+
+
+def _endpoint_problem(value: syntax.StringValue, allowed: list[str]) -> EndpointProblem | None:
+    prefix = value.known_prefix().strip()
+    low = prefix.lower()
+    if not low.startswith(("http://", "https://")):
+        return None  # callout:, a relative path, or an endpoint read at run time (metadata, settings)
+    host_match = _HOST_PREFIX.match(prefix)
+    host = host_match.group(0).split("://", 1)[1].lower() if host_match else ""
+    if host and any(host == h or host.endswith("." + h) for h in allowed):
+        return None
+    # The host is written in the code when the known text goes past it (`https://h/x' + id`), not
+    # when the code appends it at run time (`'https://' + host`).
+    host_known = bool(host) and (
+        value.complete or len(prefix) > len(host_match.group(0) if host_match else "")
+    )
+    scheme = low.split(":", 1)[0]
+    if scheme == "http":
+        return EndpointProblem(
+            "plain http:// endpoint (no transport encryption)", Severity.ERROR, host, scheme
+        )
+    if host_known:
+        return EndpointProblem(
+            f"hard-coded host {host} instead of a callout: Named Credential", None, host, scheme
+        )
+    return None
+
+
+def _endpoint_hit(
+    ctx: FileContext, call: Node, value: syntax.StringValue, found: EndpointProblem, via: Node | None = None
+) -> Hit:
+    literal_at = value.offsets[0] if value.offsets else call.start_byte
+    related = []
+    if not call.start_byte <= literal_at < call.end_byte:
+        related.append(
+            ctx.location(ctx.span_at_offset(literal_at, literal_at + 1), "endpoint text defined here")
+        )
+    if via is not None:
+        related.append(ctx.location(ctx.span_of(via), "passed on to setEndpoint here"))
+    return Hit(
+        span=ctx.span_of(call),
+        matched_text=normalize_text(ctx.node_text(call))[:300],
+        args={"problem": found.problem + (" (through a method that sets it as the endpoint)" if via else "")},
+        related=tuple(related),
+        severity=found.severity,
+        properties=props(host=found.host, scheme=found.scheme),
+    )
+
+
 def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
     allowed = [h.lower() for h in ctx.options.get("allowed_hosts", [])]
     facts = classes.file_classes(ctx)
+    wrappers: list[tuple[PassThrough, Node]] = []
     for call in syntax.calls_named(ctx, "setendpoint"):
         if facts.in_test_code(call):
             continue  # mock endpoints of HttpCalloutMock tests never leave the org
@@ -799,39 +855,35 @@ def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
         if not args:
             continue
         value = syntax.string_value(ctx, args[0])
-        prefix = value.known_prefix().strip()
-        low = prefix.lower()
-        if not low.startswith(("http://", "https://")):
-            continue  # callout:, a relative path, or an endpoint read at run time (metadata, settings)
-        host_match = _HOST_PREFIX.match(prefix)
-        host = host_match.group(0).split("://", 1)[1].lower() if host_match else ""
-        if host and any(host == h or host.endswith("." + h) for h in allowed):
+        wrapper = _forwarded_parameter(ctx, value, call, "setEndpoint")
+        if wrapper is not None:
+            # `send(String endpoint, ...) { req.setEndpoint(endpoint); }`: its callers in this file
+            # say which endpoint it is.
+            wrappers.append((wrapper, call))
             continue
-        # The host is written in the code when the known text goes past it (`https://h/x' + id`),
-        # not when the code appends it at run time (`'https://' + host`).
-        host_known = bool(host) and (
-            value.complete or len(prefix) > len(host_match.group(0) if host_match else "")
-        )
-        if low.startswith("http://"):
-            problem, severity = "plain http:// endpoint (no transport encryption)", Severity.ERROR
-        elif host_known:
-            problem, severity = f"hard-coded host {host} instead of a callout: Named Credential", None
-        else:
-            continue
-        literal_at = value.offsets[0] if value.offsets else args[0].start_byte
-        in_call = call.start_byte <= literal_at < call.end_byte
-        yield Hit(
-            span=ctx.span_of(call),
-            matched_text=normalize_text(ctx.node_text(call))[:300],
-            args={"problem": problem},
-            related=()
-            if in_call
-            else (
-                ctx.location(ctx.span_at_offset(literal_at, literal_at + 1), "endpoint text defined here"),
-            ),
-            severity=severity,
-            properties=props(host=host, scheme=low.split(":", 1)[0]),
-        )
+        found = _endpoint_problem(value, allowed)
+        if found is not None:
+            yield _endpoint_hit(ctx, call, value, found)
+    seen = {(w.name.lower(), w.arity) for w, _ in wrappers}
+    while wrappers:
+        wrapper, sink = wrappers.pop(0)
+        owner = facts.enclosing_class(wrapper.node)
+        for call in syntax.calls_named(ctx, wrapper.name.lower()):
+            receiver, _name, args = syntax.call_parts(ctx, call)
+            if len(args) != wrapper.arity or syntax.inside(call, wrapper.node) or facts.in_test_code(call):
+                continue
+            if receiver and receiver.lower() not in ("this", (owner.name.lower() if owner else "")):
+                continue
+            value = syntax.string_value(ctx, args[wrapper.index])
+            outer = _forwarded_parameter(ctx, value, call, "setEndpoint")
+            if outer is not None:
+                if (outer.name.lower(), outer.arity) not in seen:
+                    seen.add((outer.name.lower(), outer.arity))
+                    wrappers.append((outer, sink))
+                continue
+            found = _endpoint_problem(value, allowed)
+            if found is not None:
+                yield _endpoint_hit(ctx, call, value, found, via=sink)
 
 
 # ---- apex/hardcoded-secret ------------------------------------------------------------------------
