@@ -30,7 +30,7 @@ FORMATS = ("text", "json", "sarif", "html", "github", "markdown")
 EPILOG = """examples:
   phi-lint sweep --config examples/sweep-site/sweep.toml --format html --output sweep.html
   phi-lint sweep --config sweep.toml --format sarif --output sweep.sarif --project .
-  phi-lint sweep https://example.my.site.com/s/ --storage-state state.json --workers 4
+  phi-lint sweep https://example.my.site.com/s/ --storage-state state.json --workers 2
   phi-lint sweep --config sweep.toml --shard 2/8 --format sarif --output sweep-2.sarif
   phi-lint merge sweep-*.sarif -o sweep.sarif
 """
@@ -60,26 +60,43 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("urls", nargs="*", help="page URLs (added to the config's pages)")
-    parser.add_argument("--config", type=Path, help="sweep.toml with pages, steps, selectors and ignores")
-    parser.add_argument("--sitemap", help="sitemap.xml URL whose <loc> entries become pages")
     parser.add_argument(
-        "--storage-state", type=Path, help="Playwright storage-state file of a signed-in session"
+        "--config", type=Path, metavar="FILE", help="sweep.toml with pages, steps, selectors and ignores"
+    )
+    parser.add_argument("--sitemap", metavar="URL", help="sitemap.xml URL whose <loc> entries become pages")
+    parser.add_argument(
+        "--storage-state",
+        type=Path,
+        metavar="FILE",
+        help="Playwright storage-state file of a signed-in session",
     )
     parser.add_argument(
         "--sf-org", metavar="ALIAS", help="sign in with `sf org open --url-only --json -o ALIAS`"
     )
     parser.add_argument(
-        "--workers", type=_positive, default=1, help="pages in parallel browser contexts (default 1)"
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="pages in parallel browser contexts (default 1)",
     )
-    parser.add_argument("--shard", type=_shard, help="sweep only shard K of N (deterministic by page URL)")
+    parser.add_argument(
+        "--shard", type=_shard, metavar="K/N", help="sweep only shard K of N (deterministic by page URL)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
-    parser.add_argument("--output", "-o", type=Path, help="report file (default: standard output)")
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="report file (default: standard output)"
+    )
     parser.add_argument(
         "--screenshots", type=Path, metavar="DIR", help="also write element screenshots (PNG) here"
     )
-    parser.add_argument("--timeout", type=float, help="seconds per page (overrides the config; default 30)")
-    parser.add_argument("--project", type=Path, help="sfdx project: PHI model and LWC source locations")
-    parser.add_argument("--base-url", help="resolve relative page URLs against this URL")
+    parser.add_argument(
+        "--timeout", type=float, metavar="S", help="seconds per page (overrides the config; default 30)"
+    )
+    parser.add_argument(
+        "--project", type=Path, metavar="DIR", help="sfdx project: PHI model and LWC source locations"
+    )
+    parser.add_argument("--base-url", metavar="URL", help="resolve relative page URLs against this URL")
     parser.add_argument(
         "--serve", type=Path, metavar="DIR", help="serve DIR on 127.0.0.1 and use it as base URL"
     )
