@@ -302,21 +302,49 @@ def _enclosing_chain(node: Node) -> Iterator[Node]:
 _GUARD_CALLS = frozenset({"isaccessible"})
 
 
+def _guard_helpers(ctx: FileContext) -> dict[str, list[Node]]:
+    """Methods of this file that contain describe `isAccessible()` checks, by lower-case name: a
+    call to `canReadSsn()` before a query is the check it contains (one level deep)."""
+
+    def build() -> dict[str, list[Node]]:
+        table: dict[str, list[Node]] = {}
+        for check in syntax.calls_named(ctx, *_GUARD_CALLS):
+            method = syntax.enclosing(check, ("method_declaration",))
+            name = parsing.field(method, "name") if method is not None else None
+            if name is not None:
+                table.setdefault(ctx.node_text(name).lower(), []).append(check)
+        return table
+
+    return ctx.memo("apex.structure.guard_helpers", build)
+
+
 def _guarded_fields(ctx: FileContext, query: soql.Query, fields: list[str]) -> set[str]:
-    """PHI fields (lower) covered by a describe `isAccessible()` check earlier in the same method or in
-    an enclosing condition. A check that names no field of the query (e.g. a loop over a field map)
-    covers all of them; an object-level check covers none (it is CRUD, not field-level security)."""
+    """PHI fields (lower) covered by a describe `isAccessible()` check earlier in the same method (or in
+    a method of this file it calls there). A check that names no field of the query (e.g. a loop over
+    a field map) covers all of them; an object-level check covers none (it is CRUD, not field-level
+    security)."""
     callable_node = syntax.enclosing(query.node, syntax.CALLABLE_TYPES)
     if callable_node is None:
         return set()
+    checks = [
+        call
+        for call in syntax.calls_named(ctx, *_GUARD_CALLS)
+        if call.start_byte < query.node.start_byte and syntax.inside(call, callable_node)
+    ]
+    helpers = _guard_helpers(ctx)
+    if helpers:
+        for name, found in helpers.items():
+            for call in syntax.calls_named(ctx, name):
+                receiver = syntax.call_parts(ctx, call)[0]
+                if (
+                    call.start_byte < query.node.start_byte
+                    and syntax.inside(call, callable_node)
+                    and receiver.lower() in ("", "this")
+                ):
+                    checks += found
     covered: set[str] = set()
     objects = {o.lower() for o in query.objects}
-    for call in syntax.calls_named(ctx, *_GUARD_CALLS):
-        if call.start_byte >= query.node.start_byte or not syntax.inside(call, callable_node):
-            continue
-        name = parsing.field(call, "name")
-        if name is None or ctx.node_text(name).lower() not in _GUARD_CALLS:
-            continue
+    for call in checks:
         words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", ctx.node_text(call))}
         named = {f for f in fields if f in words}
         if named:
