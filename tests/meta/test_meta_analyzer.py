@@ -124,3 +124,24 @@ def test_standard_profiles_keep_their_system_permissions(tmp_path: Path) -> None
     admin_findings = [f.message for f in result.findings if f.location.path == admin]
     assert len(admin_findings) == 1 and "viewAllRecords on Patient__c" in admin_findings[0]
     assert _lines(result, custom, "meta/excessive-permissions") == [1]
+
+
+def test_objects_without_patient_records_are_not_reported(tmp_path: Path) -> None:
+    """Custom metadata types, platform events, big objects, external objects and custom settings cannot
+    use Shield field encryption or field history: a PHI-named field there is not a finding."""
+    field = (
+        "<CustomField><fullName>Diagnosis_Code__c</fullName><type>Text</type>"
+        "<complianceGroup>HIPAA</complianceGroup></CustomField>"
+    )
+    setting = "<CustomObject><customSettingsType>Hierarchy</customSettingsType></CustomObject>"
+    files = {
+        f"{DEFAULT}/objects/Code_Map__mdt/fields/Diagnosis_Code__c.field-meta.xml": field,
+        f"{DEFAULT}/objects/Lab_Result__e/fields/Diagnosis_Code__c.field-meta.xml": field,
+        f"{DEFAULT}/objects/Archive__b/fields/Diagnosis_Code__c.field-meta.xml": field,
+        f"{DEFAULT}/objects/Clinic_Settings__c/Clinic_Settings__c.object-meta.xml": setting,
+        f"{DEFAULT}/objects/Clinic_Settings__c/fields/Diagnosis_Code__c.field-meta.xml": field,
+        f"{DEFAULT}/objects/Referral__c/fields/Diagnosis_Code__c.field-meta.xml": field,
+    }
+    result = check_files(tmp_path, files)
+    reported = {f.location.path.split("/")[4] for f in result.findings if f.location.path in files}
+    assert reported == {"Referral__c"}

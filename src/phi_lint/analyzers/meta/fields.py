@@ -43,6 +43,7 @@ DEFAULT_ENCRYPTABLE_TYPES = (
 )
 # Types whose history Salesforce cannot track.
 UNTRACKABLE_TYPES = frozenset({"summary", "autonumber"})
+NOT_RECORD_SUFFIXES = ("__mdt", "__e", "__b", "__x")
 # encryptionScheme values that mean "not encrypted".
 NOT_ENCRYPTED = frozenset({"", "none"})
 
@@ -78,13 +79,17 @@ def _read(ctx: FileContext) -> Iterator[FieldDef]:
     name = ctx.path.name
     if root.tag == "CustomField" and name.endswith(".field-meta.xml"):
         obj = _object_from_path(ctx.rel_path) or ctx.path.parent.parent.name
-        history, where = _object_history(ctx, obj)
+        history, where, is_setting = _object_history(ctx, obj)
+        if is_setting or not _holds_records(obj):
+            return
         field_name = xmlsafe.child_text(root, "fullName") or name.split(".")[0]
         if "." in field_name:  # MDAPI-style `Object.Field` full names
             obj, field_name = field_name.split(".", 1)
         yield _field(root, obj, field_name, history, where)
     elif root.tag == "CustomObject":
         obj = name.split(".")[0]
+        if xmlsafe.child(root, "customSettingsType") is not None or not _holds_records(obj):
+            return
         enable = xmlsafe.child(root, "enableHistory")
         history = enable is not None and enable.text.strip().lower() == "true"
         for element in xmlsafe.children(root, "fields"):
@@ -115,13 +120,14 @@ def _object_from_path(rel_path: str) -> str:
     return ""
 
 
-def _object_history(ctx: FileContext, obj: str) -> tuple[bool | None, str]:
-    """enableHistory of the object whose `fields/` folder holds this file, read once per object."""
-    cache: dict[str, tuple[bool | None, str]] = ctx.project.facts.setdefault(FACTS_KEY, {})
+def _object_history(ctx: FileContext, obj: str) -> tuple[bool | None, str, bool]:
+    """enableHistory of the object whose `fields/` folder holds this file (None when its definition is
+    not there), where that was read, and whether the object is a custom setting. Read once per object."""
+    cache: dict[str, tuple[bool | None, str, bool]] = ctx.project.facts.setdefault(FACTS_KEY, {})
     object_file: Path = ctx.path.parent.parent / f"{obj}.object-meta.xml"
     key = str(object_file)
     if key not in cache:
-        result: tuple[bool | None, str] = (None, "")
+        result: tuple[bool | None, str, bool] = (None, "", False)
         if object_file.is_file():
             try:
                 root = xmlsafe.parse_file(object_file)
@@ -129,11 +135,18 @@ def _object_history(ctx: FileContext, obj: str) -> tuple[bool | None, str]:
                 result = (
                     enable is not None and enable.text.strip().lower() == "true",
                     ctx.project.relative(object_file),
+                    xmlsafe.child(root, "customSettingsType") is not None,
                 )
             except (OSError, xmlsafe.XmlError):
-                result = (None, "")
+                result = (None, "", False)
         cache[key] = result
     return cache[key]
+
+
+def _holds_records(obj: str) -> bool:
+    """Custom metadata types, platform events, big objects and external objects hold configuration,
+    messages or data stored elsewhere: Shield field encryption and field history do not apply."""
+    return not obj.lower().endswith(NOT_RECORD_SUFFIXES)
 
 
 def _span(line: int, ctx: FileContext) -> Span:
