@@ -91,6 +91,8 @@ def test_no_planted_value_in_the_log(planted: Path, capsys: pytest.CaptureFixtur
 RED_TABLE = """<!doctype html><html lang="en"><head><title>Red</title></head><body><main><h1>Red</h1>
 <table style="font: bold 40px sans-serif"><tr><th scope="col">Patient</th><th scope="col">SSN</th></tr>
 <tr><th scope="row" style="color:#ff0000">Ada</th><td style="color:#ff0000">123-45-6789</td></tr></table>
+<div class="slds-table" aria-label="Allergies" style="font: bold 40px sans-serif">
+<div><div>Allergy</div></div><div><div style="color:#ff0000">Penicillin</div></div></div>
 </main></body></html>"""
 
 COUNT_RED = """
@@ -125,11 +127,14 @@ def test_screenshots_mask_cells_unless_opted_out(
     root, server = site
     (root / "red.html").write_text(RED_TABLE)
     config = SweepConfig(
-        pages=(PageSpec(url="/red.html"),), base_url=server.base_url, select=("a11y/phi-table-name",)
+        pages=(PageSpec(url="/red.html"),),
+        base_url=server.base_url,
+        select=("a11y/phi-table-name", "a11y/phi-div-table"),
     )
     masked = browser_session.sweep(config, SweepOptions(screenshots=True))
     plain = browser_session.sweep(config, SweepOptions(screenshots=True, mask_screenshots=False))
-    [masked_png] = masked.screenshots.values()
-    [plain_png] = plain.screenshots.values()
-    assert browser_session.run(_red_pixels(browser_session.browser, plain_png)) > 200
-    assert browser_session.run(_red_pixels(browser_session.browser, masked_png)) == 0
+    assert len(masked.screenshots) == len(plain.screenshots) == 2  # the <table> and the div table
+    for png in plain.screenshots.values():
+        assert browser_session.run(_red_pixels(browser_session.browser, png)) > 200
+    for png in masked.screenshots.values():
+        assert browser_session.run(_red_pixels(browser_session.browser, png)) == 0

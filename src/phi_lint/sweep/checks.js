@@ -583,14 +583,20 @@
       layer.appendChild(d);
     };
     if (mask) {
+      // Cells of SLDS div tables have no roles: everything with text inside one is a carrier too.
+      const divTables = [];
+      for (const m of deepElements(document)) if (isDivTable(m)) divTables.push(m);
+      const inDivTable = (m) => divTables.some((t) => t !== m && composedContains(t, m));
       for (const m of deepElements(document)) {
         const r0 = role(m);
+        const ownText = Array.from(m.childNodes).some((n) => n.nodeType === 3 && n.data.trim());
         const carrier =
           m.localName === "td" ||
           (m.localName === "th" && isRowHeader(m)) ||
           ["input", "textarea", "select"].includes(m.localName) ||
           ["cell", "gridcell", "rowheader", "textbox", "combobox"].includes(r0) ||
-          m.isContentEditable;
+          m.isContentEditable ||
+          (ownText && inDivTable(m));
         if (!carrier) continue;
         const r = m.getBoundingClientRect();
         if (r.width > 0 && r.height > 0) box(r, "background:#b0b7bf;");
