@@ -748,11 +748,14 @@ def _injection_hit(ctx: FileContext, at: Node, method: str, found: Taint, hole: 
 
 
 def check_injection(ctx: FileContext) -> Iterator[Hit]:
+    dynamic = [q for q in soql.queries(ctx) if q.is_dynamic and q.holes]
+    if not dynamic:
+        return
     analysis = InjectionAnalysis(ctx)
     facts = classes.file_classes(ctx)
     wrappers: list[PassThrough] = []
-    for query in soql.queries(ctx):
-        if not query.is_dynamic or not query.holes or facts.in_test_code(query.node):
+    for query in dynamic:
+        if facts.in_test_code(query.node):
             continue
         wrapper = _pass_through(ctx, query)
         if wrapper is not None:
