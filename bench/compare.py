@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -60,6 +61,9 @@ class Sample:
     peak_rss_mb: float
     main_maxrss_mb: float
     returncode: int
+    # user + system CPU seconds of the process and the children it waited for (less sensitive than
+    # wall time to other load on the machine).
+    cpu: float = 0.0
     stdout: str = ""
 
 
@@ -71,6 +75,10 @@ class Series:
     @property
     def wall(self) -> float:
         return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def pss(self) -> float:
@@ -147,7 +155,8 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
         peak[1] / 1024,
         usage.ru_maxrss / 1024,
         proc.returncode,
-        out.decode("utf-8", "replace")[-2000:],
+        cpu=usage.ru_utime + usage.ru_stime,
+        stdout=out.decode("utf-8", "replace")[-2000:],
     )
 
 
@@ -302,6 +311,11 @@ def whole_project(size: int, reps: int, jobs: int, work: Path, lib: Path, seed: 
         "series": {
             s.name: [asdict(x) | {"stdout": ""} for x in s.samples] for s in (pmd, cold, warm, floor, serial)
         },
+        "pmd_cpu": pmd.cpu,
+        "cold_cpu": cold.cpu,
+        "warm_cpu": warm.cpu,
+        "floor_cpu": floor.cpu,
+        "serial_cpu": serial.cpu,
         "pmd_wall": pmd.wall,
         "cold_wall": cold.wall,
         "warm_wall": warm.wall,
@@ -323,8 +337,9 @@ def one_file(
 ) -> dict[str, object]:
     """The pre-commit case: the project was checked before (cache filled), then one file is edited."""
     target = project / rel
-    cache = work / f"cache-one-{tag}"
-    output = work / f"phi-one-{tag}.json"
+    slug = "".join(c if c.isalnum() else "-" for c in tag)
+    cache = work / f"cache-one-{slug}"
+    output = work / f"phi-one-{slug}.json"
     shutil.rmtree(cache, ignore_errors=True)
     measure(phi_command(project, jobs, cache, output))  # fills the cache, like the last commit's hook did
     original = target.read_text()
@@ -336,7 +351,7 @@ def one_file(
             target.write_text(original + f"\n// edit {rep}\n")
             phi.samples.append(measure(phi_command(target, jobs, cache, output), cwd=project))
             if lib is not None:
-                pmd.samples.append(measure(pmd_command(lib, work, [target], f"one-{tag}")))
+                pmd.samples.append(measure(pmd_command(lib, work, [target], f"one-{slug}")))
             floor.samples.append(measure([sys.executable, str(BENCH / "floor.py"), str(target)]))
     finally:
         target.write_text(original)
@@ -345,6 +360,9 @@ def one_file(
         "file": rel,
         "bytes": len(original.encode()),
         "phi_wall": phi.wall,
+        "phi_cpu": phi.cpu,
+        "pmd_cpu": pmd.cpu if pmd.samples else None,
+        "floor_cpu": floor.cpu,
         "phi_walls": [s.wall for s in phi.samples],
         "phi_pss": phi.pss,
         "pmd_wall": pmd.wall if pmd.samples else None,
@@ -389,6 +407,7 @@ def main() -> None:
     parser.add_argument("--pmd-home", type=Path, default=Path.home() / ".cache" / "phi-lint-bench")
     parser.add_argument("--out", type=Path, help="write all samples as JSON")
     parser.add_argument("--skip-whole", action="store_true", help="only the one-changed-file case")
+    parser.add_argument("--skip-one", action="store_true", help="skip the one-changed-file case")
     parser.add_argument(
         "--clinic-file",
         default="force-app/main/default/classes/VisitSummaryService.cls",
@@ -416,40 +435,44 @@ def main() -> None:
     )
     os.environ["PYTHONPATH"] = str(snapshot / "src")
     lib = pmd_lib(args.pmd_home)
-    results: dict[str, object] = {
+    results: dict[str, Any] = {
         "machine": machine(),
         "command": " ".join(sys.argv),
         "whole": [],
         "one_file": [],
     }
+
+    def save() -> None:
+        # After every scenario: a crash later on must not lose the figures measured so far.
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=2))
+
     if not args.skip_whole:
         for size in args.sizes:
-            results["whole"].append(whole_project(size, args.reps, args.jobs, args.workdir, lib, args.seed))  # type: ignore[attr-defined]
-    clinic = args.workdir / "clinic"
-    shutil.rmtree(clinic, ignore_errors=True)
-    shutil.copytree(REPO / "examples" / "clinic", clinic, ignore=shutil.ignore_patterns(".phi-lint-cache"))
-    one = args.clinic_file
-    if (clinic / one).is_file():
-        results["one_file"].append(
-            one_file(clinic, one, args.reps * 2, args.jobs, args.workdir, lib, "examples/clinic")
-        )  # type: ignore[attr-defined]
-    big = args.workdir / "org-1000"
-    if not big.is_dir():
-        generate(big, 1000, args.seed)
-    results["one_file"].append(
-        one_file(
-            big,
-            "force-app/main/default/classes/PatientService.cls",
-            args.reps * 2,  # type: ignore[attr-defined]
-            args.jobs,
-            args.workdir,
-            lib,
-            "synthetic 1,000 classes",
+            results["whole"].append(whole_project(size, args.reps, args.jobs, args.workdir, lib, args.seed))
+            save()
+    if not args.skip_one:
+        clinic = args.workdir / "clinic"
+        shutil.rmtree(clinic, ignore_errors=True)
+        shutil.copytree(
+            REPO / "examples" / "clinic", clinic, ignore=shutil.ignore_patterns(".phi-lint-cache")
         )
-    )
-    results["machine"]["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())  # type: ignore[index]
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=2))
+        if (clinic / args.clinic_file).is_file():
+            results["one_file"].append(
+                one_file(
+                    clinic, args.clinic_file, args.reps * 2, args.jobs, args.workdir, lib, "examples/clinic"
+                )
+            )
+            save()
+        big = args.workdir / "org-1000"
+        if not big.is_dir():
+            generate(big, 1000, args.seed)
+        big_file = "force-app/main/default/classes/PatientService.cls"
+        results["one_file"].append(
+            one_file(big, big_file, args.reps * 2, args.jobs, args.workdir, lib, "synthetic 1,000 classes")
+        )
+    results["machine"]["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    save()
     print(json.dumps(results["machine"], indent=2))
     print(report(results))
 
