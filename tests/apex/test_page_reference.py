@@ -16,7 +16,7 @@ from phi_lint.rules import default_registry
 REL = "force-app/main/default/classes/PatientPages.cls"
 CODE = """public with sharing class PatientPages {
     public PageReference open(Id pid) {
-        Patient__c p = [SELECT Id, MRN__c, SSN__c, Status__c FROM Patient__c WHERE Id = :pid];
+        Patient__c p = [SELECT Id, MRN__c, SSN__c, Status__c, Diagnosis__c FROM Patient__c WHERE Id = :pid];
         PageReference ok = Page.PatientView;
         ok.getParameters().put('id', p.Id);
         ok.getParameters().put('status', p.Status__c);
@@ -28,6 +28,10 @@ CODE = """public with sharing class PatientPages {
         Map<String, String> headers = new Map<String, String>();
         headers.put('mrn', p.MRN__c);
         // bad.getParameters().put('ssn', p.SSN__c);
+        Map<String, String> params = bad.getParameters();
+        params.put('dx', p.Diagnosis__c);
+        params.putAll(new Map<String, String>{ 'state' => p.Status__c });
+        bad.getParameters().putAll(new Map<String, String>{ 'mrn' => p.MRN__c });
         return leaky;
     }
 }
@@ -48,6 +52,8 @@ def test_phi_reaching_page_reference_urls(tmp_path: Path) -> None:
         (8, "PageReference.getParameters().put", "Patient__c.MRN__c"),
         (9, "PageReference.getParameters().put", "Patient__c.SSN__c"),
         (11, "new PageReference", "Patient__c.MRN__c"),
+        (16, "PageReference.getParameters().put", "Patient__c.Diagnosis__c"),
+        (18, "PageReference.getParameters().putAll", "Patient__c.MRN__c"),
     ]
     assert all(h.related and h.related[0].start_line == 3 for h in hits)
     # Only the URL check fires here: a map put is not a log, email or callout sink.

@@ -891,6 +891,8 @@ class MethodFlow:
         self.named_endpoint: set[str] = set()
         self.endpoint_set: set[str] = set()
         self.created_requests: set[str] = set()
+        # Variables holding a PageReference's parameter map (`Map<String, String> p = pr.getParameters()`).
+        self.url_parameters: set[str] = set()
         self.name = ""
         self.arity = 0
         self.is_entry = False
@@ -1084,6 +1086,8 @@ class MethodFlow:
                 name = parsing.text(var, self.src)
                 self.types[name.lower()] = type_text
                 self.env[name.lower()] = value
+                if value_node is not None and _is_get_parameters(value_node, self.src):
+                    self.url_parameters.add(name.lower())
                 if (
                     value_node is not None
                     and value_node.type == "object_creation_expression"
@@ -1680,12 +1684,11 @@ class MethodFlow:
             f.emit(CALLOUT, node, f"HttpRequest.{name}", all_args, request=recv_var)
         # PageReference parameters.
         if (
-            low == "put"
+            low in ("put", "putall")
             and obj is not None
-            and obj.type == "method_invocation"
-            and parsing.text(parsing.field(obj, "name"), self.src).lower() == "getparameters"
+            and (_is_get_parameters(obj, self.src) or (recv_var is not None and recv_var in self.url_parameters))
         ):
-            f.emit(URL, node, "PageReference.getParameters().put", all_args)
+            f.emit(URL, node, f"PageReference.getParameters().{name}", all_args)
         # Crypto.
         if qualifier == "crypto":
             self._crypto(node, low, name, args)
@@ -1740,6 +1743,12 @@ def _receiver_class(recv_norm: str) -> str | None:
     if base.split(".")[-1] in COLLECTION_TYPES:
         return None
     return base.split(".")[-1]
+
+
+def _is_get_parameters(node: Node, src: bytes) -> bool:
+    return node.type == "method_invocation" and parsing.text(parsing.field(node, "name"), src).lower() == (
+        "getparameters"
+    )
 
 
 def _is_this(node: Node | None) -> bool:
