@@ -260,3 +260,34 @@ def test_cached_results_follow_the_apex_class_a_component_imports(tmp_path: Path
     assert analytics_findings() == 1
     (root / cls).write_text(apex.format(type="Account"), encoding="utf-8")
     assert analytics_findings() == 0
+
+
+def test_apex_wrapper_class_properties_named_like_phi_are_phi(tmp_path: Path) -> None:
+    apex = (
+        "public with sharing class VitalsController {\n"
+        "    public class VisitDTO {\n"
+        "        @AuraEnabled public String diagnosisText;\n"
+        "        @AuraEnabled public Date dateOfBirth { get; set; }\n"
+        "        @AuraEnabled public String clinicName;\n"
+        "        public String internalNote;\n"
+        "    }\n"
+        "    @AuraEnabled(cacheable=true)\n"
+        "    public static List<VisitDTO> getVisits(Id patientId) { return new List<VisitDTO>(); }\n"
+        "}\n"
+    )
+    js = (
+        "import { LightningElement, wire } from 'lwc';\n"
+        "import getVisits from '@salesforce/apex/VitalsController.getVisits';\n"
+        "export default class Visits extends LightningElement {\n"
+        "    @wire(getVisits, { patientId: '$recordId' }) visits;\n"
+        "    log() {\n"
+        "        this.visits.data.forEach((v) => console.log(v.diagnosisText));\n"
+        "        this.visits.data.forEach((v) => console.log(v.clinicName));\n"
+        "        console.log(JSON.stringify(this.visits.data));\n"
+        "        sessionStorage.setItem('dob', this.visits.data[0].dateOfBirth);\n"
+        "    }\n"
+        "}\n"
+    )
+    path = f"{LWC}/visits/visits.js"
+    result = check_files(tmp_path, {"force-app/main/default/classes/VitalsController.cls": apex, path: js})
+    assert _by_rule(result, path) == {"lwc/phi-in-analytics": [6, 8], "lwc/phi-in-browser-storage": [9]}

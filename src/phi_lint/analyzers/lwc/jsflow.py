@@ -68,6 +68,7 @@ class Val:
     url_at: tuple[int, int] | None = None  # node key of a built URL string that holds PHI
     apex_path: str = ""
     graphql: bool = False  # a `lightning/graphql` result: uiapi.query.<Object>.edges[].node.<Field>.value
+    phi_props: tuple[str, ...] = ()  # PHI-named properties of an Apex wrapper-class RECORD
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def is_phi(val: Val | None, ctx: FileContext, depth: int = 0) -> bool:
     if val.kind == VALUE:
         return True
     if val.kind == RECORD:
-        return bool(val.fields) or bool(val.obj and ctx.phi.object_reason(val.obj))
+        return bool(val.fields or val.phi_props) or bool(val.obj and ctx.phi.object_reason(val.obj))
     if val.kind == OBJECT:
         return any(is_phi(v, ctx, depth + 1) for _, v in val.props)
     if val.kind == URLOBJ:
@@ -117,6 +118,8 @@ def describe(val: Val | None, ctx: FileContext, depth: int = 0) -> tuple[str, ..
     if val.kind == RECORD:
         if val.fields:
             return val.fields
+        if val.phi_props:
+            return val.phi_props
         return (f"{val.obj} record",) if val.obj else ()
     if val.kind == OBJECT:
         out: list[str] = []
@@ -172,6 +175,8 @@ def join(a: Val | None, b: Val | None) -> Val | None:
             obj=a.obj or b.obj,
             fields=tuple(dict.fromkeys(a.fields + b.fields)),
             origin=a.origin if a.origin != (0, 0) else b.origin,
+            graphql=a.graphql or b.graphql,
+            phi_props=tuple(dict.fromkeys(a.phi_props + b.phi_props)),
         )
     if a.kind == b.kind == FIELDREF:
         return Val(FIELDREF, refs=tuple(dict.fromkeys(a.refs + b.refs)))
@@ -454,12 +459,20 @@ class JsFlow:
             return self._wire_value(args[0], args[1] if len(args) > 1 else None, self.module)
         return None
 
+    def _apex_result(self, method: Val, at: Node) -> Val:
+        """Records an Apex method returns: of its SObject type, or of a wrapper class whose PHI-named
+        `@AuraEnabled` properties are known."""
+        returned = phi_names.apex_return_object(self.ctx.project, method.apex_path)
+        if returned.startswith(phi_names.WRAPPER_PREFIX):
+            props = tuple(p for p in returned[len(phi_names.WRAPPER_PREFIX) :].split(",") if p)
+            return Val(RECORD, phi_props=props, origin=self._pos(at))
+        return Val(RECORD, obj=returned, origin=self._pos(at))
+
     def _wire_value(self, adapter: Node, config: Node | None, scope: Scope) -> Val | None:
         name = self._text(adapter)
         target = scope.lookup(name)
         if target is not None and target.kind == APEX:
-            obj = phi_names.apex_return_object(self.ctx.project, target.apex_path)
-            return Val(RECORD, obj=obj, origin=self._pos(adapter))
+            return self._apex_result(target, adapter)
         adapter_name = self.lds.get(name, "")
         if adapter_name == "graphql":
             return Val(RECORD, origin=self._pos(adapter), graphql=True)
@@ -933,6 +946,8 @@ class JsFlow:
         if kind == URLOBJ:
             return base if prop in ("href", "search", "hash", "searchParams") else None
         if kind == RECORD:
+            if prop in base.phi_props:
+                return Val(VALUE, fields=(prop,), origin=self._pos(node))
             if prop in _RECORD_PASSTHROUGH:
                 return base
             if prop == "fields":
@@ -1068,8 +1083,7 @@ class JsFlow:
         if function is not None and function.type == "identifier":
             target = scope.lookup(name) or self.module.lookup(name)
             if target is not None and target.kind == APEX:
-                obj = phi_names.apex_return_object(self.ctx.project, target.apex_path)
-                return Val(PROMISE, inner=Val(RECORD, obj=obj, origin=self._pos(node)))
+                return Val(PROMISE, inner=self._apex_result(target, node))
             lds = self.lds.get(name, "")
             if lds in ("getFieldValue", "getFieldDisplayValue") and len(arg_vals) > 1:
                 ref = arg_vals[1]

@@ -32,6 +32,12 @@ _AURA_METHOD = re.compile(
     r"sharing)\s+)+(?P<type>[\w.]+(?:\s*<[\w.\s,<>]*>)?(?:\s*\[\s*\])?)\s+(?P<name>\w+)\s*\(",
     re.IGNORECASE,
 )
+# `@AuraEnabled public String diagnosis;` / `@AuraEnabled public Date dob { get; set; }`
+_AURA_PROPERTY = re.compile(
+    r"@AuraEnabled\b[^\n;{(]*?\s+(?:(?:public|global|private|protected|static|final|transient)\s+)+"
+    r"[\w.<>,\s\[\]]+?\s+(\w+)\s*(?:;|=|\{)",
+    re.IGNORECASE,
+)
 _TYPE_WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?")
 _NOT_SOBJECTS = frozenset(
     w.lower()
@@ -127,19 +133,22 @@ def relationship_object(name: str) -> str | None:
 APEX_RETURNS_KEY = "lwc-apex-returns"
 
 
+WRAPPER_PREFIX = "wrapper:"
+
+
 def index_apex_returns(project: Project, files: list[Path]) -> None:
-    """For `prepare`: the SObject type of every `@AuraEnabled` method of the project's classes, as a
-    project fact (so the engine's cache knows a JS result depends on them)."""
+    """For `prepare`: what every `@AuraEnabled` method of the project's classes returns (an SObject type,
+    or `wrapper:` and the PHI-named properties of a wrapper class), as a project fact (so the engine's
+    cache knows a JS result depends on them)."""
+    class_paths = {path.stem.lower(): path for path in files if path.suffix == ".cls"}
     index: dict[str, dict[str, str]] = {}
-    for path in files:
-        if path.suffix != ".cls":
-            continue
+    for name, path in class_paths.items():
         try:
             source = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         if "auraenabled" in source.lower():
-            index[path.stem.lower()] = _returns_in(source, project.phi)
+            index[name] = _returns_in(source, project.phi, class_paths)
     project.facts[APEX_RETURNS_KEY] = index
 
 
@@ -167,16 +176,52 @@ def _read_class_returns(project: Project, class_name: str) -> dict[str, str]:
         source = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
-    return _returns_in(source, project.phi)
+    return _returns_in(source, project.phi, _class_files(project))
 
 
-def _returns_in(source: str, model: PhiModel) -> dict[str, str]:
+def _returns_in(source: str, model: PhiModel, class_paths: dict[str, Path]) -> dict[str, str]:
     returns: dict[str, str] = {}
     for match in _AURA_METHOD.finditer(source):
-        obj = sobject_of_type(match.group("type"), model)
+        type_text = match.group("type")
+        obj = sobject_of_type(type_text, model)
         if obj:
             returns[match.group("name").lower()] = obj
+            continue
+        words = [w for w in _TYPE_WORD.findall(type_text) if w.lower() not in _NOT_SOBJECTS]
+        if words:
+            props = _wrapper_phi_properties(words[-1].split(".")[-1], source, model, class_paths)
+            if props:
+                returns[match.group("name").lower()] = WRAPPER_PREFIX + ",".join(props)
     return returns
+
+
+def _wrapper_phi_properties(
+    name: str, source: str, model: PhiModel, class_paths: dict[str, Path]
+) -> list[str]:
+    """`@AuraEnabled` properties of a wrapper class (inner class of `source`, or a class of its own)
+    whose names say they hold PHI (`public String diagnosis;`, `@AuraEnabled public Date dateOfBirth`)."""
+    body = _class_body(source, name)
+    if body is None and name.lower() in class_paths:
+        try:
+            body = _class_body(class_paths[name.lower()].read_text(encoding="utf-8", errors="replace"), name)
+        except OSError:
+            body = None
+    if body is None:
+        return []
+    props = {m.group(1) for m in _AURA_PROPERTY.finditer(body)}
+    return sorted(p for p in props if model.field_reason(None, p) is not None)
+
+
+def _class_body(source: str, name: str) -> str | None:
+    match = re.search(rf"\bclass\s+{re.escape(name)}\b[^{{;]*\{{", source, re.IGNORECASE)
+    if match is None:
+        return None
+    depth, index = 1, match.end()
+    while index < len(source) and depth:
+        char = source[index]
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        index += 1
+    return source[match.end() : index]
 
 
 def sobject_of_type(type_text: str, model: PhiModel) -> str:
