@@ -1686,7 +1686,7 @@ class MethodFlow:
         if (
             low in ("put", "putall")
             and obj is not None
-            and (_is_get_parameters(obj, self.src) or (recv_var is not None and recv_var in self.url_parameters))
+            and (_is_get_parameters(obj, self.src) or (recv_var or "") in self.url_parameters)
         ):
             f.emit(URL, node, f"PageReference.getParameters().{name}", all_args)
         # Crypto.
