@@ -234,3 +234,34 @@ def test_inline_field_refs_carry_their_field_identifier_nodes(tmp_path: Path) ->
     q = only_query(tmp_path, "List<Patient__c> ps = [SELECT Id, Patient__r.SSN__c FROM Encounter__c];")
     assert [f.node.type for f in q.fields] == ["field_identifier", "field_identifier"]
     assert q.anchor.type == "SELECT"
+
+
+def test_secret_findings_show_no_secret_in_snippets_or_related_locations() -> None:
+    from phi_lint.fixture_harness import run_fixture
+    from phi_lint.rules import default_registry
+
+    registry = default_registry()
+    rule = registry.get("apex/hardcoded-secret")
+    fixture = fixtures_dir() / "apex" / "hardcoded-secret.cls"
+    outcome = run_fixture(fixture, rule, registry)
+    assert outcome.passed, outcome.explain()
+    secrets = [
+        "51HxQz2eZvKYlo2C8a9Xk3mPq",
+        "E4f9kQ2rT7uVw1xYz3B5",
+        "Winter2024!Clinic",
+        "YWRtaW46c3VwZXJzZWNyZXQ=",
+        "integration:Lab2024pw",
+        "0123456789abcdef0123456789abcdef",
+        "Zx8Vb7Nm6Qw5Er4T",
+    ]
+    for finding in outcome.findings:
+        shown = " ".join(
+            [
+                finding.message,
+                finding.matched_text,
+                finding.location.snippet,
+                *(r.snippet for r in finding.related),
+                *(v for _, v in finding.properties),
+            ]
+        )
+        assert not [s for s in secrets if s in shown], shown

@@ -930,7 +930,7 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("SendGrid API key", re.compile(r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}"), 3),
     ("JSON Web Token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"), 3),
     ("bearer token", re.compile(r"^\s*Bearer\s+[0-9A-Za-z._~+/=-]{16,}\s*$", re.IGNORECASE), 7),
-    ("basic credentials", re.compile(r"^\s*Basic\s+[0-9A-Za-z+/]{12,}={0,2}\s*$", re.IGNORECASE), 6),
+    ("basic credentials", re.compile(r"^\s*Basic\s+[0-9A-Za-z+/]{12,}={0,2}\s*$", re.IGNORECASE), 0),
 )
 # Kinds reported in test code too: real production credentials, never test doubles.
 _ALWAYS_KINDS = frozenset(
@@ -1352,6 +1352,15 @@ def _basic_credentials(ctx: FileContext, literal: Node, value: str) -> bool:
     return f"{receiver}.{name}".lower() == "encodingutil.base64encode"
 
 
+# `'Bearer ' + token`: the scheme word is not part of the secret and must stay readable.
+_AUTH_SCHEME = re.compile(r"\s*(?:Bearer|Basic|Token|Digest)\s*", re.IGNORECASE)
+
+
+def _literal_body(ctx: FileContext, literal: Node) -> str:
+    """A string literal as written, without its quotes (escapes kept: that is what snippets show)."""
+    return ctx.source[literal.start_byte + 1 : literal.end_byte - 1].decode("utf-8", "replace")
+
+
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
     for literal in syntax.nodes(ctx, "string_literal"):
@@ -1366,9 +1375,21 @@ def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
         if kind not in _ALWAYS_KINDS and facts.in_test_code(literal):
             continue  # test doubles ('test-token') are not credentials
         masked = mask(value.strip(), keep)
+        # The literal bodies as written (escapes included): the engine masks exactly these wherever
+        # the finding would show them (snippets of every line of a multi-line key, related locations).
+        parts = [
+            part
+            for part in syntax.in_range(ctx, "string_literal", node.start_byte, node.end_byte)
+            if not _AUTH_SCHEME.fullmatch(_literal_body(ctx, part))
+        ]
+        raw = tuple(body for part in parts if len(body := _literal_body(ctx, part)) >= 4)
+        # Report from the first literal that is not an auth scheme: `'Basic ' + 'dXNlcjpw...'` points
+        # at the credentials and leaves `'Basic '` readable in the snippet.
+        first = parts[0] if parts else node
         yield Hit(
-            span=ctx.span_of(node),
+            span=ctx.span_of(first, node) if first is not node else ctx.span_of(node),
             matched_text=f"{kind}:'{masked}'",
             args={"kind": kind, "why": why, "masked": masked},
             properties=props(kind=kind),
+            redact=raw,
         )

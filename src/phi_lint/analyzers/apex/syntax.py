@@ -280,7 +280,7 @@ def scope_of(ctx: FileContext, callable_node: Node) -> Scope:
     if scope is None:
         scope = Scope()
         for node_type in _SCOPE_TYPES:
-            for node in _in_range(ctx, node_type, callable_node.start_byte, callable_node.end_byte):
+            for node in in_range(ctx, node_type, callable_node.start_byte, callable_node.end_byte):
                 _local_declarations(ctx, node, scope)
         cache[key] = scope
     return scope
@@ -294,7 +294,7 @@ _SCOPE_TYPES = (
 )
 
 
-def _in_range(ctx: FileContext, node_type: str, start: int, end: int) -> list[Node]:
+def in_range(ctx: FileContext, node_type: str, start: int, end: int) -> list[Node]:
     """Indexed nodes of a type whose start lies in [start, end), by binary search (document order)."""
     found = nodes(ctx, node_type)
     starts: list[int] = ctx.memo(f"apex.syntax.starts.{node_type}", lambda: [n.start_byte for n in found])
