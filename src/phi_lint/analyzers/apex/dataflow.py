@@ -334,10 +334,8 @@ class SinkEvent:
     # For callouts: the request variable whose endpoint decides whether this is a finding.
     request: str | None = None
     detail: str = ""
-
-    @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.kind, self.node.start_byte, self.node.end_byte)
+    # The system sink at the end of a chain of wrappers ("System.debug"): what method summaries record.
+    innermost: str = ""
 
 
 @dataclass(frozen=True)
@@ -684,16 +682,16 @@ class FileAnalysis:
         label = f"{owner}.{parts[-1]}" if owner else parts[-1]
         return self.origin(node, label, reason.source, (label,))
 
-    def record_origin(self, node: Node, obj: str) -> Origin | None:
+    def record_origin(self, node: Node, obj: str, label: str = "") -> Origin | None:
         reason = self.object_reason(obj)
         if reason is None:
             return None
         fields = self.phi_field_names(obj) or (obj,)
-        return self.origin(node, f"{obj} record", reason.source, fields)
+        return self.origin(node, label or f"{obj} record", reason.source, fields)
 
-    def record_value(self, node: Node, obj: str) -> Value:
+    def record_value(self, node: Node, obj: str, label: str = "") -> Value:
         """A record (or records) of `obj` whose content is not known: PHI when the object is."""
-        found = self.record_origin(node, obj)
+        found = self.record_origin(node, obj, label)
         return Value(frozenset({found}) if found else frozenset(), sobject=obj)
 
     # ---- queries --------------------------------------------------------------------------------------
@@ -738,14 +736,23 @@ class FileAnalysis:
 
     # ---- events ---------------------------------------------------------------------------------------
     def emit(
-        self, kind: str, node: Node, sink: str, value: Value, request: str | None = None, detail: str = ""
+        self,
+        kind: str,
+        node: Node,
+        sink: str,
+        value: Value,
+        request: str | None = None,
+        detail: str = "",
+        innermost: str | None = None,
     ) -> None:
         if kind in FLOW_KINDS and not value.tainted:
             return
         key = (kind, node.start_byte, node.end_byte)
         event = self.events.get(key)
         if event is None:
-            event = self.events[key] = SinkEvent(kind, node, sink, request=request, detail=detail)
+            event = self.events[key] = SinkEvent(
+                kind, node, sink, request=request, detail=detail, innermost=innermost or sink
+            )
         event.origins |= value.origins
         event.params |= value.params
 
@@ -895,7 +902,6 @@ class MethodFlow:
         self.url_parameters: set[str] = set()
         self.name = ""
         self.arity = 0
-        self.is_entry = False
         # Lower-case names this body calls (prepare() re-runs it when one of their summaries changes).
         self.callees: set[str] = set()
         self.ran_at = file.store.tick() if file.store is not None else 0
@@ -918,12 +924,14 @@ class MethodFlow:
     def _bind_parameters(self, method: Node) -> None:
         name = parsing.field(method, "name")
         self.name = parsing.text(name, self.src)
+        entry = ""  # the annotation that makes this method an entry point, if any
         modifiers = next((c for c in method.named_children if c.type == "modifiers"), None)
         if modifiers is not None:
             for ann in modifiers.named_children:
                 if ann.type == "annotation":
-                    ann_name = parsing.text(parsing.field(ann, "name"), self.src).lower()
-                    self.is_entry |= ann_name in ENTRY_ANNOTATIONS
+                    ann_name = parsing.text(parsing.field(ann, "name"), self.src)
+                    if ann_name.lower() in ENTRY_ANNOTATIONS:
+                        entry = ann_name
         params = parsing.field(method, "parameters")
         if params is None:
             return
@@ -938,8 +946,9 @@ class MethodFlow:
             elem = element_type(type_text)
             if self.f.is_sobject_type(elem) and self.f.object_reason(elem):
                 # A PHI record (entry point or not) is a source in its own right: what it exposes is
-                # reported here, not at the callers.
-                self.env[key] = self.f.record_value(pname or param, elem)
+                # reported here, not at the callers. From an entry point it comes from the client.
+                label = f"{elem} record sent to @{entry} {self.name}" if entry else ""
+                self.env[key] = self.f.record_value(pname or param, elem, label)
             elif is_safe_type(type_text):
                 self.env[key] = EMPTY
             else:
@@ -955,9 +964,8 @@ class MethodFlow:
             if event.kind in FLOW_KINDS and event.params and self._inside(event.node):
                 if event.kind == CALLOUT and not self._callout_unprotected(event):
                     continue
-                innermost = event.sink.split(" (wraps ")[-1].rstrip(")")
                 for index in event.params:
-                    summary.sinks.setdefault(index, set()).add((event.kind, innermost))
+                    summary.sinks.setdefault(index, set()).add((event.kind, event.innermost))
         summary.returns_params = set(self.returns.params)
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
@@ -1328,8 +1336,8 @@ class MethodFlow:
         constant = self.f.summaries.constants.get((class_name.lower(), path[0].lower()))
         if constant is not None:
             return Value(literal=True, static=True, text=constant, prefix=constant)
-        if self.f.is_sobject_type(class_name) and len(path) == 1:
-            return EMPTY  # Schema field token such as Patient__c.SSN__c in describe calls
+        # Anything else is a field token (`Patient__c.SSN__c` names a field, it holds no value), a
+        # custom label or another class's static state, which this analysis does not track.
         return EMPTY
 
     def read_fields(self, node: Node, base: Value, path: list[str]) -> Value:
@@ -1669,7 +1677,8 @@ class MethodFlow:
                 for index, sinks in summary.sinks.items():
                     if index < len(args):
                         for kind, innermost in sinks:
-                            f.emit(kind, node, f"{shown} (wraps {innermost})", args[index])
+                            wrapped = f"{shown} (wraps {innermost})"
+                            f.emit(kind, node, wrapped, args[index], innermost=innermost)
         # Email.
         if (recv_norm in EMAIL_MESSAGE_TYPES and low in EMAIL_BODY_METHODS) or (
             recv_norm in EMAIL_ATTACHMENT_TYPES and low in EMAIL_ATTACHMENT_METHODS
