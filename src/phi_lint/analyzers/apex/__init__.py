@@ -6,6 +6,7 @@ constants. The results live in `project.facts["apex"]`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # summary changed (a wrapper found late makes its callers sinks too).
     store = SummaryStore(summaries)
     analyses = []
-    for ctx in contexts:
+    for ctx in callees_first(contexts, summaries.classes):
         try:
             analyses.append(analyze(ctx, summaries, store))
         except RecursionError:
@@ -146,3 +147,41 @@ def _supertypes(declaration: parsing.Node, src: bytes) -> list[str]:
         if item.type == "type_identifier":
             found.append(parsing.text(item, src))
     return found
+
+
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileContext]:
+    """Files ordered so that a file comes after the files of the project classes it names (a cheap
+    textual scan, cycles broken arbitrarily): most wrappers then have their summaries before their
+    callers are analysed, which saves later rounds. The result does not depend on the order."""
+    by_class: dict[str, int] = {}
+    for index, ctx in enumerate(contexts):
+        stem = ctx.path.stem.lower()
+        if stem in classes:
+            by_class[stem] = index
+    deps: list[list[int]] = []
+    for index, ctx in enumerate(contexts):
+        names = {m.group().decode("ascii").lower() for m in _IDENTIFIER.finditer(ctx.source)}
+        deps.append(sorted(by_class[n] for n in names & by_class.keys() if by_class[n] != index))
+    order: list[int] = []
+    state = [0] * len(contexts)  # 0 new, 1 on the stack, 2 done
+    for start in range(len(contexts)):
+        if state[start]:
+            continue
+        stack = [(start, 0)]
+        state[start] = 1
+        while stack:
+            node, next_dep = stack[-1]
+            if next_dep < len(deps[node]):
+                stack[-1] = (node, next_dep + 1)
+                dep = deps[node][next_dep]
+                if state[dep] == 0:
+                    state[dep] = 1
+                    stack.append((dep, 0))
+            else:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+    return [contexts[i] for i in order]

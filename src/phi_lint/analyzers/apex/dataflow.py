@@ -764,7 +764,9 @@ class FileAnalysis:
                 self.visit_class(child, None)
             elif child.type == "trigger_declaration":
                 self.visit_trigger(child)
-        for unit in self.units:
+        # Helpers are usually declared below the methods that call them: running bodies bottom-up
+        # gives most callers their callees' summaries in the first round.
+        for unit in reversed(self.units):
             unit.run()
         # One more pass for bodies that read a field another body wrote PHI into after they ran
         # (`this.ssn = p.SSN__c` in one method, `System.debug(ssn)` in another).
