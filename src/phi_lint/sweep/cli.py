@@ -9,13 +9,11 @@ found).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import re
 import signal
 import sys
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -123,6 +121,8 @@ def _csv(values: Sequence[str]) -> tuple[str, ...]:
 
 def read_sitemap(url: str, timeout: float = 30.0) -> list[str]:
     """`<loc>` entries of a sitemap (XML parsed with defusedxml: no entity expansion)."""
+    import urllib.request
+
     import defusedxml.ElementTree as ET
 
     if "://" not in url:
@@ -158,6 +158,8 @@ def _progress(quiet: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at module level: `phi-lint check` must not pay for it
+
     from phi_lint.sweep.runner import (
         BrowserSession,
         PageFault,
