@@ -54,6 +54,7 @@ APEX = "apex"  # an imported Apex method
 PROMISE = "promise"  # the result of an imperative Apex call
 STORE = "idb-store"  # an IndexedDB object store
 URLOBJ = "url-object"  # `new URL(...)` / `new URLSearchParams(...)`
+LOGGER = "logger"  # Nebula Logger's LWC logger (`getLogger()` from c/logger)
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,24 @@ DEFAULT_ANALYTICS_CALLS = (
 _URL_START = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|//|/[A-Za-z_$]|\.{1,2}/|[?#])", re.IGNORECASE)
 _URL_MARKER = re.compile(r"\?|#|://")
 _FIELD_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+# Nebula Logger's LWC API: `const logger = getLogger(); logger.info(message)...; logger.saveLog()`.
+_NEBULA_LOGGER_MODULES = frozenset({"c/logger", "Nebula/logger"})
+_NEBULA_LOG_METHODS = frozenset(
+    {
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "fine",
+        "finer",
+        "finest",
+        "setMessage",
+        "setField",
+        "setRecordId",
+        "setRecord",
+        "setScenario",
+    }
+)
 # @api properties that hold ids and flags, never a record.
 _NON_RECORD_API_NAMES = frozenset({"recordId", "objectApiName", "flexipageRegionWidth", "label", "title"})
 # Every PHI source the flow knows needs one of these in the file (imports, Aura value providers).
@@ -342,6 +361,8 @@ class JsFlow:
         self.lds: dict[str, str] = {}
         self.navigation_mixin: set[str] = set()
         self.lightning_log: set[str] = set()
+        # Local names of Nebula Logger's LWC factory functions (`import { getLogger } from 'c/logger'`).
+        self.logger_factories: set[str] = set()
         self.members: dict[str, Val | None] = {}
         self.method_returns: dict[str, Val | None] = {}
         self.in_class = False
@@ -434,6 +455,8 @@ class JsFlow:
             self.navigation_mixin |= {alias for name, alias in named if name == "NavigationMixin"}
         elif module == "lightning/logger":
             self.lightning_log |= {alias for name, alias in named if name == "log"}
+        elif module in _NEBULA_LOGGER_MODULES:
+            self.logger_factories |= {alias for name, alias in named if name in ("getLogger", "createLogger")}
 
     # ---- classes --------------------------------------------------------------------------------
     def _class(self, cls: Node) -> None:
@@ -1096,6 +1119,8 @@ class JsFlow:
                         VALUE, fields=tuple(self._describe_ref(r) for r in phi), origin=self._pos(node)
                     )
                 return None
+            if name in self.logger_factories:
+                return Val(LOGGER)
             if name in _STRING_FUNCTIONS or lds == "encodeDefaultFieldValues":
                 # encodeDefaultFieldValues({ SSN__c: ssn }) becomes `state.defaultFieldValues`: URL text.
                 return self._as_value(first)
@@ -1124,6 +1149,8 @@ class JsFlow:
             return None
         if method == "objectStore":
             return Val(STORE)
+        if receiver is not None and receiver.kind == LOGGER:
+            return receiver  # the builder API chains: logger.info(msg).setRecordId(id)
         if receiver is None:
             if function is not None and function.type == "member_expression":
                 owner = parsing.field(function, "object")
@@ -1311,6 +1338,9 @@ class JsFlow:
             return None
         if name in self.lightning_log:
             self._sink(ANALYTICS, "lightning/logger log", node, everything)
+            return None
+        if receiver is not None and receiver.kind == LOGGER and method in _NEBULA_LOG_METHODS:
+            self._sink(ANALYTICS, f"Nebula Logger {method}", node, everything)
             return None
         # Any other global function or method receiving PHI is a candidate: the analytics rule matches
         # it against its `analytics_calls` option (the flow is shared, options are per rule).
