@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4 import BeautifulSoup, Tag
 
 from phi_lint.findings import Span
 
@@ -148,7 +148,9 @@ def parse(text: str, is_aura: bool = False) -> Markup:
         problems = [MarkupProblem(1, 1, f"markup could not be tokenized ({type(exc).__name__})")]
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            # BeautifulSoup warns about markup that looks like a file name or like XML (an Aura file
+            # with an XML declaration); neither is a problem here and stderr is the user's.
+            warnings.simplefilter("ignore")
             soup = BeautifulSoup(text, "html.parser")
     except Exception as exc:
         return Markup(
