@@ -994,13 +994,14 @@ class MethodFlow:
         return event.request is None or event.request not in self.named_endpoint
 
     # ---- variables -----------------------------------------------------------------------------------
-    def assign(self, name: str, value: Value, declared: str | None = None) -> None:
+    def assign(self, name: str, value: Value, declared: str | None = None, node: Node | None = None) -> None:
+        """`name = value` (`node`: the assigned expression, where an unknown PHI record is read)."""
         key = name.lower()
-        type_text = declared if declared is not None else self.types.get(key)
+        type_text = declared if declared is not None else self.type_of(key)
         if declared is not None:
             self.types[key] = declared
         if type_text is not None:
-            value = self._conform(type_text, value, None)
+            value = self._conform(type_text, value, node)
         if self.branch_depth and key in self.env and declared is None:
             value = self.env[key].join(value)
         if declared is None and key not in self.types:
@@ -1393,7 +1394,8 @@ class MethodFlow:
 
     def eval_assignment(self, node: Node) -> Value:
         left = parsing.field(node, "left")
-        right_value = self.eval(parsing.field(node, "right"))
+        right = parsing.field(node, "right")
+        right_value = self.eval(right)
         operator = parsing.text(parsing.field(node, "operator"), self.src)
         if left is None:
             return right_value
@@ -1401,12 +1403,12 @@ class MethodFlow:
             name = parsing.text(left, self.src)
             if operator != "=":
                 right_value = (self.lookup(name) or EMPTY).content().join(right_value.content())
-            self.assign(name, right_value)
+            self.assign(name, right_value, node=right)
             return right_value
         if left.type == "field_access":
             base, path = self.field_path(left)
             if base is not None and base.type == "this" and len(path) == 1:
-                self.assign(path[0], right_value)
+                self.assign(path[0], right_value, node=right)
                 return right_value
             if (
                 base is not None
