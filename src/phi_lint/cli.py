@@ -361,6 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_TERMINATED if received else EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
+    except OSError as exc:
+        # An unwritable report, baseline or merge output: exit 2 with the reason. An uncaught exception
+        # would exit 1, which CI reads as "findings".
+        where = f" {exc.filename}" if exc.filename else ""
+        return _error(f"cannot write{where}: {exc.strerror or exc}")
+    except Exception as exc:  # last line of defence: say what failed, exit 2, never a traceback exit 1
+        return _error(f"internal error: {type(exc).__name__}: {exc}")
     finally:
         _restore_sigterm(previous)
 

@@ -238,3 +238,38 @@ def test_merge_of_a_missing_file(tmp_path: Path, checker: Checker) -> None:
     code, _, err = checker.cli("merge", str(tmp_path / "nope.sarif"), "-o", str(out))
     assert code == 2 and "nope.sarif" in err
     assert json.loads(out.read_text())["runs"] == []
+
+
+# ---- outputs that cannot be written ---------------------------------------------------------------------
+def test_an_unwritable_output_is_exit_2_not_a_traceback(
+    make_project, checker: Checker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """An uncaught exception exits 1, which CI reads as "findings": every command says what it could not
+    write and exits 2."""
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    sarif = tmp_path / "good.sarif"
+    assert checker.cli("check", str(root), "--no-cache", "--format", "sarif", "-o", str(sarif))[0] == 1
+    for args in (
+        ["check", str(root), "--no-cache", "--format", "sarif", "-o", str(blocker / "x.sarif")],
+        ["merge", str(sarif), "-o", str(blocker / "merged.sarif")],
+        ["baseline", "write", str(blocker / "baseline.json"), str(root)],
+    ):
+        code, _, err = checker.cli(*args)
+        assert code == 2, (args, err)
+        assert "cannot write" in err and "a-file" in err, err
+
+
+def test_a_crashing_reporter_is_exit_2(
+    make_project, checker: Checker, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from phi_lint.reporters import jsonout
+
+    def broken(*_args: object) -> object:
+        raise TypeError("reporter bug")
+
+    monkeypatch.setattr(jsonout, "to_json", broken)
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    code, _, err = checker.cli("check", str(root), "--no-cache", "--format", "json")
+    assert code == 2 and "internal error: TypeError: reporter bug" in err
