@@ -1423,7 +1423,7 @@ class MethodFlow:
                 written = (
                     self.f.field_origin(left, record.sobject, ".".join(path)) if record.sobject else None
                 )
-                if written is not None and right_value.tainted:
+                if written is not None and _is_data(right_value, right):
                     added = added.join(Value(frozenset({written})))
                 self.env[name.lower()] = record.join(
                     replace(added, sobject=record.sobject, known=record.known)
