@@ -8,7 +8,7 @@ are handled in one place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ from phi_lint.findings import (
     assign_fingerprints,
     props,
 )
+from phi_lint.sweep.config import PageIgnore
 from phi_lint.sweep.redact import mask_html, sanitize_selector, sanitize_text, strip_lwc_attributes
 
 # Frames and shadow roots in a selector chain (the same notation the HTML report shows).
@@ -166,11 +167,11 @@ def to_findings(
     issues: Iterable[PageIssue],
     page: PageContext,
     locator: ComponentLocator,
-    ignore_for: object = None,
+    ignore_for: Callable[[str, str], PageIgnore | None] | None = None,
 ) -> list[Finding]:
     """PageIssues of one page -> Findings with masked snippets, locations and suppressions.
 
-    `ignore_for(rule_id, selector)` returns a PageIgnore (with `reason`) or None.
+    `ignore_for(rule_id, selector)` returns the page's matching ignore (with its reason) or None.
     """
     findings: list[Finding] = []
     for issue in issues:
@@ -192,12 +193,12 @@ def to_findings(
             ),
         )
         suppression = None
-        if callable(ignore_for):
+        if ignore_for is not None:
             ignore = ignore_for(issue.rule_id, selector)
             if ignore is not None:
                 suppression = Suppression(
                     kind=SuppressionKind.EXTERNAL,
-                    justification=str(getattr(ignore, "reason", "ignored in the sweep config")),
+                    justification=ignore.reason,
                     location=Location(
                         path=page.config_path or "sweep.toml", start_line=max(page.config_line, 1)
                     ),

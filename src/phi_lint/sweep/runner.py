@@ -669,7 +669,6 @@ def run_sweep(
     config: SweepConfig,
     options: SweepOptions,
     registry: Registry | None = None,
-    stop: asyncio.Event | None = None,
 ) -> SweepResult:
     """Synchronous entry: start Chromium, sweep, close."""
     session = BrowserSession(options.executable_path)
