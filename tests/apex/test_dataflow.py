@@ -341,3 +341,23 @@ def test_instance_calls_dispatch_to_implementations(tmp_path: Path) -> None:
     hits = flow.hits(f"{CLASSES}/Svc.cls")
     assert [h.span.start_line for h in hits] == [7]
     assert hits[0].args["sink"] == "sink.write (wraps System.debug)"
+
+
+def test_summaries_do_not_depend_on_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Analyse in the order given (not callees first) so that later rounds have work to do.
+    monkeypatch.setattr(apex, "callees_first", lambda contexts, classes: contexts)
+    files = {
+        f"{CLASSES}/A.cls": "public class A { public static void a(String s) { B.b('x' + s); } }\n",
+        f"{CLASSES}/B.cls": "public class B { public static void b(String s) { C.c(s.trim()); } }\n",
+        f"{CLASSES}/C.cls": "public class C { public static void c(String s) { System.debug(s); } }\n",
+        f"{CLASSES}/R.cls": "public class R { public static String r(String s) { return A.id(s); } }\n",
+    }
+    results = []
+    for order in (list(files), list(reversed(files))):
+        root = tmp_path / f"run{len(results)}"
+        root.mkdir()
+        flow = analyse(root, {rel: files[rel] for rel in order})
+        summaries = flow.project.facts["apex"]["summaries"]
+        results.append({key: by_arity for key, by_arity in summaries.methods.items()})
+    assert results[0] == results[1]
+    assert results[0][("a", "a")][1].sinks == {0: {("log", "System.debug")}}
