@@ -352,7 +352,7 @@ def test_summaries_do_not_depend_on_file_order(tmp_path: Path, monkeypatch: pyte
         f"{CLASSES}/C.cls": "public class C { public static void c(String s) { System.debug(s); } }\n",
         f"{CLASSES}/R.cls": "public class R { public static String r(String s) { return A.id(s); } }\n",
     }
-    results = []
+    results: list[dict[tuple[str, str], dict[int, dataflow.MethodSummary]]] = []
     for order in (list(files), list(reversed(files))):
         root = tmp_path / f"run{len(results)}"
         root.mkdir()
