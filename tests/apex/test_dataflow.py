@@ -361,3 +361,18 @@ def test_summaries_do_not_depend_on_file_order(tmp_path: Path, monkeypatch: pyte
         results.append({key: by_arity for key, by_arity in summaries.methods.items()})
     assert results[0] == results[1]
     assert results[0][("a", "a")][1].sinks == {0: {("log", "System.debug")}}
+
+
+def test_calls_on_a_new_instance_resolve_to_its_class(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public class AppLogger {
+        public void write(String message) { System.debug(message); }
+    }
+    public static void run(Patient__c p) {
+        new AppLogger().write('dx ' + p.Diagnosis__c);
+        new AppLogger().write('id ' + p.Id);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [6]

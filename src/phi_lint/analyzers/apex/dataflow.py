@@ -1502,6 +1502,9 @@ class MethodFlow:
             elif obj.type == "field_access" and _is_this(parsing.field(obj, "object")):
                 recv_var = parsing.text(parsing.field(obj, "field"), self.src).lower()
                 recv_type = self.type_of(recv_var)
+            elif obj.type == "object_creation_expression":
+                # `new AppLogger().write(msg)`, `new Messaging.SingleEmailMessage()...`
+                recv_type = parsing.text(parsing.field(obj, "type"), self.src)
         recv_norm = normalize_type(recv_type) if recv_type else ""
         all_args = join_all(a.content() for a in args)
         if self._may_call_project(obj, qualifier, recv_norm):
