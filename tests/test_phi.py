@@ -126,3 +126,72 @@ def test_model_reads_every_package_directory(tmp_path: Path) -> None:
     field.write_text(PII_FIELD.replace("Email__c", "Reason__c").replace("PII;GDPR", "HIPAA"))
     (tmp_path / "a").mkdir()
     assert open_project(tmp_path, Config()).phi.is_phi_field("Visit__c", "Reason__c")
+
+
+def test_reference_data_objects_hold_no_patient() -> None:
+    """Drug formulary, code sets and templates describe no patient (seen in real Health Cloud orgs)."""
+    model = PhiModel()
+    assert model.field_reason("Medication", "MedicationCategory") is None
+    assert model.field_reason("CarePlanTemplate", "ICD10_Code__c") is None
+    assert not model.is_phi_object("Medication")
+    assert not model.is_phi_object("CodeSetBundle")
+    # The same words on a patient's own record still are PHI.
+    assert model.field_reason("Case", "Medication_Name__c") is not None
+    # Metadata beats the reference list: a project may still classify a field of such an object.
+    settings = PhiSettings(fields=("Medication.Patient_Note__c",))
+    assert PhiModel(settings=settings).field_reason("Medication", "Patient_Note__c") is not None
+
+
+def test_coded_lookups_of_clinical_records_are_phi() -> None:
+    model = PhiModel()
+    assert model.field_reason("MedicationRequest", "Medication.Name") is not None  # the patient's drug
+    assert model.field_reason("HealthCondition", "Code.CodeDescription") is not None  # the diagnosis
+    assert model.field_reason("ClinicalEncounter", "ReasonCode.Name") is not None
+    assert model.field_reason("HealthCondition", "Code.Id") is None
+    assert model.field_reason("Opportunity", "Code.Name") is None  # not from a clinical record
+    assert model.field_reason("MedicationRequest", "Medication.Name") is not None
+    not_phi = PhiModel(settings=PhiSettings(not_phi=("Medication.Name",)))
+    assert not_phi.field_reason("MedicationRequest", "Medication.Name") is None
+
+
+def test_lookup_ids_are_record_ids_not_phi() -> None:
+    model = PhiModel()
+    assert model.field_reason("MedicationRequest", "PatientId") is None
+    assert model.field_reason("Assessment", "CaseId") is None
+    assert model.field_reason("CaseTeamMember", "MemberId") is None  # not a health plan member id
+    assert model.field_reason("CaseTeamMember", "memberId") is None
+    assert model.field_reason("Contact", "Health_Plan_Member_Id__c") is not None  # a custom text field
+    assert model.field_reason("MedicationRequest", "Priority") is not None
+    assert model.field_reason(None, "Paid") is None
+
+
+def test_custom_lookups_from_metadata_are_not_phi(make_project) -> None:  # type: ignore[no-untyped-def]
+    lookup = (
+        PII_FIELD.replace("Email__c", "Diagnosis_Record__c")
+        .replace("<type>Email</type>", "<type>Lookup</type>")
+        .replace("<complianceGroup>PII;GDPR</complianceGroup>", "")
+    )
+    model = open_project(
+        make_project({"objects/Visit__c/fields/Diagnosis_Record__c.field-meta.xml": lookup}), Config()
+    ).phi
+    assert model.field_reason("Visit__c", "Diagnosis_Record__c") is None
+    assert model.field_reason("Other__c", "Diagnosis_Record__c") is not None  # no metadata: a text field
+
+
+def test_ambiguous_words_need_a_clinical_object() -> None:
+    model = PhiModel()
+    assert model.field_reason("Account", "WaterTreatment__c") is None  # drinking-water systems
+    assert model.field_reason("Account", "TreatmentMethod__c") is None
+    assert model.field_reason(None, "Treatment__c") is None
+    assert model.field_reason("Medical_Record__c", "Treatment__c") is not None
+    assert model.field_reason("Patient_Visit__c", "Treatments__c") is not None
+    assert model.field_reason("Account", "Treatment_Plan__c") is not None  # unambiguous sequence
+
+
+def test_new_clinical_names_and_objects() -> None:
+    model = PhiModel()
+    assert model.field_reason("Patient__c", "Blood_Type__c") is not None
+    assert model.field_reason(None, "Personal_Health_Number__c") is not None
+    assert model.is_phi_object("MedicationAdministration")
+    assert model.is_phi_object("HealthCloudGA__CarePlanProblem__c")
+    assert model.field_reason("Specimen", "CollectionDate") is not None

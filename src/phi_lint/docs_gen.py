@@ -99,6 +99,15 @@ def render_catalogue() -> str:
         + names(phi.CATALOGUE_NOT_PHI_FIELDS_NAMES)
         + ".",
         "",
+        "## Reference data objects (records describe no patient)",
+        "",
+        names(phi.CATALOGUE_REFERENCE_OBJECTS_NAMES),
+        "",
+        "Field names of these objects are not PHI by their words. Read through a clinical record's lookup"
+        " named " + names(phi.CATALOGUE_CODED_RELATIONSHIP_NAMES) + " (`MedicationRequest.Medication.Name`,"
+        " `HealthCondition.Code.Name`) they are. Lookup fields (standard `...Id` fields such as `PatientId`,"
+        " custom Lookup/MasterDetail fields) hold record Ids and are not PHI on their own.",
+        "",
         "## Patient identifier fields",
         "",
         names(phi.CATALOGUE_FIELDS_NAMES),
@@ -106,6 +115,12 @@ def render_catalogue() -> str:
         "## Field and label names (word sequences)",
         "",
         ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_NAME_TOKENS),
+        "",
+        "Only on an object whose own name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_CLINICAL_OBJECT_TOKENS)))
+        + ": "
+        + ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_CONTEXT_NAME_TOKENS)
+        + " (`Medical_Record__c.Treatment__c`, not `Account.WaterTreatment__c`).",
         "",
         "## Never PHI on their own (system fields)",
         "",

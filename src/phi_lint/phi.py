@@ -101,8 +101,98 @@ CATALOGUE_OBJECTS_NAMES: tuple[str, ...] = (
     "HealthCloudGA__CandidatePatient__c",
     "HealthCloudGA__MemberPlan__c",
     "HealthCloudGA__CoverageBenefit__c",
+    # Seen in real Health Cloud orgs (e.g. the object list of a public provincial health project's
+    # permission sets): patient-level clinical, medication, risk and social-determinant records.
+    "HealthConditionDetail",
+    "ClinicalDetectedIssueDetail",
+    "ClinicalEncounterProvider",
+    "ClinicalEncounterFacility",
+    "MedicationAdministration",
+    "MedicationAdministrationDtl",
+    "MedicationReconciliation",
+    "MedReconRecommendation",
+    "MedReconStmtRecommendation",
+    "MedicationTherapyReview",
+    "MedicationTherapyStmtReview",
+    "MedTherapyStmtReviewIssue",
+    "CarePreauthItem",
+    "CareRequestExtension",
+    "CareProgramEnrolleeProduct",
+    "CareBarrier",
+    "CareBarrierDeterminant",
+    "CareDeterminant",
+    "HealthRiskEvaluation",
+    "HealthRiskEvalDetail",
+    "HealthRiskEvalOutcome",
+    "Specimen",
+    "CoverageBenefitItem",
+    "HealthCloudGA__CarePlanGoal__c",
+    "HealthCloudGA__CarePlanProblem__c",
+    "HealthCloudGA__Clinical_Assessment_Response__c",
+    "HealthCloudGA__EhrCarePlanActivity__c",
+    "HealthCloudGA__EhrCarePlanConcern__c",
+    "HealthCloudGA__EhrCarePlanGoal__c",
+    "HealthCloudGA__EhrConditionRelatedItem__c",
+    "HealthCloudGA__EhrDosageInstruction__c",
+    "HealthCloudGA__EhrEncounterAccomodation__c",
+    "HealthCloudGA__EhrImmunizationReaction__c",
+    "HealthCloudGA__EhrMedicationStatement__c",
+    "HealthCloudGA__EhrRelatedObservation__c",
+    "HealthCloudGA__HousingAssessment__c",
+    "HealthCloudGA__ProgramPatientAffiliation__c",
 )
 CATALOGUE_OBJECTS = frozenset(name.lower() for name in CATALOGUE_OBJECTS_NAMES)
+
+# Health Cloud reference data: code sets, the drug formulary, programs, templates, providers and payer
+# plans. Their records describe no patient, so clinical words in their field names (Medication.
+# MedicationCategory, CarePlanTemplate.ICD10_Code__c) are not PHI there; metadata and `[phi]` still are.
+# Read through a clinical record's lookup they are (see CATALOGUE_CODED_RELATIONSHIP_NAMES).
+CATALOGUE_REFERENCE_OBJECTS_NAMES: tuple[str, ...] = (
+    "Medication",
+    "MedicinalIngredient",
+    "CodeSet",
+    "CodeSetBundle",
+    "UnitOfMeasure",
+    "DrugDisplayTerm",
+    "HealthCareDiagnosis",
+    "HealthCareProcedure",
+    "ProblemDefinition",
+    "CareProgram",
+    "CareProgramProduct",
+    "CareProgramGoal",
+    "CarePlanTemplate",
+    "ActionPlanTemplate",
+    "CareDeterminantType",
+    "CareBarrierType",
+    "CareInterventionType",
+    "CareSpecialty",
+    "CareTaxonomy",
+    "HealthcareProvider",
+    "HealthcareProviderSpecialty",
+    "HealthcareProviderTaxonomy",
+    "HealthcarePractitionerFacility",
+    "HealthcareFacility",
+    "HealthcarePayerNetwork",
+    "PurchaserPlan",
+    "PlanBenefit",
+    "PlanBenefitItem",
+    "HierCondHlthCodeMapping",
+    "AssessmentQuestion",
+    "AssessmentQuestionVersion",
+    "AssessmentQuestionSet",
+    "HealthCloudGA__CarePlanTemplate__c",
+    "HealthCloudGA__CarePlanTemplateGoal__c",
+    "HealthCloudGA__CarePlanTemplateProblem__c",
+    "HealthCloudGA__CarePlanTemplateTask__c",
+    "HealthCloudGA__CareProgramPlanTemplate__c",
+    "HealthCloudGA__ConditionToHCCCodeMapping__c",
+)
+CATALOGUE_REFERENCE_OBJECTS = frozenset(name.lower() for name in CATALOGUE_REFERENCE_OBJECTS_NAMES)
+
+# Lookups from a clinical record to reference data that name the clinical fact itself:
+# `MedicationRequest.Medication.Name` is the patient's drug, `HealthCondition.Code.Name` the diagnosis.
+# A lookup named `Medication` or ending in `Code` (Code, ReasonCode, ObservedValueCode, ...).
+CATALOGUE_CODED_RELATIONSHIP_NAMES: tuple[str, ...] = ("Medication", "*Code")
 
 CATALOGUE_NOT_PHI_FIELDS_NAMES: tuple[str, ...] = (
     "Name",
@@ -158,12 +248,25 @@ CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("member", "id"),
     ("insurance", "id"),
     ("lab", "result"),
-    ("treatment",),
+    ("treatment", "plan"),
+    ("medical", "treatment"),
+    ("blood", "type"),
+    ("blood", "group"),
+    ("personal", "health", "number"),
+    ("health", "card", "number"),
     ("symptom",),
     ("symptoms",),
     ("clinical", "notes"),
     ("hiv",),
     ("genetic",),
+)
+
+# Words that name a health fact only on an object that is itself clinical: `Medical_Record__c.Treatment__c`
+# is PHI, `Account.WaterTreatment__c` (a drinking-water system) and `Ad.Treatment_Group__c` are not.
+CATALOGUE_CONTEXT_NAME_TOKENS: tuple[tuple[str, ...], ...] = (("treatment",), ("treatments",))
+# Words in an object's name that make it clinical for CATALOGUE_CONTEXT_NAME_TOKENS.
+CATALOGUE_CLINICAL_OBJECT_TOKENS: frozenset[str] = frozenset(
+    ("patient", "patients", "medical", "clinical", "clinic", "encounter", "diagnosis", "prescription")
 )
 
 # Values that look like PHI wherever they appear (page titles, URLs, rendered text).
@@ -207,6 +310,38 @@ def catalogue_name_match(name: str) -> tuple[str, ...] | None:
         if _contains_sequence(tokens, seq):
             return seq
     return None
+
+
+@functools.lru_cache(maxsize=16384)
+def catalogue_context_match(obj: str | None, name: str) -> tuple[str, ...] | None:
+    """A CATALOGUE_CONTEXT_NAME_TOKENS word in `name`, when the object `obj` is itself clinical."""
+    if not obj or not CATALOGUE_CLINICAL_OBJECT_TOKENS.intersection(name_tokens(obj)):
+        return None
+    tokens = name_tokens(name)
+    for seq in CATALOGUE_CONTEXT_NAME_TOKENS:
+        if _contains_sequence(tokens, seq):
+            return seq
+    return None
+
+
+_STANDARD_LOOKUP = re.compile(r"[a-z0-9]Id$")
+LOOKUP_FIELD_TYPES = frozenset(("lookup", "masterdetail", "hierarchy", "metadatarelationship"))
+
+
+def is_lookup_field(fld: str, field_type: str = "") -> bool:
+    """A foreign key: a standard `...Id` field (PatientId, CaseId, MemberId) or a custom lookup.
+
+    Its value is an opaque record Id, never PHI by itself, like `Id`; what it points at may be."""
+    if field_type and field_type.lower() in LOOKUP_FIELD_TYPES:
+        return True
+    return "__" not in fld and fld not in SYSTEM_FIELDS_NAMES and bool(_STANDARD_LOOKUP.search(fld))
+
+
+def coded_relationship(relationship: str) -> bool:
+    """`Medication`, `Code`, `ReasonCode`: a lookup from a clinical record to the code or drug it records."""
+    return any(
+        fnmatch.fnmatchcase(relationship.lower(), p.lower()) for p in CATALOGUE_CODED_RELATIONSHIP_NAMES
+    )
 
 
 def relationship_to_object(name: str) -> str:
@@ -306,7 +441,20 @@ class PhiModel:
         """Is `obj.fld` PHI? `fld` may be a relationship path (`Patient__r.SSN__c`)."""
         if "." in fld:
             parts = fld.split(".")
+            base = obj
             obj, fld = relationship_to_object(parts[-2]), parts[-1]
+            if (
+                len(parts) == 2
+                and base
+                and self.settings.builtin_catalogue
+                and base.lower() in CATALOGUE_OBJECTS
+                and coded_relationship(parts[0])
+                and fld.lower() not in SYSTEM_FIELDS
+                and not self._matches(self.settings.not_phi, obj, fld)
+            ):
+                return PhiReason(
+                    "catalogue", f"{base}.{parts[0]}.{fld} names the coded clinical fact of a {base}"
+                )
         if self._matches(self.settings.not_phi, obj, fld):
             return None
         facts = self.field_facts(obj, fld)
@@ -323,6 +471,10 @@ class PhiModel:
         low = fld.lower()
         if obj and f"{obj.lower()}.{low}" in CATALOGUE_FIELDS:
             return PhiReason("catalogue", f"{obj}.{fld} is a Health Cloud patient identifier")
+        if obj and obj.lower() in CATALOGUE_REFERENCE_OBJECTS:
+            return None  # code sets, drugs, programs, templates: no patient in these records
+        if is_lookup_field(fld, facts.field_type if facts is not None else ""):
+            return None  # a record Id (PatientId, CaseId, MemberId), like Id itself
         if obj and obj.lower() in CATALOGUE_OBJECTS and low not in SYSTEM_FIELDS:
             if low not in CATALOGUE_NOT_PHI_FIELDS:
                 return PhiReason("catalogue", f"{obj}.{fld} is clinical data (Health Cloud {obj})")
@@ -343,7 +495,7 @@ class PhiModel:
         # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
         if facts is not None and facts.compliance_groups:
             return None
-        seq = catalogue_name_match(fld)
+        seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
         return None
