@@ -136,6 +136,10 @@ class FieldRef:
     relationship: str | None = None
     typeof_type: str | None = None
     wildcard: bool = False
+    # The object the path starts from and the path relative to it, for a field read through a lookup
+    # (`MedicationRequest` + `Medication.Name`): the PHI model judges some lookups by where they start.
+    from_object: str | None = None
+    from_path: str = ""
 
     def span(self, ctx: FileContext) -> Span:
         return ctx.span_at_offset(self.start_byte, max(self.end_byte, self.start_byte + 1))
@@ -586,6 +590,7 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
     refs: list[FieldRef] = []
     objects: list[str] = [phi.object_spelling.get(o.lower(), o) for o in parsed.objects]
     for i, f in enumerate(parsed.fields):
+        from_path = ""
         base = parsed.field_objects[i] if i < len(parsed.field_objects) else parsed.from_object
         alias = parsed.from_alias
         if f.relationship:
@@ -600,6 +605,7 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
             obj, fld = base, f.path
         else:
             obj, fld = resolve_path(f.path, base, alias)
+            from_path = _relative_path(f.path, base, alias)
         if obj:
             obj = phi.object_spelling.get(obj.lower(), obj)
         if obj and obj.lower() not in {o.lower() for o in objects}:
@@ -618,9 +624,19 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
                 f.relationship,
                 f.typeof_type,
                 f.wildcard,
+                base if "." in from_path else None,
+                from_path if "." in from_path else "",
             )
         )
     return refs, objects
+
+
+def _relative_path(path: str, base_object: str | None, alias: str | None) -> str:
+    """`Case.Medication.Name` read from Case (or its alias) -> `Medication.Name`."""
+    parts = path.split(".")
+    if len(parts) > 1 and base_object and parts[0].lower() in {base_object.lower(), (alias or "").lower()}:
+        parts = parts[1:]
+    return ".".join(parts)
 
 
 class _Locator:
@@ -804,6 +820,9 @@ def phi_fields(query: Query, phi: PhiModel) -> list[tuple[FieldRef, PhiReason]]:
                     found.append((ref, reason))
             continue
         reason = phi.field_reason(ref.object, ref.field)
+        if reason is None and ref.from_object:
+            # A lookup judged by where it starts: `MedicationRequest.Medication.Name` is the patient's drug.
+            reason = phi.field_reason(ref.from_object, ref.from_path)
         if reason is not None:
             found.append((ref, reason))
     return found

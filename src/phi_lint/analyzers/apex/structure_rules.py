@@ -167,6 +167,53 @@ def code_context(ctx: FileContext, node: Node) -> CodeContext:
     return CodeContext(cls, trig, facts.api_version, facts.in_test_code(node))
 
 
+# Setup objects without record-level sharing: `with sharing` changes nothing about what a query of
+# them returns (access to them is governed by permissions, not sharing rules). Custom metadata types
+# (`__mdt`) likewise. Real orgs query these in `without sharing` helpers all the time (queue routing,
+# profile checks, permission set assignment), so reporting them buried the findings that matter.
+SHARING_EXEMPT_OBJECTS = frozenset(
+    name.lower()
+    for name in (
+        "Profile",
+        "PermissionSet",
+        "PermissionSetAssignment",
+        "PermissionSetGroup",
+        "PermissionSetGroupComponent",
+        "PermissionSetLicense",
+        "PermissionSetLicenseAssign",
+        "Group",
+        "GroupMember",
+        "QueueSobject",
+        "UserRole",
+        "RecordType",
+        "Organization",
+        "OrgWideEmailAddress",
+        "BusinessHours",
+        "Holiday",
+        "ApexClass",
+        "ApexTrigger",
+        "ApexPage",
+        "AsyncApexJob",
+        "CronTrigger",
+        "CronJobDetail",
+        "StaticResource",
+        "FieldPermissions",
+        "ObjectPermissions",
+        "SetupEntityAccess",
+        "UserLicense",
+        "CustomNotificationType",
+        "EntityDefinition",
+        "FieldDefinition",
+    )
+)
+
+
+def sharing_exempt(obj: str) -> bool:
+    """Does record sharing not apply to `obj` at all (setup objects, custom metadata types)?"""
+    low = obj.lower()
+    return low in SHARING_EXEMPT_OBJECTS or low.endswith("__mdt")
+
+
 def _phi_objects(ctx: FileContext, objects: tuple[str, ...]) -> list[str]:
     return [o for o in objects if ctx.phi.object_reason(o) is not None]
 
@@ -179,6 +226,8 @@ def check_sharing(ctx: FileContext) -> Iterator[Hit]:
         where = code_context(ctx, op.node)
         if where.is_test or op.mode == "user":
             continue  # user mode enforces the running user's sharing whatever the class declares
+        if op.objects and all(sharing_exempt(obj) for obj in op.objects):
+            continue  # sharing does not apply to these objects, so no keyword would change the result
         phi_objects = _phi_objects(ctx, op.objects)
         if where.trigger is not None:
             # Trigger code runs in system mode without sharing and cannot declare a keyword. Reads of
