@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
 from phi_lint.findings import Location, Span, normalize_text
-from phi_lint.phi import CATALOGUE_OBJECTS, SYSTEM_FIELDS, PhiModel, PhiReason, relationship_to_object
+from phi_lint.phi import (
+    CATALOGUE_OBJECTS,
+    SYSTEM_FIELDS,
+    PhiModel,
+    PhiReason,
+    name_tokens,
+    relationship_to_object,
+)
 
 if TYPE_CHECKING:
     from phi_lint.context import FileContext
@@ -653,7 +660,7 @@ class FileAnalysis:
         if low in self.summaries.classes and not low.endswith("__c"):
             return False
         return (
-            low.endswith(("__c", "__x", "__b", "__kav", "__pc"))
+            low.endswith(("__c", "__x", "__b", "__e", "__kav", "__pc", "__mdt"))
             or low in STANDARD_OBJECTS
             or low in CATALOGUE_OBJECTS
             or low in self.phi.metadata
@@ -1267,6 +1274,14 @@ class MethodFlow:
             return value
         if kind == "object_creation_expression":
             return self.eval_new(node)
+        if kind == "dml_expression":
+            target = parsing.field(node, "target")
+            value = self.eval(target)
+            dml = next((c for c in node.named_children if c.type == "dml_type"), None)
+            operation = parsing.text(dml, self.src).strip().lower() if dml is not None else ""
+            if operation in ("insert", "upsert", "update") and _is_log_object(value.sobject):
+                self.f.emit(LOG, node, f"{operation} {value.sobject}", _foreign(value))
+            return EMPTY
         if kind in ("instanceof_expression", "unary_expression", "update_expression"):
             for child in node.named_children:
                 self.eval(child)
@@ -1654,6 +1669,15 @@ class MethodFlow:
             or (obj is not None and obj.type == "method_invocation" and _call_on(obj, self.src, "logger"))
         ):
             f.emit(LOG, node, f"Logger … .{name}", all_args)
+        # Records of a log object (`Log__c`, `Log_Event__e`) written with PHI in them.
+        if (
+            qualifier in ("database", "eventbus")
+            and low in ("insert", "upsert", "update", "publish")
+            and args
+            and _is_log_object(args[0].sobject)
+        ):
+            shown = "EventBus" if qualifier == "eventbus" else "Database"
+            f.emit(LOG, node, f"{shown}.{name} {args[0].sobject}", _foreign(args[0]))
         # Configured sinks (`[sinks] log = ["ClinicLog.*"]`).
         owner = qualifier or (_receiver_class(recv_norm) if recv_norm else None)
         if owner:
@@ -1759,6 +1783,23 @@ def _receiver_class(recv_norm: str) -> str | None:
     if base.split(".")[-1] in COLLECTION_TYPES:
         return None
     return base.split(".")[-1]
+
+
+def _foreign(records: Value) -> Value:
+    """What a write of log records adds to the log: PHI read from other objects (a log record read
+    from the log and written back exposes nothing new)."""
+    own = (records.sobject or "").lower()
+    kept = frozenset(o for o in records.origins if o.label.split(".")[0].split(" ")[0].lower() != own)
+    return Value(kept, records.params)
+
+
+def _is_log_object(sobject: str | None) -> bool:
+    """`Log__c`, `Error_Log__c`, `App_Logs__c`, `Log_Event__e`, `LogEntryEvent__e`: an object (or
+    platform event) that stores log lines, read by admins and support long after the transaction."""
+    if not sobject or not sobject.lower().endswith(("__c", "__e")):
+        return False
+    tokens = name_tokens(sobject)
+    return "log" in tokens or "logs" in tokens
 
 
 def _is_get_parameters(node: Node, src: bytes) -> bool:
