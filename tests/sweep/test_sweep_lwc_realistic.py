@@ -41,7 +41,7 @@ TRUNCATED = (
     " > lightning-primitive-cell-factory >>> span > div"
 )
 HEADER_MENU = (
-    "c-app >>> c-patient-table >>> lightning-datatable >>> th[aria-label] > .slds-is-sortable >>> "
+    "c-app >>> c-patient-table >>> lightning-datatable >>> {th} > .slds-is-sortable >>> "
     "lightning-primitive-header-actions >>> {menu} >>> button[title]"
 )
 COMMON = {
@@ -49,12 +49,20 @@ COMMON = {
     ("a11y/phi-truncated-cell", "error", TRUNCATED),
     ("axe/color-contrast", "error", "c-app >>> p"),
 }
+# The header menus of the two sortable columns are small targets (axe: needs review). Synthetic shadow
+# numbers generated ids per document; native shadow scopes them per root. The role-based grid
+# (c-encounter-grid: named, row headers, every row rendered) must produce nothing.
+MENUS = {
+    "synthetic": "#primitive-header-action-button-menu-id-N",
+    "native": "#primitive-header-action-button-menu-id",
+}
 EXPECTED = {
-    # Synthetic shadow numbers generated ids per document; native shadow scopes them per root.
-    "synthetic": COMMON
-    | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id-N"))},
-    "native": COMMON
-    | {("axe/target-size", "note", HEADER_MENU.format(menu="#primitive-header-action-button-menu-id"))},
+    mode: COMMON
+    | {
+        ("axe/target-size", "note", HEADER_MENU.format(th=th, menu=menu))
+        for th in ('th[aria-sort="ascending"]', "th[aria-label]")
+    }
+    for mode, menu in MENUS.items()
 }
 
 
@@ -67,8 +75,15 @@ def _digest(paths: list[Path]) -> str:
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=NPM_TIMEOUT_S, check=False)
+    proc = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=NPM_TIMEOUT_S,
+        check=False,
+    )
     if proc.returncode != 0:
         pytest.fail(f"{' '.join(command)} failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-4000:]}")
 
@@ -114,6 +129,9 @@ def build_site() -> Path:
     (staging / ".complete").write_text("ok\n")
     shutil.rmtree(site, ignore_errors=True)
     staging.rename(site)
+    for old in root.glob("site-*"):  # bundles of earlier sources
+        if old != site:
+            shutil.rmtree(old, ignore_errors=True)
     return site
 
 
@@ -141,8 +159,11 @@ def swept(browser_session: BrowserSession, lwc_server: StaticServer) -> SweepRes
 @pytest.mark.parametrize("mode", MODES)
 def test_exact_findings(mode: str, swept: SweepResult) -> None:
     assert [n.message for n in swept.run.notifications if mode in n.message] == []
-    found = {(f.rule_id, f.severity.value, stable_selector(f.property("selector")))
-             for f in swept.run.findings if f.property("page_name") == mode}
+    found = {
+        (f.rule_id, f.severity.value, stable_selector(f.property("selector")))
+        for f in swept.run.findings
+        if f.property("page_name") == mode
+    }
     assert found == EXPECTED[mode]
 
 
@@ -154,8 +175,9 @@ def test_findings_name_the_phi_and_mask_it(swept: SweepResult) -> None:
     assert "123-45-6789" not in reported and "Lovelace" not in reported
 
 
-def test_contrast_failure_needs_the_synthetic_shadow_fix(browser_session: BrowserSession,
-                                                         lwc_server: StaticServer) -> None:
+def test_contrast_failure_needs_the_synthetic_shadow_fix(
+    browser_session: BrowserSession, lwc_server: StaticServer
+) -> None:
     unfixed = _sweep(browser_session, lwc_server, fix=False)
     by_mode = {m: {f.rule_id for f in unfixed.run.findings if f.property("page_name") == m} for m in MODES}
     # Native shadow needs no fix; synthetic shadow silently loses color-contrast without it...
