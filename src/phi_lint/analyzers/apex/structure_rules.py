@@ -204,6 +204,17 @@ SHARING_EXEMPT_OBJECTS = frozenset(
         "CustomNotificationType",
         "EntityDefinition",
         "FieldDefinition",
+        "OpportunityStage",
+        "TaskStatus",
+        "CaseStatus",
+        "LeadStatus",
+        "ContractStatus",
+        "PartnerRole",
+        "DatedConversionRate",
+        "CurrencyType",
+        "Period",
+        "FiscalYearSettings",
+        "BusinessProcess",
     )
 )
 
