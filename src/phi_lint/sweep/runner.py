@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -41,6 +41,7 @@ from phi_lint.sweep.issues import ComponentLocator, PageContext, PageIssue, fing
 from phi_lint.sweep.redact import sanitize_text, sanitize_url
 from phi_lint.sweep.tables import (
     CUSTOM_RULES,
+    PAGE_RULES,
     check_auth_fields,
     check_focus_stops,
     check_tables,
@@ -469,12 +470,28 @@ async def _checks(
     axe_wanted = (
         any(config.rule_enabled(f"axe/{rid}") for rid in shared.axe_catalogue) or not shared.axe_catalogue
     )
+    frames = await _frames(page)
     if axe_wanted:
-        if shared.options.synthetic_shadow_fix:
-            await page.evaluate(SYNTHETIC_SHADOW_FIX)
-        has_axe = await page.evaluate("() => typeof window.axe === 'object'")
-        if not has_axe:
-            await page.evaluate(axe_source())
+        # axe in every frame (Visualforce iframes in Lightning): the top frame's axe.run then collects
+        # results from the frames itself; targets get one entry per frame.
+        for frame, _ in frames:
+            try:
+                if shared.options.synthetic_shadow_fix:
+                    await frame.evaluate(SYNTHETIC_SHADOW_FIX)
+                if not await frame.evaluate("() => typeof window.axe === 'object'"):
+                    await frame.evaluate(axe_source())
+            except Exception:
+                if frame is page.main_frame:
+                    raise
+                notes.append(
+                    Notification(
+                        NotificationKind.SKIPPED,
+                        f"{label}: a frame could not be prepared for axe and was not checked",
+                        Severity.WARNING,
+                        path=shared.config_path or None,
+                        line=spec.line or None,
+                    )
+                )
         if not shared.axe_catalogue:
             catalogue = await page.evaluate("(tags) => axe.getRules(tags)", list(WCAG_TAGS))
             version = await page.evaluate("() => axe.version")
@@ -505,14 +522,23 @@ async def _checks(
         "include": list(spec.include or config.include),
         "exclude": list(config.exclude) + list(spec.exclude),
     }
-    if any(r.startswith("a11y/phi-") and r not in ("a11y/phi-in-title", "a11y/phi-in-url") for r in enabled):
-        tables = await page.evaluate("(scope) => window.__phiLintSweep.tables(scope)", scope)
-        issues += check_tables(tables, shared.model, enabled, shared.registry)
+    for frame, path in frames:
+        found: list[PageIssue] = []
+        try:
+            if any(r.startswith("a11y/phi-") and r not in PAGE_RULES for r in enabled):
+                tables = await frame.evaluate("(scope) => window.__phiLintSweep.tables(scope)", scope)
+                found += check_tables(tables, shared.model, enabled, shared.registry)
+            if "a11y/accessible-authentication" in enabled:
+                fields = await frame.evaluate("(scope) => window.__phiLintSweep.authFields(scope)", scope)
+                found += check_auth_fields(fields, enabled, shared.registry)
+        except Exception:
+            if frame is page.main_frame:
+                raise
+            continue  # a frame that navigated or closed meanwhile
+        # Inside a frame, the target starts with the chain of <iframe> elements that lead to it.
+        issues += [replace(i, target=(*path, *i.target)) for i in found] if path else found
     title = await page.title()
     issues += check_title_and_url(title, page.url, shared.model, enabled)
-    if "a11y/accessible-authentication" in enabled:
-        fields = await page.evaluate("(scope) => window.__phiLintSweep.authFields(scope)", scope)
-        issues += check_auth_fields(fields, enabled, shared.registry)
     outcome.timings["checks"] = time.monotonic() - t
     if "a11y/focus-not-obscured" in enabled and config.tab_stops > 0:
         t = time.monotonic()
@@ -520,6 +546,29 @@ async def _checks(
         issues += check_focus_stops(stops, enabled, shared.registry)
         outcome.timings["tab_walk"] = time.monotonic() - t
     return issues, notes
+
+
+async def _frames(page: Any) -> list[tuple[Any, tuple[tuple[str, ...], ...]]]:
+    """Every frame with the selector chains of the <iframe> elements leading to it (top frame: ())."""
+    out: list[tuple[Any, tuple[tuple[str, ...], ...]]] = []
+    paths: dict[Any, tuple[tuple[str, ...], ...]] = {page.main_frame: ()}
+    for frame in page.frames:
+        if frame is page.main_frame:
+            out.append((frame, ()))
+            continue
+        try:
+            parent = frame.parent_frame
+            element = await frame.frame_element()
+            chain = await element.evaluate(
+                "(el) => window.__phiLintSweep ? window.__phiLintSweep.selectorChain(el) : [el.localName]"
+            )
+            if parent not in paths:
+                continue
+            paths[frame] = (*paths[parent], tuple(chain))
+            out.append((frame, paths[frame]))
+        except Exception:
+            continue  # detached while we looked
+    return out
 
 
 # ---- the sweep ----------------------------------------------------------------------------------------
