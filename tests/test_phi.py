@@ -192,6 +192,9 @@ def test_new_clinical_names_and_objects() -> None:
     model = PhiModel()
     assert model.field_reason("Patient__c", "Blood_Type__c") is not None
     assert model.field_reason(None, "Personal_Health_Number__c") is not None
+    assert model.field_reason("Patient_Record__c", "Medical_Condition__c") is not None
+    assert model.field_reason(None, "Chief_Complaint__c") is not None
+    assert model.field_reason(None, "Condition__c") is None  # a contract's or an asset's condition
     assert model.is_phi_object("MedicationAdministration")
     assert model.is_phi_object("HealthCloudGA__CarePlanProblem__c")
     assert model.field_reason("Specimen", "CollectionDate") is not None
