@@ -194,6 +194,8 @@ def test_new_clinical_names_and_objects() -> None:
     assert model.field_reason(None, "Personal_Health_Number__c") is not None
     assert model.field_reason("Patient_Record__c", "Medical_Condition__c") is not None
     assert model.field_reason(None, "Chief_Complaint__c") is not None
+    assert model.field_reason("Account", "Patient_Identifier__pc") is not None  # a health number
+    assert model.field_reason(None, "birthTime") is not None  # HL7 v3 date of birth
     assert model.field_reason(None, "Condition__c") is None  # a contract's or an asset's condition
     assert model.is_phi_object("MedicationAdministration")
     assert model.is_phi_object("HealthCloudGA__CarePlanProblem__c")
