@@ -46,66 +46,92 @@ _KNOWN_PREFIXES = (
     "SG.",
 )
 
-# Each pattern's group "secret" (or the whole match) is the text to mask.
-SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Each pattern's group "secret" is the text to mask. The patterns run on every snippet and message of
+# every finding, so each has cheap trigger substrings (lower case) and only bounded repetition: no
+# pattern may backtrack quadratically on a long line of minified code.
+SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         "private-key",
+        ("-----begin",),
         re.compile(
-            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*))"
+            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*))"
         ),
     ),
-    ("aws-access-key", re.compile(r"(?<![A-Za-z0-9])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])")),
+    (
+        "aws-access-key",
+        ("akia", "asia"),
+        re.compile(r"(?<![A-Za-z0-9])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])"),
+    ),
     (
         "aws-secret-key",
+        ("aws",),
         re.compile(
-            r"(?i:aws.{0,20}?(?:secret|key).{0,20}?)[\"'=:\s]+(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+            r"(?i:aws.{0,20}?(?:secret|key).{0,20}?)[\"'=:\s]{1,6}"
+            r"(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
         ),
     ),
     (
         "stripe-key",
+        ("_live_", "_test_"),
         re.compile(r"(?<![A-Za-z0-9])(?P<secret>(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,})"),
     ),
-    ("stripe-webhook", re.compile(r"(?P<secret>whsec_[A-Za-z0-9]{16,})")),
-    ("slack-token", re.compile(r"(?P<secret>xox[abposr]-[A-Za-z0-9-]{10,})")),
-    ("github-token", re.compile(r"(?P<secret>(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}))")),
-    ("gitlab-token", re.compile(r"(?P<secret>glpat-[A-Za-z0-9_-]{20,})")),
-    ("google-api-key", re.compile(r"(?P<secret>AIza[0-9A-Za-z_-]{35})")),
-    ("sendgrid-key", re.compile(r"(?P<secret>SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")),
+    ("stripe-webhook", ("whsec_",), re.compile(r"(?P<secret>whsec_[A-Za-z0-9]{16,})")),
+    ("slack-token", ("xox",), re.compile(r"(?P<secret>xox[abposr]-[A-Za-z0-9-]{10,})")),
+    (
+        "github-token",
+        ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
+        re.compile(r"(?P<secret>(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}))"),
+    ),
+    ("gitlab-token", ("glpat-",), re.compile(r"(?P<secret>glpat-[A-Za-z0-9_-]{20,})")),
+    ("google-api-key", ("aiza",), re.compile(r"(?P<secret>AIza[0-9A-Za-z_-]{35})")),
+    ("sendgrid-key", ("sg.",), re.compile(r"(?P<secret>SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")),
     (
         "jwt",
+        ("eyj",),
         re.compile(r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
     ),
     (
-        "authorization-header",
         # The value must hold a digit: "Bearer authentication" in a comment is not a token.
-        re.compile(r"(?i:\b(?:bearer|basic)\s+)(?P<secret>(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,})"),
+        "authorization-header",
+        ("bearer", "basic"),
+        re.compile(
+            r"(?i:\b(?:bearer|basic)[ \t]{1,4})"
+            r"(?P<secret>(?=[A-Za-z._~+/=-]{0,200}\d)[A-Za-z0-9._~+/=-]{12,})"
+        ),
     ),
     (
         "url-credentials",
-        re.compile(r"(?i:[a-z][a-z0-9+.-]*://)[^\s/:@'\"]+:(?P<secret>[^\s/@'\"]{3,})@"),
+        ("://",),
+        re.compile(r"(?i:\b[a-z][a-z0-9+.-]{0,15}://)[^\s/:@'\"]{1,100}:(?P<secret>[^\s/@'\"]{3,200})@"),
     ),
     (
         # <password>hunter2</password>, <consumerSecret>...</consumerSecret> in metadata XML.
         "xml-secret-element",
+        ("pass", "secret", "token", "key"),
         re.compile(
-            r"<(?P<tag>[A-Za-z:]*(?i:password|secret|token|apikey|api_key|privatekey|private_key))>"
+            r"<(?P<tag>[A-Za-z:]{0,40}(?i:password|secret|token|apikey|api_key|privatekey|private_key))>"
             r"(?P<secret>[^<\s]{4,})</(?P=tag)>"
         ),
     ),
     (
         # <input type="password" value="...">: the value of a password field.
         "password-field-value",
-        re.compile(r"(?i:type\s*=\s*[\"']password[\"'][^>]*?\bvalue\s*=\s*)[\"'](?P<secret>[^\"'{}]{4,})[\"']"),
+        ("password",),
+        re.compile(
+            r"(?i:type[ \t]{0,3}=[ \t]{0,3}[\"']password[\"'][^>]{0,300}?\bvalue[ \t]{0,3}=[ \t]{0,3})"
+            r"[\"'](?P<secret>[^\"'{}]{4,})[\"']"
+        ),
     ),
     (
         # password = 'hunter2', "client_secret": "...", apiKey := '...'. The value must be a quoted
         # literal so `password = input.getPassword()` (no secret in code) is left alone.
         "assigned-secret",
+        ("pass", "pwd", "secret", "key", "token", "credential"),
         re.compile(
             r"(?i:(?:pass(?:word|wd|phrase)?|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|"
             r"private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|token|credential)s?)"
-            r"[\"']?\s*(?::=|=|:|,)\s*[\"'](?P<secret>[^\"'\s]{4,})[\"']"
+            r"[\"']?[ \t]{0,4}(?::=|=|:|,)[ \t]{0,4}[\"'](?P<secret>[^\"'\s]{4,})[\"']"
         ),
     ),
 )
@@ -131,7 +157,10 @@ def find_secrets(text: str) -> list[str]:
     found: set[str] = set()
     if not text:
         return []
-    for _, pattern in SECRET_PATTERNS:
+    lower = text.lower()
+    for _, triggers, pattern in SECRET_PATTERNS:
+        if not any(trigger in lower for trigger in triggers):
+            continue
         for match in pattern.finditer(text):
             value = match.group("secret")
             if value:
@@ -139,10 +168,15 @@ def find_secrets(text: str) -> list[str]:
     return sorted(found, key=lambda s: (-len(s), s))
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_phi_values(text: str) -> list[str]:
     """PHI-looking values in `text` (the PHI model's value patterns), longest first."""
     from phi_lint.phi import PhiModel
 
+    if _DIGIT.search(text) is None:  # every PHI value pattern needs digits: skip the common case fast
+        return []
     return sorted({m.group(0) for _, m in PhiModel.find_phi_values(text)}, key=lambda s: (-len(s), s))
 
 
@@ -163,7 +197,7 @@ def redact_snippet(snippet: str, secrets: Iterable[str] = ()) -> str:
             out = out.replace(secret, mask_secret(secret))
         else:
             # A snippet is cut at 200 characters: mask a secret's visible beginning too.
-            for size in range(min(len(secret) - 1, len(out)), 7, -1):
+            for size in range(min(len(secret) - 1, len(out), 512), 7, -1):
                 head = secret[:size]
                 if out.endswith(head):
                     out = out[: -size] + mask_secret(secret)
