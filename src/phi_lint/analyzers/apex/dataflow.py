@@ -14,8 +14,17 @@ i-th argument, transitively, so a finding goes where PHI enters a project's own 
 never inside the wrapper.
 
 Analysis is flow-sensitive in straight-line code (a re-assigned variable forgets its old value) and
-joins values in branches and loops (loop bodies run twice so loop-carried flows are seen). It is
-deliberately intraprocedural apart from summaries: instance fields are not tracked across methods.
+joins values in branches and loops (a loop body runs a second time when the first pass changed
+something, so loop-carried flows are seen). Beyond one body: method summaries (with instance calls
+dispatched to at most three implementations of an interface or base class), and PHI written into a
+class field by one body is seen by the class's other bodies. Test code is skipped; subtrees nested
+deeper than MAX_DEPTH are summarised without recursion.
+
+Sinks: System.debug, Nebula Logger, configured `[sinks]`, DML/EventBus writes of log objects
+(LOG); SingleEmailMessage/MassEmailMessage subject and bodies, EmailFileAttachment body and name
+(EMAIL); HttpRequest body/endpoint/headers unless the request's endpoint is a `callout:` Named
+Credential (CALLOUT); PageReference parameters and URLs (URL); MD5/SHA1 digests and HMACs
+(WEAK_DIGEST). Crypto misuse facts without PHI: hard-coded keys and IVs, static IVs.
 """
 
 from __future__ import annotations
