@@ -137,3 +137,19 @@ def test_sharing_skips_setup_objects_and_custom_metadata(make_project) -> None: 
     )
     lines = sorted(f.location.start_line for f in _check(root, "apex/soql-without-sharing"))
     assert lines == [8]  # only the Case query: sharing applies to cases
+
+
+def test_logging_a_patients_drug_name_is_reported_but_not_the_patient_id(make_project) -> None:  # type: ignore[no-untyped-def]
+    source = """public with sharing class DoseReminder {
+    public static void remind(Set<Id> requestIds) {
+        for (MedicationRequest request : [SELECT Id, PatientId, Medication.Name
+                                          FROM MedicationRequest WHERE Id IN :requestIds]) {
+            System.debug('drug ' + request.Medication.Name);
+            System.debug('patient ' + request.PatientId);
+        }
+    }
+}
+"""
+    root = make_project({"classes/DoseReminder.cls": source, "classes/DoseReminder.cls-meta.xml": CLASS_META})
+    lines = sorted(f.location.start_line for f in _check(root, "apex/phi-in-log"))
+    assert lines == [5]
