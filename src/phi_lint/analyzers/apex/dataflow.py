@@ -1537,6 +1537,8 @@ class MethodFlow:
         self._sinks(node, obj, qualifier, recv_norm, recv_var, low, name, args, all_args)
 
         # The result.
+        if _is_sanitizer(name):
+            return EMPTY
         if qualifier is not None:
             full = f"{qualifier}.{low}"
             if full in ("database.query", "database.querywithbinds", "search.query", "search.find"):
@@ -1792,6 +1794,32 @@ def _receiver_class(recv_norm: str) -> str | None:
     if base.split(".")[-1] in COLLECTION_TYPES:
         return None
     return base.split(".")[-1]
+
+
+# Verbs of methods whose result is PHI made safe (`maskSsn`, `redact`, `PhiScrubber.anonymize`): by
+# convention their result is not PHI. Hashing is not in the list (a hash of an SSN is reversible by
+# brute force), nor is encryption's inverse.
+SANITIZER_TOKENS = frozenset(
+    {
+        "mask",
+        "masked",
+        "redact",
+        "redacted",
+        "anonymize",
+        "anonymise",
+        "anonymized",
+        "pseudonymize",
+        "scrub",
+        "tokenize",
+        "deidentify",
+        "obfuscate",
+    }
+)
+
+
+@lru_cache(maxsize=2048)
+def _is_sanitizer(method: str) -> bool:
+    return not SANITIZER_TOKENS.isdisjoint(name_tokens(method))
 
 
 def _foreign(records: Value) -> Value:
