@@ -265,7 +265,7 @@ def test_all_flow_rules_share_one_analysis_per_file(tmp_path: Path, monkeypatch:
     assert [len(list(check(ctx))) for check in checks] == [1, 0, 0, 0, 0]
     assert calls == []
     # Without prepared facts (e.g. facts restored from the cache), one analysis serves all rules.
-    monkeypatch.setattr(dataflow, "PREPARED", {})
+    monkeypatch.setattr(dataflow, "PREPARED", dataflow.Prepared())
     ctx = flow.context(f"{CLASSES}/Svc.cls")
     assert [len(list(check(ctx))) for check in checks] == [1, 0, 0, 0, 0]
     assert calls == [f"{CLASSES}/Svc.cls"]

@@ -54,10 +54,10 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     for _ in range(MAX_ROUNDS):
         if not any([_rerun(analysis) for analysis in analyses]):
             break
-    dataflow.PREPARED.clear()
+    dataflow.PREPARED.reset(summaries)
     for analysis in analyses:
-        key = dataflow.prepared_key(summaries, analysis.ctx.rel_path, analysis.ctx.source)
-        dataflow.PREPARED[key] = analysis.flow()
+        key = dataflow.content_key(analysis.ctx.rel_path, analysis.ctx.source)
+        dataflow.PREPARED.flows[key] = analysis.flow()
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}

@@ -32,6 +32,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -1907,14 +1908,30 @@ def analyze(ctx: FileContext, summaries: Summaries, store: SummaryStore | None =
     return analysis
 
 
-# Flow facts computed by prepare() with the final summaries, by (summaries identity, path, content
-# digest): the per-file checks (in this process or in forked workers) reuse them instead of analysing
-# each file a second time. Facts restored from the on-disk cache are new objects and never match.
-PREPARED: dict[tuple[int, str, str], FileFlow] = {}
+# Flow facts computed by prepare() with the final summaries, by (path, content digest), for the one
+# Summaries object they were computed with (held weakly: an id() could be reused by a later object).
+# The per-file checks (in this process or in forked workers) reuse them instead of analysing each file
+# a second time; facts restored from the on-disk cache are new objects and never match.
+@dataclass
+class Prepared:
+    summaries: weakref.ReferenceType[Summaries] | None = None
+    flows: dict[tuple[str, str], FileFlow] = field(default_factory=dict)
+
+    def reset(self, summaries: Summaries) -> None:
+        self.summaries = weakref.ref(summaries)
+        self.flows = {}
+
+    def get(self, summaries: Summaries, rel_path: str, source: bytes) -> FileFlow | None:
+        if self.summaries is None or self.summaries() is not summaries:
+            return None
+        return self.flows.get(content_key(rel_path, source))
 
 
-def prepared_key(summaries: Summaries, rel_path: str, source: bytes) -> tuple[int, str, str]:
-    return (id(summaries), rel_path, hashlib.sha1(source, usedforsecurity=False).hexdigest())
+PREPARED = Prepared()
+
+
+def content_key(rel_path: str, source: bytes) -> tuple[str, str]:
+    return (rel_path, hashlib.sha1(source, usedforsecurity=False).hexdigest())
 
 
 def file_flow(ctx: FileContext) -> FileFlow:
@@ -1926,7 +1943,7 @@ def _file_flow(ctx: FileContext) -> FileFlow:
     summaries = ctx.project.facts.get("apex", {}).get("summaries")
     if not isinstance(summaries, Summaries):
         summaries = Summaries()
-    prepared = PREPARED.get(prepared_key(summaries, ctx.rel_path, ctx.source))
+    prepared = PREPARED.get(summaries, ctx.rel_path, ctx.source)
     if prepared is not None:
         return prepared
     return analyze(ctx, summaries).flow()
