@@ -200,3 +200,12 @@ def test_new_clinical_names_and_objects() -> None:
     assert model.is_phi_object("MedicationAdministration")
     assert model.is_phi_object("HealthCloudGA__CarePlanProblem__c")
     assert model.field_reason("Specimen", "CollectionDate") is not None
+
+
+def test_records_of_animals_are_not_about_patients() -> None:
+    model = PhiModel()
+    assert model.field_reason("Animal__c", "Date_of_Birth__c") is None  # an animal shelter's records
+    assert model.field_reason("Pet_Profile__c", "Medication__c") is None
+    assert model.field_reason("Patient__c", "Date_of_Birth__c") is not None
+    settings = PhiSettings(fields=("Animal__c.Date_of_Birth__c",))
+    assert PhiModel(settings=settings).field_reason("Animal__c", "Date_of_Birth__c") is not None

@@ -122,6 +122,10 @@ def render_catalogue() -> str:
         + ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_CONTEXT_NAME_TOKENS)
         + " (`Medical_Record__c.Treatment__c`, not `Account.WaterTreatment__c`).",
         "",
+        "Never on an object whose own name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_NON_PERSON_OBJECT_TOKENS)))
+        + " (`Animal__c.Date_of_Birth__c` is an animal's).",
+        "",
         "## Never PHI on their own (system fields)",
         "",
         names(phi.SYSTEM_FIELDS_NAMES),

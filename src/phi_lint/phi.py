@@ -276,6 +276,13 @@ CATALOGUE_CLINICAL_OBJECT_TOKENS: frozenset[str] = frozenset(
     ("patient", "patients", "medical", "clinical", "clinic", "encounter", "diagnosis", "prescription")
 )
 
+# Words in an object's name that say its records are not about people (an animal shelter's
+# `Animal__c.Date_of_Birth__c`, a fleet's `Vehicle__c.Treatment_Date__c`): field names on these objects
+# are not PHI by their words (metadata and `[phi]` patterns still apply).
+CATALOGUE_NON_PERSON_OBJECT_TOKENS: frozenset[str] = frozenset(
+    ("animal", "animals", "pet", "pets", "livestock", "vehicle", "vehicles")
+)
+
 # Values that look like PHI wherever they appear (page titles, URLs, rendered text).
 PHI_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
@@ -502,6 +509,8 @@ class PhiModel:
         # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
         if facts is not None and facts.compliance_groups:
             return None
+        if obj and CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(name_tokens(obj)):
+            return None  # an animal's or a vehicle's record
         seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
