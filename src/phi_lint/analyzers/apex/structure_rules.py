@@ -215,6 +215,9 @@ SHARING_EXEMPT_OBJECTS = frozenset(
         "Period",
         "FiscalYearSettings",
         "BusinessProcess",
+        "TaskPriority",
+        "UserRecordAccess",
+        "UserPreference",
     )
 )
 
