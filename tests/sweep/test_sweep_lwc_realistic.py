@@ -188,3 +188,31 @@ def test_contrast_failure_needs_the_synthetic_shadow_fix(
     assert note.rule_id == "axe/color-contrast"
     assert "synthetic" in note.message and "getElementById" in note.message
     assert unfixed.run.incomplete
+
+
+async def _aria_snapshots(browser: object, server: StaticServer) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    page = await browser.new_page()  # type: ignore[attr-defined]
+    try:
+        for mode in MODES:
+            await page.goto(server.url(f"/{mode}/index.html"))
+            await page.wait_for_selector("c-encounter-grid lightning-datatable [role=grid]")
+            out[mode] = {
+                tag: await page.locator(tag).aria_snapshot()
+                for tag in ("c-patient-table", "c-encounter-grid")
+            }
+    finally:
+        await page.close()
+    return out
+
+
+def test_screen_reader_tree_confirms_the_findings(
+    browser_session: BrowserSession, lwc_server: StaticServer
+) -> None:
+    """Chromium's own accessibility tree (Playwright's aria snapshot) agrees with phi-lint: the patient
+    grid has no name, the encounter grid is named; both shadow modes give a screen reader the same tree."""
+    snapshots = browser_session.run(_aria_snapshots(browser_session.browser, lwc_server))
+    assert snapshots["synthetic"] == snapshots["native"]
+    patients = snapshots["native"]["c-patient-table"]
+    assert "- grid:" in patients and '- columnheader "SSN"' in patients
+    assert '- grid "Encounters":' in snapshots["native"]["c-encounter-grid"]
