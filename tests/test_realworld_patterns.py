@@ -153,3 +153,19 @@ def test_logging_a_patients_drug_name_is_reported_but_not_the_patient_id(make_pr
     root = make_project({"classes/DoseReminder.cls": source, "classes/DoseReminder.cls-meta.xml": CLASS_META})
     lines = sorted(f.location.start_line for f in _check(root, "apex/phi-in-log"))
     assert lines == [5]
+
+
+def test_an_animal_shelters_date_of_birth_field_is_not_phi(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project(
+        {
+            "objects/Animal__c/fields/Date_of_Birth__c.field-meta.xml": _field(
+                "Date_of_Birth__c", "DOB", "Date"
+            ),
+            "objects/Client__c/fields/Date_of_Birth__c.field-meta.xml": _field(
+                "Date_of_Birth__c", "DOB", "Date"
+            ),
+        }
+    )
+    found = {(f.location.path.split("/")[-3], f.rule_id) for f in _check(root, "meta/")}
+    assert ("Animal__c", "meta/phi-field-unencrypted") not in found
+    assert ("Client__c", "meta/phi-field-unencrypted") in found  # a person's date of birth still is
