@@ -70,6 +70,8 @@ class Seed:
     kind: str
     # Where the mutant is written inside the fuzz project (decides the file kind and bundle).
     target: str
+    # Read once: hypothesis replays examples, so a seed must not change during a run.
+    content: bytes = b""
 
 
 def _target(path: Path, kind: str) -> str:
@@ -107,7 +109,7 @@ def _seeds() -> list[Seed]:
                     ".cmp": "aura",
                 }.get(path.suffix)
             if kind is not None:
-                found.append(Seed(path, kind, _target(path, kind)))
+                found.append(Seed(path, kind, _target(path, kind), path.read_bytes()))
     return found
 
 
@@ -216,7 +218,7 @@ TOKENS = [
 def mutants(draw: st.DrawFn, kind: str) -> tuple[Seed, bytes]:
     seeds = SEEDS_BY_KIND[kind]
     chosen = draw(st.sampled_from(seeds))
-    data = bytearray(chosen.source.read_bytes())
+    data = bytearray(chosen.content)
     for _ in range(draw(st.integers(1, 6))):
         op = draw(st.sampled_from(["flip", "truncate", "duplicate", "delete", "insert", "insert", "splice"]))
         size = len(data)
@@ -234,7 +236,7 @@ def mutants(draw: st.DrawFn, kind: str) -> tuple[Seed, bytes]:
         elif op == "insert":
             data[at:at] = draw(st.sampled_from(TOKENS)) * draw(st.integers(1, 4))
         elif op == "splice":
-            other = draw(st.sampled_from(SEEDS)).source.read_bytes()
+            other = draw(st.sampled_from(SEEDS)).content
             start = draw(st.integers(0, len(other)))
             data[at:at] = other[start : start + draw(st.integers(1, 500))]
     return chosen, bytes(data)
@@ -435,3 +437,23 @@ def test_fuzz_sarif_always_validates(results: list[RunResult], validate_sarif, t
         once = render(results, fmt, tmp_path)
         assert once == render(results, fmt, tmp_path)
         once.encode("utf-8")  # writable as UTF-8
+
+
+def test_duplicate_logical_locations_keep_the_sarif_valid(validate_sarif) -> None:  # type: ignore[no-untyped-def]
+    """Found by the long fuzz run: SARIF requires a location's logicalLocations to be unique, and two
+    identical ones (the same selector twice) made the whole file invalid for code scanning."""
+    from phi_lint.reporters.sarif import build_sarif
+
+    twice = (LogicalLocation("td", "element", "table > td"),) * 2
+    finding = Finding(
+        "a11y/phi-table-name",
+        "m",
+        Severity.ERROR,
+        Location("sweep.toml", 1),
+        logical_locations=twice,
+        fingerprint="f" * 32,
+        category="sweep",
+    )
+    document = build_sarif([RunResult("sweep", (finding,))])
+    validate_sarif(document)
+    assert len(document["runs"][0]["results"][0]["locations"][0]["logicalLocations"]) == 1

@@ -112,11 +112,13 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> om.Result:
     if finding.rule_id in rule_index:
         result.rule_index = rule_index[finding.rule_id]
     if finding.logical_locations:
+        # SARIF requires unique items here (two identical selectors on a page would otherwise make the
+        # whole file invalid for code scanning).
         result.locations[0].logical_locations = [
             om.LogicalLocation(
                 name=ll.name, kind=ll.kind, fully_qualified_name=ll.fully_qualified_name or None
             )
-            for ll in finding.logical_locations
+            for ll in dict.fromkeys(finding.logical_locations)
         ]
     if finding.related:
         result.related_locations = [
