@@ -66,3 +66,26 @@ def test_a_failing_step_is_a_page_error(
     [error] = [n for n in result.run.notifications if n.kind is NotificationKind.PAGE_ERROR]
     assert "step click '#no-such-button' failed: timed out after 2s" in error.message
     assert result.run.findings == ()
+
+
+REDIRECT = """<!doctype html><html lang="en"><head><title>Loading</title></head><body><main><h1>Loading</h1>
+<div class="slds-spinner_container"><div class="slds-spinner" style="width:20px;height:20px"></div></div>
+<script>setTimeout(() => location.replace("/record.html"), 300);</script></main></body></html>"""
+RECORD = """<!doctype html><html lang="en"><head><title>Record</title></head><body><main><h1>Record</h1>
+<img src="x.png"></main></body></html>"""
+
+
+def test_client_side_redirect_while_waiting(
+    browser_session: BrowserSession, site: tuple[Path, StaticServer]
+) -> None:
+    """Lightning redirects in the browser (home -> record page) while phi-lint waits: it waits for the
+    new document instead of failing the page."""
+    root, server = site
+    (root / "home.html").write_text(REDIRECT)
+    (root / "record.html").write_text(RECORD)
+    config = SweepConfig(
+        pages=(PageSpec(url="/home.html"),), base_url=server.base_url, timeout=10, select=("axe/image-alt",)
+    )
+    result = browser_session.sweep(config, SweepOptions())
+    assert [n.message for n in result.run.notifications] == []
+    assert [f.rule_id for f in result.run.findings] == ["axe/image-alt"]

@@ -204,11 +204,22 @@ async def wait_settled(
     previous: dict[str, Any] | None = None
     state: dict[str, Any] = {}
     while True:
-        state = await page.evaluate(
-            "() => window.__phiLintSweep ? window.__phiLintSweep.settleState() : null"
-        )
-        if state is None:  # a document without the init script (about:blank, error page)
-            await page.evaluate(CHECKS_JS)
+        try:
+            state = await page.evaluate(
+                "() => window.__phiLintSweep ? window.__phiLintSweep.settleState() : null"
+            )
+            if state is None:  # a document without the init script (about:blank, error page)
+                await page.evaluate(CHECKS_JS)
+                continue
+        except Exception as exc:
+            # Lightning redirects on the client (/lightning/page/home -> a record page): the document
+            # went away under the poll. Keep waiting for the new one until the deadline.
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise PageFault(f"page kept navigating for {page_timeout or timeout_s:g}s") from exc
+            previous = None
+            await asyncio.sleep(POLL_S)
             continue
         quiet = state["ready"] and not state["auraBusy"] and state["spinners"] == 0
         if quiet and previous is not None and previous["count"] == state["count"]:
