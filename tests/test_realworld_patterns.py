@@ -169,3 +169,21 @@ def test_an_animal_shelters_date_of_birth_field_is_not_phi(make_project) -> None
     found = {(f.location.path.split("/")[-3], f.rule_id) for f in _check(root, "meta/")}
     assert ("Animal__c", "meta/phi-field-unencrypted") not in found
     assert ("Client__c", "meta/phi-field-unencrypted") in found  # a person's date of birth still is
+
+
+def test_object_name_checked_against_the_schema_is_not_injection(make_project) -> None:  # type: ignore[no-untyped-def]
+    source = """public with sharing class BadgeFields {
+    @AuraEnabled(cacheable=true)
+    public static SObject badge(Id recordId, String objectApiName, String extraFilter) {
+        SObjectType described = Schema.getGlobalDescribe().get(objectApiName);
+        if (described == null) {
+            throw new AuraHandledException('No such object');
+        }
+        SObject row = Database.query('SELECT Id FROM ' + objectApiName + ' WHERE Id = :recordId');
+        return Database.query('SELECT Id FROM ' + objectApiName + ' WHERE ' + extraFilter);
+    }
+}
+"""
+    root = make_project({"classes/BadgeFields.cls": source, "classes/BadgeFields.cls-meta.xml": CLASS_META})
+    lines = sorted(f.location.start_line for f in _check(root, "apex/soql-injection"))
+    assert lines == [9]  # the raw filter still is input; the checked object name is not

@@ -596,6 +596,85 @@ def _safe_type(type_text: str | None) -> bool:
     return t in syntax.SAFE_SCALAR_TYPES or syntax.element_type(t) in syntax.SAFE_SCALAR_TYPES
 
 
+@dataclass(frozen=True)
+class SchemaLookup:
+    """A schema lookup that only real object names pass: `Schema.getGlobalDescribe().get(x)` whose
+    result is checked (`t == null`, `t.getDescribe()`), `.containsKey(x)`, `Schema.describeSObjects`."""
+
+    start: int  # where the lookup is
+    checked_from: int  # from where on the name counts as checked (its result's null check or use)
+    names: frozenset[str]
+
+
+def _schema_lookups(ctx: FileContext) -> list[SchemaLookup]:
+    def build() -> list[SchemaLookup]:
+        found: list[SchemaLookup] = []
+        for call in syntax.calls_named(ctx, "get", "containskey", "describesobjects"):
+            receiver, name, args = syntax.call_parts(ctx, call)
+            receiver_text = "".join(receiver.split()).lower()
+            method = name.lower()
+            if method == "describesobjects":
+                # Throws for a name that is not an object: whatever follows only sees real names.
+                if receiver_text == "schema" and args:
+                    names = frozenset(n.lower() for n in _IDENTIFIER.findall(ctx.node_text(args[0])))
+                    found.append(SchemaLookup(call.start_byte, call.end_byte, names))
+                continue
+            if receiver_text not in ("schema.getglobaldescribe()", "getglobaldescribe()") or len(args) != 1:
+                continue
+            if args[0].type != "identifier":
+                continue
+            names = frozenset({ctx.node_text(args[0]).lower()})
+            if method == "containskey":
+                found.append(SchemaLookup(call.start_byte, call.end_byte, names))
+                continue
+            # `get`: only when its result, held in a variable, is null-checked or dereferenced later.
+            target = _assigned_variable(ctx, call)
+            if target is None:
+                continue
+            var = re.escape(target)  # the tree's bytes are searched, so the pattern is encoded below
+            check = re.compile(
+                rf"\b{var}\s*[!=]=\s*null\b|\bnull\s*[!=]=\s*{var}\b|\b{var}\s*\.\s*getDescribe\s*\(".encode(),
+                re.IGNORECASE,
+            )
+            hit = check.search(ctx.source, call.end_byte)
+            if hit is not None:
+                found.append(SchemaLookup(call.start_byte, hit.end(), names))
+        return found
+
+    return ctx.memo("apex.structure.schema_lookups", build)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _assigned_variable(ctx: FileContext, call: Node) -> str | None:
+    """`t` of `SObjectType t = <call>;` or `t = <call>;` (the call's direct parent only)."""
+    parent = call.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator":
+        name = parsing.field(parent, "name")
+        return ctx.node_text(name) if name is not None else None
+    if parent.type == "assignment_expression":
+        left = parsing.field(parent, "left")
+        if left is not None and left.type == "identifier":
+            return ctx.node_text(left)
+    return None
+
+
+def _schema_checked(ctx: FileContext, name: str, declared: Node, used: Node) -> bool:
+    """Was `name` (a parameter or local) checked against the schema between its declaration and this use?
+
+    A real-world pattern (`SObjectType t = Schema.getGlobalDescribe().get(objectName); if (t == null)
+    throw ...;` then `'... FROM ' + objectName`): an unknown name never reaches the query, and a real
+    object name cannot carry query text. Both points are in the same method, so the byte range is enough."""
+    low = name.lower()
+    return any(
+        declared.start_byte < lookup.start and lookup.checked_from <= used.start_byte and low in lookup.names
+        for lookup in _schema_lookups(ctx)
+    )
+
+
 class InjectionAnalysis:
     """Classifies the unknown parts (holes) of a dynamic query text: constant, safe or input."""
 
@@ -650,6 +729,8 @@ class InjectionAnalysis:
             return None  # a class name or an inherited member: not known to be input
         if _safe_type(decl.type_text):
             return None
+        if decl.kind in ("parameter", "local") and _schema_checked(ctx, decl.name, decl.node, node):
+            return None  # an object name looked up in the schema first: only real names get here
         if decl.kind == "parameter":
             if not _text_type(decl.type_text):
                 return None  # an enum, SObjectType or record list: no caller-chosen text
