@@ -21,8 +21,10 @@ def as_page(snippet: str) -> tuple[str, str]:
     """(html, query) for a doc snippet: wrapped in a document; `<!-- loaded as /x?q -->` sets the query."""
     loaded = re.search(r"loaded as \S*?(\?[^\s,]+)", snippet)
     head = "" if "<title" in snippet else "<title>Example</title>"
-    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{head}</head>'
-            f"<body>{snippet}</body></html>")
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">{head}</head>'
+        f"<body>{snippet}</body></html>"
+    )
     return html, loaded.group(1) if loaded else ""
 
 

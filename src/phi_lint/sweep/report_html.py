@@ -143,7 +143,7 @@ def _rule_block(
             f'<p><span class="sev sev-{_e(finding.severity.value)}">{_e(finding.severity.value)}</span> '
             f"{_e(finding.message)}</p>"
             f'<p class="meta">Page: {_e(finding.property("page_name") or "")} '
-            f'<code>{_e(finding.property("page"))}</code>'
+            f"<code>{_e(finding.property('page'))}</code>"
             f"<br>Element: <code>{_e(finding.property('selector') or 'html')}</code>"
             f"<br>Source: <code>{_e(source)}</code></p>"
             + (f"<pre>{_e(finding.location.snippet)}</pre>" if finding.location.snippet else "")
