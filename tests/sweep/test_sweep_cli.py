@@ -160,3 +160,17 @@ def test_clean_page_exits_zero_and_usage_errors_exit_two(tmp_path: Path) -> None
     bad = tmp_path / "bad.toml"
     bad.write_text("[sweep]\ntimeot = 3\n")
     assert main(["sweep", "--config", str(bad)]) == 2
+
+
+def test_a_page_that_could_not_be_checked_exits_three(tmp_path: Path) -> None:
+    """Like `phi-lint check`: an incomplete sweep never passes, and says so with its own exit code."""
+    out = tmp_path / "partial.json"
+    config = tmp_path / "sweep.toml"
+    config.write_text(
+        f'[sweep]\nserve = "{(DEMO / "site").as_posix()}"\n\n'
+        '[[pages]]\nurl = "/index.html"\n\n[[pages]]\nurl = "/no-such-page.html"\n'
+    )
+    assert main(["sweep", "--config", str(config), "--format", "json", "-o", str(out), "--quiet"]) == 3
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["incomplete"]
+    assert any("no-such-page" in n["message"] or "404" in n["message"] for n in run["notifications"])

@@ -1,9 +1,9 @@
 """`phi-lint sweep`: the command line of accessibility sweeps (`register` + `run`, wired by phi_lint.cli).
 
-Exit codes: 0 clean; 1 unsuppressed violations (error or warning; "needs review" notes do not fail);
-2 tool error (bad config, no pages, browser failure) or a sweep that could not look everywhere (a page
-error or a rule that was not evaluated) without any violation; 130 interrupted (after writing what was
-found).
+Exit codes, the same as `phi-lint check`: 0 clean; 1 unsuppressed violations (error or warning; "needs
+review" notes do not fail); 2 tool error (bad config, no pages, browser failure); 3 the sweep could not
+look everywhere (a page error or a rule that was not evaluated; violations may exist too); 130
+interrupted (after writing what was found).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from phi_lint.findings import Severity
 from phi_lint.sweep.config import PageSpec, SweepConfig, SweepConfigError, load_sweep_config
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FORMATS = ("text", "json", "sarif", "html", "github", "markdown")
 
 EPILOG = """examples:
@@ -261,10 +261,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def exit_code(run: Any) -> int:
+    # As in `phi-lint check`: a sweep that did not look everywhere must never pass, and says so even
+    # when it also found violations.
+    if run.incomplete:
+        return EXIT_INCOMPLETE
     violations = [f for f in run.unsuppressed if f.severity in (Severity.ERROR, Severity.WARNING)]
-    if violations:
-        return EXIT_FINDINGS
-    return EXIT_ERROR if run.incomplete else EXIT_CLEAN
+    return EXIT_FINDINGS if violations else EXIT_CLEAN
 
 
 def write(result: Any, fmt: str, output: Path | None, root: Path, screenshot_dir: Path | None) -> None:
