@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 HEAVY = ("playwright", "bs4", "axe_playwright_python", "greenlet", "jsonschema", "pyee")
 # Only needed when files are spread over worker processes, not for a one-file pre-commit check.
 PARALLEL_ONLY = ("concurrent.futures.process", "multiprocessing.pool")
@@ -66,13 +64,8 @@ def test_the_probe_would_see_a_heavy_import(tmp_path: Path) -> None:
     assert "bs4" in json.loads(done.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.build_parser registers the sweep subcommand by importing phi_lint.sweep.cli, which imports "
-    "asyncio and urllib.request at module level (~50 ms of the pre-commit budget); remove this mark once "
-    "the sweep arguments are registered without those imports",
-)
 def test_a_check_does_not_import_the_sweep_machinery(tmp_path: Path) -> None:
+    """The sweep sub-command's arguments are registered without importing asyncio or urllib."""
     one = _tiny_project(tmp_path)
     _, modules = _loaded(str(one))
     assert sorted(m for m in modules if m in ("asyncio", "urllib.request", "phi_lint.sweep.cli")) == []
