@@ -135,17 +135,7 @@ def test_the_progress_log_carries_no_planted_value(swept: Swept) -> None:
     assert [value for value in PLANTED if value in swept.log] == []
 
 
-HTML_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="phi_lint.sweep.report_html: the pages table's row header is `page.page.name or page.page.url`, "
-    "the raw URL of a page given on the command line or by a sitemap (query string and fragment with "
-    "tokens and patient ids), not sanitize_url(...)",
-)
-
-
-@pytest.mark.parametrize(
-    "fmt", ["text", "json", "sarif", "github", "markdown", pytest.param("html", marks=HTML_GAP)]
-)
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown", "html"])
 def test_no_cookie_token_or_patient_value_in_sweep_reports(fmt: str, swept: Swept, tmp_path: Path) -> None:
     from phi_lint.sweep.cli import write
 

@@ -103,7 +103,7 @@ def render_html(result: Any, title: str = "phi-lint accessibility sweep") -> str
         status = "scanned" if page.scanned else "not scanned (see above)"
         total = page.timings.get("total", 0.0)
         out.append(
-            f'<tr><th scope="row">{_e(page.page.name or page.page.url)}</th><td>{_e(page.url)}</td>'
+            f'<tr><th scope="row">{_e(page.page.name or page.url)}</th><td>{_e(page.url)}</td>'
             f"<td>{counts.get(page.url, 0)}</td><td>{_e(status)}</td><td>{total:.1f}s</td></tr>"
         )
     out.append("</tbody></table></main></body></html>")
