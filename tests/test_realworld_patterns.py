@@ -187,3 +187,19 @@ def test_object_name_checked_against_the_schema_is_not_injection(make_project) -
     root = make_project({"classes/BadgeFields.cls": source, "classes/BadgeFields.cls-meta.xml": CLASS_META})
     lines = sorted(f.location.start_line for f in _check(root, "apex/soql-injection"))
     assert lines == [9]  # the raw filter still is input; the checked object name is not
+
+
+def test_a_regex_that_finds_merge_tokens_is_not_a_token(make_project) -> None:  # type: ignore[no-untyped-def]
+    source = r"""public with sharing class NameFormatCheck {
+    public static Boolean nested(String nameFormat) {
+        String regexPatternDoubleToken = '\\{![^\\}]*\\{!.*\\}[^\\{!]*\\}';
+        String refreshToken = 'r8Fq2LzW9xKp4TmV7bNc1YsD';
+        return Pattern.compile(regexPatternDoubleToken).matcher(nameFormat).find();
+    }
+}
+"""
+    root = make_project(
+        {"classes/NameFormatCheck.cls": source, "classes/NameFormatCheck.cls-meta.xml": CLASS_META}
+    )
+    lines = sorted(f.location.start_line for f in _check(root, "apex/hardcoded-secret"))
+    assert lines == [4]  # the refresh token is still a secret

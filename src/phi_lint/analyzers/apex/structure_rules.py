@@ -1242,10 +1242,16 @@ _HEADER_SECRET_NAMES = re.compile(
 )
 
 
+# Words that make a name hold a regular expression (EDA's `regexPatternDoubleToken` matches merge tokens).
+_PATTERN_WORDS = frozenset({"regex", "regexp", "pattern", "patterns", "matcher"})
+
+
 def _name_kind(name: str) -> str | None:
     tokens = name_tokens(name)
     if not tokens or tokens[-1] in _NOT_SECRET_TAIL or "named" in tokens or "public" in tokens:
         return None  # `DEFAULT_NAMED_CREDENTIAL = 'GoogleBooksAPI'` names a Named Credential
+    if _PATTERN_WORDS.intersection(tokens):
+        return None  # `regexPatternDoubleToken`: a regular expression that finds tokens, not a token
     for seq, kind in _SECRET_NAME_SEQUENCES:
         n = len(seq)
         for i in range(len(tokens) - n + 1):
