@@ -479,10 +479,10 @@ def test_files_that_vanish_or_become_unreadable_during_the_scan(
 
 
 def test_huge_file_under_the_limit_is_analysed_in_reasonable_time(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
-    """A 3 MB single-line class and a 3 MB single-line LWC module (minified code): analysed, not skipped,
+    """A 1 MB single-line class and a 1 MB single-line LWC module (minified code): analysed, not skipped,
     without quadratic blow-ups."""
-    apex = "public class Big { " + " ".join(f"Integer v{i} = {i};" for i in range(150_000)) + " }"
-    js = "export default class Big { " + " ".join(f"v{i} = {i};" for i in range(200_000)) + " }"
+    apex = "public class Big { " + " ".join(f"Integer v{i} = {i};" for i in range(50_000)) + " }"
+    js = "export default class Big { " + " ".join(f"v{i} = {i};" for i in range(70_000)) + " }"
     root = make_project({"classes/Healthy.cls": HEALTHY, "classes/Big.cls": apex, "lwc/big/big.js": js})
     started = time.monotonic()
     result = checker.engine(root)
