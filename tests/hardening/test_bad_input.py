@@ -575,3 +575,30 @@ def test_terminal_escape_sequences_in_code_do_not_reach_the_terminal(make_projec
     assert code == 1
     assert "E.cls:2:" in out and "syntax error" in out
     assert not any(ch in out for ch in "\x1b\x07\x00"), repr(out)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="phi_lint.analyzers.apex._apex_contexts reads and parses every Apex file for prepare(), also "
+    "files over engine.MAX_FILE_BYTES that the engine then skips (a 10 MB generated class costs ~8 s)",
+)
+def test_files_over_the_size_limit_are_never_parsed(
+    make_project,
+    checker: Checker,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from phi_lint import engine, parsing
+
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    _write(root, "classes/Huge.cls", b"public class Huge { String s = '" + b"x" * (5 * 1024 * 1024) + b"'; }")
+    parsed: list[int] = []
+    original = parsing.parse
+
+    def recording(kind: str, source: bytes):  # type: ignore[no-untyped-def]
+        parsed.append(len(source))
+        return original(kind, source)
+
+    monkeypatch.setattr(parsing, "parse", recording)
+    result = checker.engine(root)
+    assert any("limit" in n for n in notes_for(result, "Huge.cls"))
+    assert max(parsed) <= engine.MAX_FILE_BYTES
