@@ -609,6 +609,11 @@ class SchemaLookup:
 def _schema_lookups(ctx: FileContext) -> list[SchemaLookup]:
     def build() -> list[SchemaLookup]:
         found: list[SchemaLookup] = []
+        # `Map<String, SObjectType> gd = Schema.getGlobalDescribe();` then `gd.containsKey(x)`.
+        describe_maps = {"schema.getglobaldescribe()", "getglobaldescribe()"} | {
+            m.group(1).decode("ascii", "replace").lower()
+            for m in _GLOBAL_DESCRIBE_VARIABLE.finditer(ctx.source)
+        }
         for call in syntax.calls_named(ctx, "get", "containskey", "describesobjects"):
             receiver, name, args = syntax.call_parts(ctx, call)
             receiver_text = "".join(receiver.split()).lower()
@@ -619,7 +624,7 @@ def _schema_lookups(ctx: FileContext) -> list[SchemaLookup]:
                     names = frozenset(n.lower() for n in _IDENTIFIER.findall(ctx.node_text(args[0])))
                     found.append(SchemaLookup(call.start_byte, call.end_byte, names))
                 continue
-            if receiver_text not in ("schema.getglobaldescribe()", "getglobaldescribe()") or len(args) != 1:
+            if receiver_text not in describe_maps or len(args) != 1:
                 continue
             if args[0].type != "identifier":
                 continue
@@ -627,7 +632,11 @@ def _schema_lookups(ctx: FileContext) -> list[SchemaLookup]:
             if method == "containskey":
                 found.append(SchemaLookup(call.start_byte, call.end_byte, names))
                 continue
-            # `get`: only when its result, held in a variable, is null-checked or dereferenced later.
+            # `get`: only when its result is dereferenced at once (`gd.get(x).getDescribe()`), or held in a
+            # variable that is null-checked or dereferenced later.
+            if _DEREFERENCED.match(ctx.source, call.end_byte):
+                found.append(SchemaLookup(call.start_byte, call.end_byte, names))
+                continue
             target = _assigned_variable(ctx, call)
             if target is None:
                 continue
@@ -645,6 +654,10 @@ def _schema_lookups(ctx: FileContext) -> list[SchemaLookup]:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GLOBAL_DESCRIBE_VARIABLE = re.compile(
+    rb"\b([A-Za-z_][A-Za-z0-9_]*)\s*=\s*Schema\s*\.\s*getGlobalDescribe\s*\(\s*\)", re.I
+)
+_DEREFERENCED = re.compile(rb"\s*\.\s*getDescribe\s*\(", re.IGNORECASE)
 
 
 def _assigned_variable(ctx: FileContext, call: Node) -> str | None:
