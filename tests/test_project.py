@@ -96,3 +96,20 @@ def test_bad_sfdx_project_json_is_a_notification(tmp_path: Path) -> None:
     project = open_project(tmp_path, Config())
     assert project.package_dirs == [tmp_path]
     assert "cannot read sfdx-project.json" in project.notifications[0].message
+
+
+def test_the_root_stands_for_its_package_directories(make_project) -> None:  # type: ignore[no-untyped-def]
+    root = make_project(
+        {
+            "classes/A.cls": "public class A {}",
+            "./scripts/apex/Anon.cls": "public class Anon {}",
+            "./unpackaged/classes/T.cls": "public class %%%NS%%%T {}",
+        }
+    )
+    project = open_project(root, Config())
+    names = sorted(p.name for p in project.iter_files([root]))
+    assert names == ["A.cls", "SSN__c.field-meta.xml"]
+    # Named explicitly, a directory outside the packages is still checked.
+    assert [p.name for p in project.iter_files([root / "scripts"])] == ["Anon.cls"]
+    # A package directory itself, or a folder inside it, is walked as is.
+    assert [p.name for p in project.iter_files([root / "force-app/main/default/classes"])] == ["A.cls"]

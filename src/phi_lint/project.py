@@ -189,11 +189,22 @@ class Project:
                     seen.add(str(resolve_path(start)))
                     yield start
                 continue
-            for file in self._walk(start):
-                resolved = str(resolve_path(file))
-                if resolved not in seen:
-                    seen.add(resolved)
-                    yield file
+            for directory in self._source_roots(start):
+                for file in self._walk(directory):
+                    resolved = str(resolve_path(file))
+                    if resolved not in seen:
+                        seen.add(resolved)
+                        yield file
+
+    def _source_roots(self, start: Path) -> list[Path]:
+        """A directory that holds package directories (the project root, say) stands for those package
+        directories only: `scripts/`, `datasets/` or CumulusCI templates beside them are not source.
+        A directory inside a package, or one named explicitly outside all packages, is walked as is."""
+        resolved = resolve_path(start)
+        inside = [p for p in self.package_dirs if _is_within(resolve_path(p), resolved)]
+        if inside and all(resolve_path(p) != resolved for p in self.package_dirs):
+            return sorted(p for p in inside if p.is_dir())
+        return [start]
 
     def _walk(self, directory: Path) -> Iterator[Path]:
         visited: set[tuple[int, int]] = set()
@@ -271,6 +282,10 @@ def resolve_path(path: Path) -> Path:
         return resolve_path(parent) / path.name
     except (OSError, RuntimeError):
         return Path(os.path.abspath(path))
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
 
 
 def find_root(start: Path) -> Path:
