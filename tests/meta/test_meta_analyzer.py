@@ -122,7 +122,10 @@ def test_standard_profiles_keep_their_system_permissions(tmp_path: Path) -> None
         },
     )
     admin_findings = [f.message for f in result.findings if f.location.path == admin]
-    assert len(admin_findings) == 1 and "viewAllRecords on Patient__c" in admin_findings[0]
+    assert (
+        len(admin_findings) == 1
+        and "(viewAllRecords), which exposes PHI objects: Patient__c" in admin_findings[0]
+    )
     assert _lines(result, custom, "meta/excessive-permissions") == [1]
 
 
@@ -145,3 +148,57 @@ def test_objects_without_patient_records_are_not_reported(tmp_path: Path) -> Non
     result = check_files(tmp_path, files)
     reported = {f.location.path.split("/")[4] for f in result.findings if f.location.path in files}
     assert reported == {"Referral__c"}
+
+
+def _object_permission(obj: str, view_all: bool, modify_all: bool = False) -> str:
+    return (
+        f"<objectPermissions><allowRead>true</allowRead><modifyAllRecords>{str(modify_all).lower()}"
+        f"</modifyAllRecords><object>{obj}</object><viewAllRecords>{str(view_all).lower()}</viewAllRecords>"
+        "</objectPermissions>\n"
+    )
+
+
+def test_view_all_on_many_phi_objects_is_one_finding_per_permission_kind(tmp_path: Path) -> None:
+    """A backup permission set with View All on every object is one decision to review, not one finding
+    per object: one finding per kind (View All, Modify All) at the first PHI grant, naming the objects."""
+    phi_objects = ["Patient__c", "Encounter__c", "HealthCondition", "CarePlan", "ClinicalEncounter",
+                   "MedicationStatement", "PatientImmunization", "AllergyIntolerance"]  # fmt: skip
+    body = _object_permission("Account", view_all=True, modify_all=True)
+    body += "".join(_object_permission(o, view_all=True) for o in phi_objects)
+    body += _object_permission("Patient_Consent__c", view_all=False)
+    path = f"{DEFAULT}/permissionsets/Backup_Admin.permissionset-meta.xml"
+    xml = f"<PermissionSet>\n{body}{_object_permission('CarePlan', view_all=True, modify_all=True)}</PermissionSet>\n"
+    result = check_files(tmp_path, {path: xml})
+    findings = sorted(
+        (f for f in result.findings if f.location.path == path), key=lambda f: f.location.start_line
+    )
+    assert [(f.location.start_line, dict(f.properties)["permission"]) for f in findings] == [
+        (3, "viewAllRecords"),  # line 2 is Account: View All there exposes no PHI
+        (len(phi_objects) + 4, "modifyAllRecords"),
+    ]
+    view_all = findings[0]
+    assert view_all.message == (
+        "permission set Backup_Admin grants View All (viewAllRecords), which exposes PHI objects: "
+        "Patient__c, Encounter__c, HealthCondition, CarePlan, ClinicalEncounter, MedicationStatement "
+        "and 2 more"
+    )
+    assert dict(view_all.properties)["phi_objects"] == ";".join(phi_objects)
+    # Every other View All grant is a related location, the repeated CarePlan grant too.
+    assert [loc.start_line for loc in view_all.related] == [
+        *range(4, len(phi_objects) + 3),
+        len(phi_objects) + 4,
+    ]
+    assert dict(findings[1].properties)["phi_objects"] == "CarePlan"
+
+
+def test_fingerprint_survives_one_more_object_with_view_all(tmp_path: Path) -> None:
+    path = f"{DEFAULT}/permissionsets/Auditors.permissionset-meta.xml"
+
+    def fingerprints(objects: list[str], where: Path) -> list[str]:
+        xml = "<PermissionSet>\n" + "".join(_object_permission(o, view_all=True) for o in objects)
+        result = check_files(where, {path: xml + "</PermissionSet>\n"})
+        return [f.fingerprint for f in result.findings if f.location.path == path]
+
+    before = fingerprints(["Patient__c"], tmp_path / "a")
+    after = fingerprints(["HealthCondition", "Patient__c", "Encounter__c"], tmp_path / "b")
+    assert len(before) == 1 and after == before

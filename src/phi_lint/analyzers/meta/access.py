@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from phi_lint import xmlsafe
 from phi_lint.context import FileContext
-from phi_lint.findings import Hit, Span, props
+from phi_lint.findings import Hit, Location, Span, props
 
 DEFAULT_USER_PERMISSIONS = ("ViewAllData", "ModifyAllData")
 MAX_OBJECTS_IN_MESSAGE = 6
@@ -68,18 +68,52 @@ def excessive_permissions(ctx: FileContext) -> Iterator[Hit]:
             {"container": container, "grant": permission, "objects": exposed},
             properties=props(permission=permission, phi_objects=";".join(objects)),
         )
+    yield from _record_wide_grants(ctx, root, container)
+
+
+# View All / Modify All on objects, one finding per container and per permission kind: a backup or
+# integration permission set may grant View All on a hundred objects, and a hundred findings would
+# bury the one decision to review (should this permission set hold record-wide access at all?).
+RECORD_WIDE_FLAGS = {"viewAllRecords": "View All", "modifyAllRecords": "Modify All"}  # flag -> Setup label
+MAX_RELATED_GRANTS = 20
+
+
+def _record_wide_grants(ctx: FileContext, root: xmlsafe.Element, container: str) -> Iterator[Hit]:
+    granted: dict[str, list[tuple[str, xmlsafe.Element]]] = {flag: [] for flag in RECORD_WIDE_FLAGS}
     for grant in xmlsafe.children(root, "objectPermissions"):
-        obj = xmlsafe.child_text(grant, "object")
-        flags = [f for f in ("viewAllRecords", "modifyAllRecords") if _true(xmlsafe.child(grant, f))]
-        if not obj or not flags or ctx.phi.object_reason(obj) is None:
+        obj = xmlsafe.child_text(grant, "object").strip()
+        if not obj or ctx.phi.object_reason(obj) is None:
             continue
-        first = min((e for e in grant.children if e.tag in flags), key=lambda e: e.line)
-        permission = " and ".join(flags)
+        for flag in RECORD_WIDE_FLAGS:
+            if _true(xmlsafe.child(grant, flag)):
+                granted[flag].append((obj, grant))
+    for flag, grants in granted.items():
+        if not grants:
+            continue
+        objects = list(dict.fromkeys(obj for obj, _ in grants))
+        first = grants[0][1]
+        related = tuple(
+            Location(
+                ctx.rel_path,
+                element.line,
+                element.column,
+                snippet=ctx.snippet(element.line),
+                message=f"{flag} on {obj}",
+            )
+            for obj, element in grants[1 : MAX_RELATED_GRANTS + 1]
+        )
         yield Hit(
             _span(ctx, first),
-            f"{container}:{obj}:{permission}",
-            {"container": container, "grant": f"{permission} on {obj}", "objects": obj},
-            properties=props(permission=permission, phi_objects=obj),
+            # The fingerprint names the container and the permission, never the object list, so a
+            # baselined finding stays baselined when one more object gets View All.
+            f"{container}:{flag}",
+            {
+                "container": container,
+                "grant": f"{RECORD_WIDE_FLAGS[flag]} ({flag})",
+                "objects": _describe_objects(objects),
+            },
+            related=related,
+            properties=props(permission=flag, phi_objects=";".join(objects), phi_object_count=len(objects)),
         )
 
 
