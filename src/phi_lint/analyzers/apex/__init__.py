@@ -99,8 +99,9 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
 
 def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
     """Class names (so a static call on a project class is told from a variable), the methods each
-    declares (with arity) and string constants (`static final String ENDPOINT = 'callout:Labs'`, used
-    by the callout and crypto checks). Only declarations are visited, not method bodies."""
+    declares (with arity), the declared type of each field and property, and string constants
+    (`static final String ENDPOINT = 'callout:Labs'`, used by the callout and crypto checks).
+    Only declarations are visited, not method bodies."""
     src = ctx.source
     pending = [n for n in ctx.tree.root_node.named_children if n.type in TYPE_DECLARATIONS]
     while pending:
@@ -120,6 +121,10 @@ def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
                 method = parsing.text(parsing.field(member, "name"), src).lower()
                 summaries.declared.add((name, method, arity))
             elif member.type == "field_declaration":
+                member_type = parsing.text(parsing.field(member, "type"), src)
+                for decl in member.children_by_field_name("declarator"):
+                    var = parsing.text(parsing.field(decl, "name"), src).lower()
+                    summaries.member_types[(name, var)] = member_type
                 modifiers = next((c for c in member.named_children if c.type == "modifiers"), None)
                 if modifiers is None or "final" not in parsing.text(modifiers, src).lower().split():
                     continue

@@ -417,6 +417,9 @@ class Summaries:
     declared: set[tuple[str, str, int]] = field(default_factory=set)
     # type lower -> every project class that extends or implements it, directly or not
     subtypes: dict[str, set[str]] = field(default_factory=dict)
+    # (class lower, member lower) -> declared type of the member (fields and properties): a read
+    # through a holder class (`request.visit.Status__c`) is judged by the member's SObject type.
+    member_types: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
         """The summary of `cls.method` with `arity` parameters. With `dispatch` (an instance call
@@ -927,6 +930,10 @@ class MethodFlow:
         self.local_ran_at = file.local_tick()
         # Class fields this body reads (it runs again when another body writes PHI into one).
         self.field_reads: set[tuple[int, str]] = set()
+        # Members written into local variables of project classes (`card.ssn = x`), kept apart per
+        # member: variable -> member names; each value lives in `env` under "variable.member" (no
+        # identifier contains a dot), so branch joins and loop fixpoints treat it like a variable.
+        self.member_names: dict[str, set[str]] = {}
 
     def contains(self, node: Node) -> bool:
         return self.body.start_byte <= node.start_byte and node.end_byte <= self.body.end_byte
@@ -1025,7 +1032,27 @@ class MethodFlow:
             owner = self.cls.owner_of(key)
             if owner is not None and value.origins:
                 self._write_field(owner, key, value)
+        if not self.branch_depth or declared is not None:
+            self._forget_members(key)
         self.env[key] = value
+
+    def _forget_members(self, key: str) -> None:
+        """A variable given a new object no longer holds what was written into the old one's members."""
+        for member in self.member_names.pop(key, ()):
+            self.env.pop(f"{key}.{member}", None)
+
+    def project_class(self, type_text: str | None) -> str | None:
+        """The project class (lower case) a declared type names, when it is one and not an SObject or
+        a collection: the types whose members are tracked apart and looked up in `member_types`."""
+        if not type_text:
+            return None
+        norm = normalize_type(type_text)
+        if norm.endswith("]") or "<" in norm:
+            return None
+        name = norm.split(".")[-1]
+        if name in self.f.summaries.classes and not self.f.is_sobject_type(name):
+            return name
+        return None
 
     def _write_field(self, owner: ClassInfo, key: str, value: Value) -> None:
         old = owner.writes.get(key, EMPTY)
@@ -1053,10 +1080,16 @@ class MethodFlow:
                 value = value.join(self.f.record_value(node, elem))
         return value
 
-    def lookup(self, name: str) -> Value | None:
+    def lookup(self, name: str, members: bool = True) -> Value | None:
+        """The value of a variable (with `members`: joined with what was written into its members,
+        i.e. the whole object) or of a class field."""
         key = name.lower()
         if key in self.env:
-            return self.env[key]
+            value = self.env[key]
+            if members and key in self.member_names:
+                for member in self.member_names[key]:
+                    value = value.join(self.env.get(f"{key}.{member}", EMPTY))
+            return value
         owner = self.cls.owner_of(key)
         if owner is not None:
             self.field_reads.add((id(owner), key))
@@ -1113,6 +1146,7 @@ class MethodFlow:
                     value = self._conform(type_text, value, value_node)
                 name = parsing.text(var, self.src)
                 self.types[name.lower()] = type_text
+                self._forget_members(name.lower())
                 self.env[name.lower()] = value
                 if value_node is not None and _is_get_parameters(value_node, self.src):
                     self.url_parameters.add(name.lower())
@@ -1335,16 +1369,55 @@ class MethodFlow:
         if base.type == "this":
             found = self.lookup(path[0])
             base_value = found if found is not None else EMPTY
+            holder_type = self.type_of(path[0])
             path = path[1:]
             if not path:
                 return base_value
+            value = self.read_members(node, None, base_value, holder_type, path)
         elif base.type == "identifier" and not self.is_variable(base_text):
             return self._static_field(node, base_text, path)
+        elif base.type == "identifier":
+            var = base_text.lower()
+            base_value = self.lookup(var, members=False) or EMPTY
+            value = self.read_members(node, var, base_value, self.type_of(var), path)
         else:
             base_value = self.eval(base)
-        value = self.read_fields(node, base_value, path)
+            value = self.read_fields(node, base_value, path)
         # A field of a custom setting or class constant is as static as its holder (static IVs).
         return replace(value, static=True) if base_value.static and not value.static else value
+
+    def read_members(
+        self, node: Node, var: str | None, base: Value, holder_type: str | None, path: list[str]
+    ) -> Value:
+        """Read `path` from a variable `var` (None: a class field) of declared type `holder_type`.
+        Through a project class, field-sensitive per member: a member written in this body has its own
+        value; a member declared as an SObject holds records of that object, so `req.visit.Status__c`
+        is judged like `visit.Status__c` on a plain record; a member of a safe type (Id, Boolean)
+        carries nothing. Anything else reads from the whole object, as before."""
+        cls = self.project_class(holder_type)
+        if cls is None:
+            return self.read_fields(node, base, path)
+        member = path[0].lower()
+        member_type = self.f.summaries.member_types.get((cls, member))
+        if var is not None and member in self.member_names.get(var, ()):
+            written = self.env.get(f"{var}.{member}", EMPTY)
+            if len(path) == 1:
+                return written
+            if written.sobject is not None:
+                return self.read_fields(node, written, path[1:])
+            return self.read_members(node, None, written, member_type, path[1:])
+        if member_type is None:
+            return self.read_fields(node, base, path)
+        elem = element_type(member_type)
+        if self.f.is_sobject_type(elem):
+            if len(path) == 1:
+                return self.f.record_value(node, elem)
+            return self.read_fields(node, Value(sobject=elem), path[1:])
+        if is_safe_type(member_type):
+            return EMPTY
+        if len(path) == 1:
+            return base
+        return self.read_members(node, None, base, member_type, path[1:])
 
     def _trigger_records(self, node: Node, path: list[str]) -> Value:
         member = path[0].lower()
@@ -1443,6 +1516,10 @@ class MethodFlow:
                 # Writing into a record: the record now carries what was written, and writing a PHI
                 # field makes it a PHI record.
                 name = parsing.text(base, self.src)
+                key = name.lower()
+                if key in self.types and self.project_class(self.types[key]) is not None:
+                    self._write_member(key, path, right_value)
+                    return right_value
                 record = self.lookup(name) or EMPTY
                 added = right_value.content()
                 written = (
@@ -1460,6 +1537,20 @@ class MethodFlow:
                 name = parsing.text(array, self.src)
                 self.env[name.lower()] = (self.lookup(name) or EMPTY).join(right_value)
         return right_value
+
+    def _write_member(self, key: str, path: list[str], value: Value) -> None:
+        """`card.ssn = value` on a local of a project class: only that member changes. A deeper write
+        (`card.address.city = x`) adds to the member. Inside a branch the old value may survive."""
+        member = path[0].lower()
+        slot = f"{key}.{member}"
+        members = self.member_names.setdefault(key, set())
+        # Before its first write a member holds whatever the object held.
+        old = self.env[slot] if member in members else (self.lookup(key, members=False) or EMPTY)
+        new = value if len(path) == 1 else old.join(value.content())
+        if self.branch_depth:
+            new = old.join(new)
+        members.add(member)
+        self.env[slot] = new
 
     def eval_new(self, node: Node) -> Value:
         type_text = parsing.text(parsing.field(node, "type"), self.src)
