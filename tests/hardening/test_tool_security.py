@@ -134,8 +134,10 @@ def test_the_audit_hook_would_see_a_connection(tmp_path: Path) -> None:
 
 
 # ---- determinism ---------------------------------------------------------------------------------------
-def _report(root: Path, out: Path, fmt: str, *extra: str) -> bytes:
+def _report(root: Path, out: Path, fmt: str, *extra: str, start_method: str = "") -> bytes:
     env = {**os.environ, "PHI_LINT_CACHE_KEY": "determinism-tests", "PYTHONHASHSEED": "random"}
+    if start_method:
+        env["PHI_LINT_START_METHOD"] = start_method
     proc = subprocess.run(
         [sys.executable, "-m", "phi_lint", "check", str(root), "--format", fmt, "-o", str(out), *extra],
         env=env,
@@ -166,9 +168,12 @@ def test_output_is_byte_identical_across_runs_jobs_and_cache(
     first = _report(clinic_copy, tmp_path / "1", fmt, "--no-cache", "--jobs", "1")
     assert json.loads(first)  # a real report
     parallel = _report(clinic_copy, tmp_path / "3", fmt, "--no-cache", "--jobs", "2")
+    # Workers that receive the project by pickle instead of inheriting it by fork.
+    spawned = _report(clinic_copy, tmp_path / "6", fmt, "--no-cache", "--jobs", "2", start_method="spawn")
     cold = _report(clinic_copy, tmp_path / "4", fmt, "--cache-dir", str(tmp_path / "cache"), "--jobs", "2")
     warm = _report(clinic_copy, tmp_path / "5", fmt, "--cache-dir", str(tmp_path / "cache"), "--jobs", "1")
     assert first == parallel, "--jobs 2 differs from --jobs 1"
+    assert first == spawned, "spawned workers differ from forked ones"
     assert first == cold == warm, "a cached run differs from an uncached one"
 
 
