@@ -41,6 +41,8 @@ def load_baseline(path: Path) -> set[str]:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: baseline is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # json recurses per nested array
+        raise BaselineError(f"{path}: baseline is not valid JSON: nested too deeply") from exc
     if (
         not isinstance(data, dict)
         or data.get("version") != BASELINE_VERSION

@@ -273,3 +273,26 @@ def test_a_crashing_reporter_is_exit_2(
     root = make_project({"classes/Healthy.cls": HEALTHY})
     code, _, err = checker.cli("check", str(root), "--no-cache", "--format", "json")
     assert code == 2 and "internal error: TypeError: reporter bug" in err
+
+
+BAD_BASELINES: dict[str, bytes] = {
+    "not-json": b"{",
+    "binary": b"\x00\xff",
+    "array": b"[]",
+    "findings-not-array": b'{"version": 1, "findings": 3}',
+    "entry-not-object": b'{"version": 1, "findings": [1, 2]}',
+    "fingerprint-not-string": b'{"version": 1, "findings": [{"fingerprint": 3}]}',
+    "deeply-nested": b'{"version": 1, "findings": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_BASELINES))
+def test_malformed_baseline_is_a_clear_error(
+    name: str, make_project, checker: Checker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    baseline = tmp_path / f"{name}.json"
+    baseline.write_bytes(BAD_BASELINES[name])
+    code, _, err = checker.cli("check", str(root), "--no-cache", "--baseline", str(baseline))
+    assert code == 2, err
+    assert f"{name}.json" in err and "internal error" not in err, err
