@@ -291,3 +291,67 @@ def test_apex_wrapper_class_properties_named_like_phi_are_phi(tmp_path: Path) ->
     path = f"{LWC}/visits/visits.js"
     result = check_files(tmp_path, {"force-app/main/default/classes/VitalsController.cls": apex, path: js})
     assert _by_rule(result, path) == {"lwc/phi-in-analytics": [6, 8], "lwc/phi-in-browser-storage": [9]}
+
+
+INTAKE_HTML = """<template>
+    <lightning-input label="SSN" value={patient.SSN__c} onchange={handleSsnChange}></lightning-input>
+    <lightning-input-field field-name="MRN__c" onchange={handleMrnChange}></lightning-input-field>
+    <lightning-input label="Status" value={patient.Status__c} onchange={handleAnyChange}></lightning-input>
+    <lightning-input label="Diagnosis" value={patient.Diagnosis__c} onchange={handleAnyChange}></lightning-input>
+    <lightning-input label="Email" value={patient.Email__c} onchange={handleEmailChange}></lightning-input>
+</template>
+"""
+INTAKE_JS = """import { LightningElement, api } from 'lwc';
+export default class Intake extends LightningElement {
+    @api patient;
+    handleSsnChange(event) {
+        console.log('typed', event.target.value);
+    }
+    handleMrnChange = (event) => {
+        console.log(event.detail.value.trim());
+    };
+    handleAnyChange(event) {
+        console.log(event.target.value);
+    }
+    handleEmailChange(event) {
+        console.log(event.target.value);
+    }
+}
+"""
+
+
+def test_change_handler_of_inputs_bound_to_phi_fields_sees_phi(tmp_path: Path) -> None:
+    """The value an input bound to a PHI field reports is PHI in its own change handler; a handler
+    shared with a non-PHI input (Status) is judged by its branches instead, and Email is not PHI."""
+    js, html = f"{LWC}/intake/intake.js", f"{LWC}/intake/intake.html"
+    result = check_files(tmp_path, {js: INTAKE_JS, html: INTAKE_HTML})
+    assert _by_rule(result, js) == {"lwc/phi-in-analytics": [5, 8]}
+    (ssn,) = [f for f in result.findings if f.location.path == js and f.location.start_line == 5]
+    assert dict(ssn.properties)["phi"] == "SSN__c"
+    # Without the template, nothing in the JavaScript says which field the inputs edit.
+    alone = check_files(tmp_path / "alone", {js: INTAKE_JS})
+    assert _by_rule(alone, js) == {}
+
+
+def test_switch_on_the_inputs_name_reads_the_phi_field_value(tmp_path: Path) -> None:
+    js = """import { LightningElement } from 'lwc';
+export default class Intake extends LightningElement {
+    handleChange(event) {
+        const { name, value } = event.target;
+        switch (name) {
+            case 'Diagnosis__c':
+                console.log(Number(value));
+                break;
+            case 'Status__c':
+                console.log(value);
+                break;
+        }
+        if (event.target.getAttribute('data-field') === 'MRN__c') console.log(value);
+    }
+}
+"""
+    path = f"{LWC}/intake/intake.js"
+    result = check_files(tmp_path, {path: js})
+    assert _by_rule(result, path) == {"lwc/phi-in-analytics": [7, 13]}
+    (finding,) = [f for f in result.findings if f.location.start_line == 7]
+    assert "Diagnosis__c" in finding.message and [r.start_line for r in finding.related] == [7]

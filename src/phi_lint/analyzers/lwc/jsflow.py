@@ -7,7 +7,11 @@ Sources (field-sensitive: a non-PHI property of a record that also holds PHI is 
 - records returned by Apex (`@wire(getPatients)`, `getPatients().then(r => ...)`, `await getPatients()`,
   Aura `response.getReturnValue()`), whose properties named like a PHI field API name are PHI; the
   SObject type the Apex method returns is read from the class when it is in the project;
-- Aura `component.get("v.patient.SSN__c")`.
+- Aura `component.get("v.patient.SSN__c")`;
+- what a user types into a form input (`event.target.value`, `event.detail.value`) where the input is
+  known to edit a PHI field: in a `switch`/`if` branch keyed by the input's name (`event.target.name`,
+  `dataset.field`) equal to a PHI field's API name, and in the change handler of inputs that the
+  bundle's template binds to a PHI field (`value={patient.SSN__c}`, `field-name="SSN__c"`).
 
 Propagation inside a function and through the component's own fields (`this.x`, getters): assignment,
 destructuring, template literals, concatenation, object and array literals (field by field), string
@@ -22,6 +26,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -55,6 +60,11 @@ PROMISE = "promise"  # the result of an imperative Apex call
 STORE = "idb-store"  # an IndexedDB object store
 URLOBJ = "url-object"  # `new URL(...)` / `new URLSearchParams(...)`
 LOGGER = "logger"  # Nebula Logger's LWC logger (`getLogger()` from c/logger)
+INPUT = (
+    "input"  # the element an event came from (`event.target`, `event.detail`); obj "dataset" for its data-*
+)
+INPUT_NAME = "input-name"  # which input that is (`event.target.name`, `dataset.field`)
+INPUT_VALUE = "input-value"  # what was typed: PHI only where the input is known to edit a PHI field
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,10 @@ _STRING_FUNCTIONS = frozenset(
         "decodeURIComponent",
         "decodeURI",
         "atob",
+        # A health number parsed into a number is still the health number.
+        "Number",
+        "parseInt",
+        "parseFloat",
     }
 )
 _SALESFORCE_HOSTS = (
@@ -314,6 +328,13 @@ _NON_RECORD_API_NAMES = frozenset({"recordId", "objectApiName", "flexipageRegion
 _MAY_READ_PHI = re.compile(rb"@salesforce/(?:schema|apex)/|getReturnValue|\.get\(\s*['\"]v\.|__[cr]\b")
 _GLOBAL_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
 _AURA_VALUE_PATH = re.compile(r"^\s*v\.([\w.]+)\s*$")
+_READS_EVENT_INPUT = re.compile(rb"\.(?:target|currentTarget|srcElement|detail)\b")
+# `event.target` / `event.currentTarget` / `event.srcElement` is the input; `event.detail` carries the
+# value of Lightning base components (lightning-combobox, lightning-input-field...).
+_EVENT_INPUT_PROPS = frozenset({"target", "currentTarget", "srcElement", "detail"})
+# Properties of an input that name it, as forms keyed by field API name use them.
+_INPUT_NAME_PROPS = frozenset({"name", "fieldName", "fieldApiName"})
+_INPUT_VALUE_PROPS = frozenset({"value"})
 
 
 @dataclass
@@ -353,7 +374,7 @@ class _Pending:
 
 
 class JsFlow:
-    def __init__(self, ctx: FileContext) -> None:
+    def __init__(self, ctx: FileContext, phi_handlers: dict[str, tuple[str, ...]] | None = None) -> None:
         self.ctx = ctx
         self.source = ctx.source
         self.module = Scope()
@@ -370,6 +391,11 @@ class JsFlow:
         self.built_urls: dict[tuple[int, int], _Pending] = {}
         self.consumed_urls: set[tuple[int, int]] = set()
         self.depth = 0
+        # PHI fields the input being handled edits, inside a branch keyed by its name or a handler of
+        # PHI-bound inputs: `event.target.value` is that field's value there.
+        self.input_fields: tuple[str, ...] = ()
+        # Change handlers (method names) whose every input in the bundle's templates edits PHI fields.
+        self.phi_handlers: dict[str, tuple[str, ...]] = phi_handlers or {}
 
     # ---- driver ---------------------------------------------------------------------------------
     def run(self) -> FlowResult:
@@ -564,9 +590,12 @@ class JsFlow:
             # PHI-named fields are PHI, the record as a whole is not known to be.
             wired = Val(RECORD, origin=self._pos(member))
         value = parsing.field(member, "value")
-        val = (
-            wired if wired is not None else (self._eval(value, Scope(parent=self.module)) if value else None)
-        )
+        with self._editing(self.phi_handlers.get(name, ())):  # `handleChange = (event) => {...}`
+            val = (
+                wired
+                if wired is not None
+                else (self._eval(value, Scope(parent=self.module)) if value else None)
+            )
         self._set_member(name, val)
 
     def _method(self, member: Node) -> None:
@@ -580,7 +609,8 @@ class JsFlow:
                 self._bind(param, wired if first else None, scope, declare=True)
                 first = False
         body = parsing.field(member, "body")
-        returns = self._function_body(body, scope)
+        with self._editing(self.phi_handlers.get(name, ())):
+            returns = self._function_body(body, scope)
         is_getter = any(c.type == "get" for c in member.children)
         if is_getter:
             self._set_member(name, returns)
@@ -676,6 +706,12 @@ class JsFlow:
         if kind == "statement_block":
             self._statements(node, Scope(parent=scope), returns)
             return
+        if kind == "if_statement":
+            self._if(node, scope, returns)
+            return
+        if kind == "switch_statement":
+            self._switch(node, scope, returns)
+            return
         # if / while / try / switch / for ...: conditions are evaluated for their sinks, bodies walked.
         for child in node.named_children:
             if child.type.endswith(
@@ -684,6 +720,113 @@ class JsFlow:
                 self._statement(child, scope, returns)
             else:
                 self._eval(child, scope)
+
+    # ---- form inputs keyed by field name ---------------------------------------------------------
+    @contextmanager
+    def _editing(self, fields: tuple[str, ...]) -> Iterator[None]:
+        """Walk a branch or handler in which the event's input edits these PHI fields."""
+        saved = self.input_fields
+        if fields:
+            self.input_fields = tuple(dict.fromkeys(saved + fields))
+        try:
+            yield
+        finally:
+            self.input_fields = saved
+
+    def _if(self, node: Node, scope: Scope, returns: list[Val | None] | None) -> None:
+        condition = parsing.field(node, "condition")
+        self._eval(condition, scope)
+        fields = self._phi_names_compared(condition, scope) if condition is not None else ()
+        consequence = parsing.field(node, "consequence")
+        if consequence is not None:
+            with self._editing(fields):
+                self._statement(consequence, scope, returns)
+        alternative = parsing.field(node, "alternative")
+        if alternative is not None:
+            self._statement(alternative, scope, returns)
+
+    def _switch(self, node: Node, scope: Scope, returns: list[Val | None] | None) -> None:
+        """`switch (event.target.name) { case 'SSN__c': ... }`: the case bodies for PHI field names see
+        the input's value as PHI (empty cases fall through to the next body, and share it)."""
+        subject = parsing.field(node, "value")
+        subject_val = self._eval(subject, scope)
+        keyed_by_input = subject_val is not None and subject_val.kind == INPUT_NAME
+        body = parsing.field(node, "body")
+        block = Scope(parent=scope)  # the cases share one block: `let` in one case is seen by the next
+        labels: list[str] = []
+        for case in body.named_children if body is not None else []:
+            label_node = parsing.field(case, "value") if case.type == "switch_case" else None
+            if label_node is not None:
+                self._eval(label_node, scope)
+                label = self._string_value(label_node)
+                if label:
+                    labels.append(label)
+            statements = [
+                c
+                for c in case.named_children
+                if c.type != "comment"
+                and (label_node is None or parsing.node_key(c) != parsing.node_key(label_node))
+            ]
+            if case.type == "switch_case" and not statements:
+                continue  # `case 'A': case 'B': body` - A falls through into B's body
+            fields = self._phi_field_names(labels) if keyed_by_input else ()
+            labels = []
+            with self._editing(fields):
+                for statement in statements:
+                    self._statement(statement, block, returns)
+
+    def _phi_names_compared(self, condition: Node, scope: Scope, depth: int = 0) -> tuple[str, ...]:
+        """PHI field names an `if` condition requires the input's name to equal: `name === 'SSN__c'`,
+        `a === 'X' || a === 'Y'`, `['SSN__c', 'MRN__c'].includes(name)` (not `!==`, not under `!`)."""
+        if depth > 20:
+            return ()
+        if condition.type == "parenthesized_expression" and condition.named_children:
+            return self._phi_names_compared(condition.named_children[-1], scope, depth + 1)
+        if condition.type == "binary_expression":
+            operator = self._text(parsing.field(condition, "operator"))
+            left, right = parsing.field(condition, "left"), parsing.field(condition, "right")
+            if left is None or right is None:
+                return ()
+            if operator in ("||", "&&"):
+                return self._phi_names_compared(left, scope, depth + 1) + self._phi_names_compared(
+                    right, scope, depth + 1
+                )
+            if operator in ("===", "=="):
+                for name_side, literal in ((left, right), (right, left)):
+                    label = self._string_value(literal)
+                    if label and self._is_input_name(name_side, scope):
+                        return self._phi_field_names([label])
+            return ()
+        if condition.type == "call_expression":
+            function = parsing.field(condition, "function")
+            args = self._args(condition)
+            if (
+                function is not None
+                and function.type == "member_expression"
+                and self._text(parsing.field(function, "property")) == "includes"
+                and len(args) == 1
+                and self._is_input_name(args[0], scope)
+            ):
+                owner = parsing.field(function, "object")
+                if owner is not None and owner.type == "array":
+                    labels = [self._string_value(item) or "" for item in owner.named_children]
+                    return self._phi_field_names([label for label in labels if label])
+        return ()
+
+    def _is_input_name(self, node: Node, scope: Scope) -> bool:
+        val = self._peek(node, scope)
+        return val is not None and val.kind == INPUT_NAME
+
+    def _phi_field_names(self, labels: list[str]) -> tuple[str, ...]:
+        return tuple(
+            label for label in labels if phi_names.field_reason(self.ctx.project, None, label) is not None
+        )
+
+    def _typed(self, val: Val | None, node: Node | None) -> Val | None:
+        """An input's value, read where the input edits a PHI field, is that field's value."""
+        if val is not None and val.kind == INPUT_VALUE and self.input_fields:
+            return Val(VALUE, fields=self.input_fields, origin=self._pos(node))
+        return val
 
     # ---- binding --------------------------------------------------------------------------------
     def _bind(self, target: Node, val: Val | None, scope: Scope, declare: bool) -> None:
@@ -745,7 +888,7 @@ class JsFlow:
             return None  # absurdly deep code (generated, minified): give up on this branch, never crash
         self.depth += 1
         try:
-            return self._eval_inner(node, scope)
+            return self._typed(self._eval_inner(node, scope), node)
         finally:
             self.depth -= 1
 
@@ -925,7 +1068,7 @@ class JsFlow:
                     props[key] = val
             elif child.type == "shorthand_property_identifier":
                 name = self._text(child)
-                val = scope.lookup(name) or self.module.lookup(name)
+                val = self._typed(scope.lookup(name) or self.module.lookup(name), child)
                 if val is not None:
                     props[name] = val
             elif child.type == "spread_element":
@@ -948,6 +1091,8 @@ class JsFlow:
                 return self.members[prop]
             return None
         base = self._eval(obj_node, scope)
+        if base is None and prop in _EVENT_INPUT_PROPS:
+            return Val(INPUT)  # `event.target`: whatever `event` is, its target is the input
         return self._member(base, prop, node)
 
     def _member(self, base: Val | None, prop: str, node: Node | None) -> Val | None:
@@ -998,6 +1143,16 @@ class JsFlow:
                 obj, _, fld = ref.rpartition(".")
                 if phi_names.field_reason(self.ctx.project, obj or None, fld):
                     return Val(VALUE, fields=(self._describe(obj, fld),), origin=self._pos(node))
+            return None
+        if kind == INPUT:
+            if base.obj == "dataset":
+                return Val(INPUT_NAME)  # data-field="SSN__c", data-name=..., data-id=...
+            if prop == "dataset":
+                return Val(INPUT, obj="dataset")
+            if prop in _INPUT_NAME_PROPS:
+                return Val(INPUT_NAME)
+            if prop in _INPUT_VALUE_PROPS:
+                return Val(INPUT_VALUE, origin=self._pos(node))
             return None
         if kind == PROMISE:
             return None
@@ -1149,6 +1304,11 @@ class JsFlow:
             return None
         if method == "objectStore":
             return Val(STORE)
+        if receiver is not None and receiver.kind == INPUT and method == "getAttribute" and args:
+            attribute = (self._string_value(args[0]) or "").lower()
+            if attribute in ("name", "field-name") or attribute.startswith("data-"):
+                return Val(INPUT_NAME)
+            return None
         if receiver is not None and receiver.kind == LOGGER:
             return receiver  # the builder API chains: logger.info(msg).setRecordId(id)
         if receiver is None:
@@ -1461,8 +1621,81 @@ def flow(ctx: FileContext) -> FlowResult:
     """The file's sink events and member values, computed once for all lwc/phi-in-* rules."""
 
     def compute() -> FlowResult:
-        if not _MAY_READ_PHI.search(ctx.source):
+        handlers = phi_input_handlers(ctx) if _READS_EVENT_INPUT.search(ctx.source) else {}
+        if not handlers and not _MAY_READ_PHI.search(ctx.source):
             return FlowResult()  # no source of PHI at all: most utility modules, no walk needed
-        return JsFlow(ctx).run()
+        return JsFlow(ctx, handlers).run()
 
     return ctx.memo(MEMO_KEY, compute)
+
+
+# ---- change handlers of PHI inputs in the bundle's templates -------------------------------------
+# Start tags and their attributes, read with a regular expression: LWC templates keep `>` out of
+# attribute values (bindings are `{...}`), and a full HTML parse per JavaScript file would cost more.
+_START_TAG = re.compile(
+    r"<([A-Za-z][\w:-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?)*)\s*/?>"
+)
+_ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?")
+_CHANGE_EVENTS = frozenset(
+    {"onchange", "oninput", "onblur", "onfocusout", "onkeyup", "onkeydown", "oncommit"}
+)
+_BINDING_PATH = re.compile(r"^\{\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\}$")
+MAX_TEMPLATE_BYTES = 2_000_000
+
+
+def phi_input_handlers(ctx: FileContext) -> dict[str, tuple[str, ...]]:
+    """Change handlers (`onchange={handleSsn}`) whose every input in the bundle's templates edits a
+    PHI field: bound as `value={patient.SSN__c}`, `field-name="SSN__c"`, `name="SSN__c"` or
+    `data-field="SSN__c"`. A handler shared with a non-PHI input is left out: its branches decide."""
+    fields_of: dict[str, list[str]] = {}
+    shared_with_other_inputs: set[str] = set()
+    try:
+        templates = sorted(ctx.path.parent.glob("*.html"))
+    except OSError:
+        return {}
+    for template in templates:
+        try:
+            if template.stat().st_size > MAX_TEMPLATE_BYTES:
+                continue
+            text = template.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for tag in _START_TAG.finditer(text):
+            attributes = {
+                m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTRIBUTE.finditer(tag.group(2))
+            }
+            handlers = [
+                match.group(1)
+                for name, value in attributes.items()
+                if name in _CHANGE_EVENTS
+                and (match := _BINDING_PATH.match(value))
+                and "." not in match.group(1)
+            ]
+            if not handlers:
+                continue
+            edited = _edited_phi_field(ctx, attributes)
+            for handler in handlers:
+                if edited:
+                    fields_of.setdefault(handler, []).append(edited)
+                else:
+                    shared_with_other_inputs.add(handler)
+    return {
+        handler: tuple(dict.fromkeys(fields))
+        for handler, fields in fields_of.items()
+        if handler not in shared_with_other_inputs
+    }
+
+
+def _edited_phi_field(ctx: FileContext, attributes: dict[str, str]) -> str:
+    candidates: list[str] = []
+    bound = _BINDING_PATH.match(attributes.get("value", ""))
+    if bound and "." in bound.group(1):
+        candidates.append(bound.group(1).rsplit(".", 1)[1])  # value={patient.SSN__c}
+    for name in ("field-name", "name", "data-field", "data-name", "data-fieldname", "data-field-name"):
+        literal = attributes.get(name, "")
+        if literal and not literal.startswith("{"):
+            candidates.append(literal)
+    for candidate in candidates:
+        if phi_names.field_reason(ctx.project, None, candidate) is not None:
+            return candidate
+    return ""
