@@ -287,6 +287,9 @@ class Value:
     # A constant string this value is (text) or starts with (prefix), for endpoints and algorithms.
     text: str | None = None
     prefix: str | None = None
+    # Parameters of the enclosing method this text starts with (`endpoint + query` starts with
+    # `endpoint`): a wrapper's endpoint chosen by its callers.
+    lead: frozenset[int] = frozenset()
 
     @property
     def tainted(self) -> bool:
@@ -310,6 +313,7 @@ class Value:
             self.static or other.static,
             self.text if self.text == other.text else None,
             _common_prefix(self.prefix, other.prefix),
+            self.lead | other.lead if self.lead and other.lead else frozenset(),
         )
 
     def content(self) -> Value:
@@ -353,6 +357,10 @@ class SinkEvent:
     detail: str = ""
     # The system sink at the end of a chain of wrappers ("System.debug"): what method summaries record.
     innermost: str = ""
+    # For a callout reached through a wrapper whose endpoint is one of the enclosing method's own
+    # parameters: those parameters (the callers' arguments decide whether it is a Named Credential).
+    # None: the endpoint is not known to come from parameters only.
+    guard: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +383,10 @@ class MethodSummary:
     returns_params: set[int] = field(default_factory=set)
     return_origins: frozenset[Origin] = frozenset()
     return_sobject: str | None = None
+    # param index -> the parameters its callout sinks take their endpoint from: a call whose
+    # arguments at those positions are all `callout:` Named Credentials sends nothing unprotected.
+    # An index absent here (with a callout sink) sends to an endpoint its callers cannot change.
+    guards: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def trivial(self) -> bool:
@@ -384,22 +396,30 @@ class MethodSummary:
     def same_as(self, other: MethodSummary | None) -> bool:
         if other is None:
             return self.trivial
-        return (self.sinks, self.returns_params, self.return_origins, self.return_sobject) == (
+        return (self.sinks, self.returns_params, self.return_origins, self.return_sobject, self.guards) == (
             other.sinks,
             other.returns_params,
             other.return_origins,
             other.return_sobject,
+            other.guards,
         )
 
     def union(self, other: MethodSummary) -> MethodSummary:
         sinks = {k: set(v) for k, v in self.sinks.items()}
         for index, found in other.sinks.items():
             sinks.setdefault(index, set()).update(found)
+        # A callout stays guarded only if every side that has one at this index guards it.
+        guards: dict[int, frozenset[int]] = {}
+        for index in sinks:
+            sides = [s for s in (self, other) if any(k == CALLOUT for k, _ in s.sinks.get(index, ()))]
+            if sides and all(index in s.guards for s in sides):
+                guards[index] = frozenset().union(*(s.guards[index] for s in sides))
         return MethodSummary(
             sinks,
             self.returns_params | other.returns_params,
             self.return_origins | other.return_origins,
             self.return_sobject or other.return_sobject,
+            guards,
         )
 
 
@@ -764,6 +784,7 @@ class FileAnalysis:
         request: str | None = None,
         detail: str = "",
         innermost: str | None = None,
+        guard: frozenset[int] | None = None,
     ) -> None:
         if kind in FLOW_KINDS and not value.tainted:
             return
@@ -771,8 +792,10 @@ class FileAnalysis:
         event = self.events.get(key)
         if event is None:
             event = self.events[key] = SinkEvent(
-                kind, node, sink, request=request, detail=detail, innermost=innermost or sink
+                kind, node, sink, request=request, detail=detail, innermost=innermost or sink, guard=guard
             )
+        elif event.guard is not None:
+            event.guard = None if guard is None else event.guard | guard
         event.origins |= value.origins
         event.params |= value.params
 
@@ -919,6 +942,9 @@ class MethodFlow:
         self.returns = EMPTY
         self.named_endpoint: set[str] = set()
         self.endpoint_set: set[str] = set()
+        # Request variable -> the parameters its endpoint comes from, when it comes from parameters
+        # only (`req.setEndpoint(endpoint + query)`); None once it is given any other endpoint.
+        self.endpoint_guard: dict[str, frozenset[int] | None] = {}
         self.created_requests: set[str] = set()
         # Variables holding a PageReference's parameter map (`Map<String, String> p = pr.getParameters()`).
         self.url_parameters: set[str] = set()
@@ -979,19 +1005,31 @@ class MethodFlow:
                 self.env[key] = EMPTY
             else:
                 self.env[key] = Value(
-                    params=frozenset({index}), sobject=elem if self.f.is_sobject_type(elem) else None
+                    params=frozenset({index}),
+                    sobject=elem if self.f.is_sobject_type(elem) else None,
+                    lead=frozenset({index}),
                 )
             index += 1
         self.arity = index
 
     def _finish_summary(self) -> None:
         summary = MethodSummary()
+        guards: dict[int, frozenset[int]] = {}
+        unguarded: set[int] = set()
         for event in self.f.events.values():
             if event.kind in FLOW_KINDS and event.params and self._inside(event.node):
                 if event.kind == CALLOUT and not self._callout_unprotected(event):
                     continue
                 for index in event.params:
                     summary.sinks.setdefault(index, set()).add((event.kind, event.innermost))
+                if event.kind == CALLOUT:
+                    guard = self.endpoint_guard.get(event.request) if event.request else event.guard
+                    for index in event.params:
+                        if guard is None:
+                            unguarded.add(index)
+                        else:
+                            guards[index] = guards.get(index, frozenset()) | guard
+        summary.guards = {i: g for i, g in guards.items() if i not in unguarded}
         summary.returns_params = set(self.returns.params)
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
@@ -1276,7 +1314,7 @@ class MethodFlow:
             value = left.content().join(right.content())
             text = left.text + right.text if left.text is not None and right.text is not None else None
             prefix = left.text + (right.prefix or "") if left.text is not None else left.prefix
-            return replace(value, text=text, prefix=prefix)
+            return replace(value, text=text, prefix=prefix, lead=left.lead)
         if kind == "ternary_expression":
             self.eval(parsing.field(node, "condition"))
             return self.eval(parsing.field(node, "consequence")).join(
@@ -1500,7 +1538,8 @@ class MethodFlow:
         if left.type == "identifier":
             name = parsing.text(left, self.src)
             if operator != "=":
-                right_value = (self.lookup(name) or EMPTY).content().join(right_value.content())
+                old = self.lookup(name) or EMPTY
+                right_value = replace(old.content().join(right_value.content()), lead=old.lead)
             self.assign(name, right_value, node=right)
             return right_value
         if left.type == "field_access":
@@ -1811,8 +1850,15 @@ class MethodFlow:
                 for index, sinks in summary.sinks.items():
                     if index < len(args):
                         for kind, innermost in sinks:
+                            guard: frozenset[int] | None = None
+                            if kind == CALLOUT and index in summary.guards:
+                                endpoints = [args[j] for j in summary.guards[index] if j < len(args)]
+                                if endpoints and all(_named_credential(e) for e in endpoints):
+                                    continue  # the caller chose Named Credentials for the endpoint
+                                if endpoints and all(e.lead and e.prefix is None for e in endpoints):
+                                    guard = frozenset().union(*(e.lead for e in endpoints))
                             wrapped = f"{shown} (wraps {innermost})"
-                            f.emit(kind, node, wrapped, args[index], innermost=innermost)
+                            f.emit(kind, node, wrapped, args[index], innermost=innermost, guard=guard)
         # Email.
         if (recv_norm in EMAIL_MESSAGE_TYPES and low in EMAIL_BODY_METHODS) or (
             recv_norm in EMAIL_ATTACHMENT_TYPES and low in EMAIL_ATTACHMENT_METHODS
@@ -1822,8 +1868,13 @@ class MethodFlow:
         if recv_norm in HTTP_REQUEST_TYPES and low in CALLOUT_METHODS:
             if low == "setendpoint" and recv_var:
                 self.endpoint_set.add(recv_var)
-                if args and (args[0].prefix or "").lower().startswith("callout:"):
+                if args and _named_credential(args[0]):
                     self.named_endpoint.add(recv_var)
+                elif args and args[0].lead and args[0].prefix is None and recv_var not in self.endpoint_guard:
+                    # The endpoint starts with a parameter: the callers choose it.
+                    self.endpoint_guard[recv_var] = args[0].lead
+                else:
+                    self.endpoint_guard[recv_var] = None
             f.emit(CALLOUT, node, f"HttpRequest.{name}", all_args, request=recv_var)
         # PageReference parameters.
         if (
@@ -1935,6 +1986,11 @@ def _is_get_parameters(node: Node, src: bytes) -> bool:
     return node.type == "method_invocation" and parsing.text(parsing.field(node, "name"), src).lower() == (
         "getparameters"
     )
+
+
+def _named_credential(value: Value) -> bool:
+    """An endpoint that is (or, in every branch, starts with) a `callout:` Named Credential."""
+    return (value.prefix or "").lower().startswith("callout:")
 
 
 def _is_this(node: Node | None) -> bool:
