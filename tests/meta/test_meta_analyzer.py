@@ -106,27 +106,42 @@ def test_view_all_data_message_names_the_projects_phi_objects(tmp_path: Path) ->
     ] == []
 
 
-def test_standard_profiles_keep_their_system_permissions(tmp_path: Path) -> None:
+def test_standard_profiles_are_not_editable_so_not_reported(tmp_path: Path) -> None:
+    """The System Administrator profile (`Admin`, `<custom>false</custom>`) holds Modify All Data and
+    View All / Modify All on every object, and Salesforce does not let anyone change that."""
     grant = "<userPermissions><enabled>true</enabled><name>ViewAllData</name></userPermissions>"
     view_all = (
-        "<objectPermissions><allowRead>true</allowRead><object>Patient__c</object>"
-        "<viewAllRecords>true</viewAllRecords></objectPermissions>"
+        "<objectPermissions><allowRead>true</allowRead><modifyAllRecords>true</modifyAllRecords>"
+        "<object>Patient__c</object><viewAllRecords>true</viewAllRecords></objectPermissions>"
     )
     admin = f"{DEFAULT}/profiles/Admin.profile-meta.xml"
+    partial_admin = f"{DEFAULT}/profiles/Admin2.profile-meta.xml"  # retrieved without userPermissions
     custom = f"{DEFAULT}/profiles/Clinic_Admin.profile-meta.xml"
     result = check_files(
         tmp_path,
         {
             admin: f"<Profile><custom>false</custom>{view_all}{grant}</Profile>",
-            custom: f"<Profile><custom>true</custom>{grant}</Profile>",
+            partial_admin: f"<Profile>{view_all}<custom>false</custom></Profile>",
+            custom: f"<Profile><custom>true</custom>\n{grant}\n{view_all}</Profile>",
         },
     )
-    admin_findings = [f.message for f in result.findings if f.location.path == admin]
-    assert (
-        len(admin_findings) == 1
-        and "(viewAllRecords), which exposes PHI objects: Patient__c" in admin_findings[0]
-    )
-    assert _lines(result, custom, "meta/excessive-permissions") == [1]
+    assert [f for f in result.findings if f.location.path in (admin, partial_admin)] == []
+    # A custom profile: View All Data (line 2) and Modify All on Patient__c (line 3), which View All
+    # Data does not imply.
+    assert _lines(result, custom, "meta/excessive-permissions") == [2, 3]
+
+
+def test_object_grants_implied_by_view_all_data_are_not_reported_twice(tmp_path: Path) -> None:
+    path = f"{DEFAULT}/permissionsets/Backup.permissionset-meta.xml"
+    grants = "".join(_object_permission(o, view_all=True) for o in ("Patient__c", "HealthCondition"))
+    view_all_data = "<userPermissions><enabled>true</enabled><name>ViewAllData</name></userPermissions>\n"
+    silenced = '[rules."meta/excessive-permissions"]\nuser_permissions = ["ModifyAllData"]\n'
+    for where, config in ((tmp_path / "a", None), (tmp_path / "b", silenced)):
+        xml = f"<PermissionSet>\n{grants}{view_all_data}</PermissionSet>\n"
+        found = [f for f in check_files(where, {path: xml}, config).findings if f.location.path == path]
+        # ViewAllData is the one finding; when the policy does not report it, its implied object
+        # grants are still not a decision of their own.
+        assert [f.location.start_line for f in found] == ([4] if config is None else [])
 
 
 def test_objects_without_patient_records_are_not_reported(tmp_path: Path) -> None:
@@ -183,11 +198,8 @@ def test_view_all_on_many_phi_objects_is_one_finding_per_permission_kind(tmp_pat
         "and 2 more"
     )
     assert dict(view_all.properties)["phi_objects"] == ";".join(phi_objects)
-    # Every other View All grant is a related location, the repeated CarePlan grant too.
-    assert [loc.start_line for loc in view_all.related] == [
-        *range(4, len(phi_objects) + 3),
-        len(phi_objects) + 4,
-    ]
+    # Every other View All grant is a related location (the last CarePlan grant is Modify All).
+    assert [loc.start_line for loc in view_all.related] == list(range(4, len(phi_objects) + 3))
     assert dict(findings[1].properties)["phi_objects"] == "CarePlan"
 
 

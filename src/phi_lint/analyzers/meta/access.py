@@ -50,16 +50,21 @@ def excessive_permissions(ctx: FileContext) -> Iterator[Hit]:
     if name.lower() in allowed:
         return
     wanted = {str(p).lower(): str(p) for p in ctx.options.get("user_permissions", DEFAULT_USER_PERMISSIONS)}
-    # A standard profile (`<custom>false</custom>`, e.g. System Administrator) cannot drop its system
-    # permissions: a finding there could not be fixed. Who holds that profile is what to audit.
-    standard_profile = root.tag == "Profile" and xmlsafe.child_text(root, "custom").strip().lower() == "false"
-    for grant in [] if standard_profile else xmlsafe.children(root, "userPermissions"):
+    # Salesforce does not let anyone edit the permissions of a standard profile (`<custom>false</custom>`):
+    # System Administrator (`Admin`) keeps Modify All Data and View All / Modify All on every object, and
+    # its retrieved file lists them. A finding there could not be fixed; who holds that profile is what
+    # to audit.
+    if root.tag == "Profile" and xmlsafe.child_text(root, "custom").strip().lower() == "false":
+        return
+    enabled: set[str] = set()
+    for grant in xmlsafe.children(root, "userPermissions"):
         name_element = xmlsafe.child(grant, "name")
-        if name_element is None or name_element.text.strip().lower() not in wanted:
-            continue
-        if not _true(xmlsafe.child(grant, "enabled")):
+        if name_element is None or not _true(xmlsafe.child(grant, "enabled")):
             continue
         permission = name_element.text.strip()
+        enabled.add(permission.lower())
+        if permission.lower() not in wanted:
+            continue
         objects = _phi_objects(ctx)
         exposed = _describe_objects(objects) if objects else "every record of every object (PHI included)"
         yield Hit(
@@ -68,7 +73,11 @@ def excessive_permissions(ctx: FileContext) -> Iterator[Hit]:
             {"container": container, "grant": permission, "objects": exposed},
             properties=props(permission=permission, phi_objects=";".join(objects)),
         )
-    yield from _record_wide_grants(ctx, root, container)
+    # Modify All Data gives View All and Modify All on every object, View All Data gives View All: the
+    # object-level flags it implies are not a second decision to review.
+    implied = {"viewallrecords", "modifyallrecords"} if "modifyalldata" in enabled else set()
+    implied |= {"viewallrecords"} if "viewalldata" in enabled else set()
+    yield from _record_wide_grants(ctx, root, container, implied)
 
 
 # View All / Modify All on objects, one finding per container and per permission kind: a backup or
@@ -78,17 +87,22 @@ RECORD_WIDE_FLAGS = {"viewAllRecords": "View All", "modifyAllRecords": "Modify A
 MAX_RELATED_GRANTS = 20
 
 
-def _record_wide_grants(ctx: FileContext, root: xmlsafe.Element, container: str) -> Iterator[Hit]:
+def _record_wide_grants(
+    ctx: FileContext, root: xmlsafe.Element, container: str, implied: set[str]
+) -> Iterator[Hit]:
     granted: dict[str, list[tuple[str, xmlsafe.Element]]] = {flag: [] for flag in RECORD_WIDE_FLAGS}
     for grant in xmlsafe.children(root, "objectPermissions"):
         obj = xmlsafe.child_text(grant, "object").strip()
         if not obj or ctx.phi.object_reason(obj) is None:
             continue
-        for flag in RECORD_WIDE_FLAGS:
-            if _true(xmlsafe.child(grant, flag)):
-                granted[flag].append((obj, grant))
+        if _true(xmlsafe.child(grant, "modifyAllRecords")):
+            # Modify All includes View All (Salesforce requires both): the object is named once, in
+            # the Modify All finding, not twice on the same element.
+            granted["modifyAllRecords"].append((obj, grant))
+        elif _true(xmlsafe.child(grant, "viewAllRecords")):
+            granted["viewAllRecords"].append((obj, grant))
     for flag, grants in granted.items():
-        if not grants:
+        if not grants or flag.lower() in implied:
             continue
         objects = list(dict.fromkeys(obj for obj, _ in grants))
         first = grants[0][1]
