@@ -143,8 +143,18 @@ class Notification:
             or self.level is Severity.ERROR
         )
 
-    def sort_key(self) -> tuple[str, int, str, str]:
-        return (self.path or "", self.line or 0, self.rule_id or "", self.message)
+    def sort_key(self) -> tuple[str, int, str, str, str, str, int]:
+        # Every field takes part: notifications come out of a set, and a tie left to set order would
+        # make the report differ between runs (str hashes are salted per process).
+        return (
+            self.path or "",
+            self.line or 0,
+            self.rule_id or "",
+            self.message,
+            self.kind.value,
+            self.level.value,
+            self.column or 0,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,3 +206,22 @@ def test_output_does_not_depend_on_the_working_directory(clinic_copy: Path, tmp_
         )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_notifications_have_a_total_order() -> None:
+    """Notifications leave the engine through a set: any two that differ must sort apart, or their
+    order in the report would follow per-process string hashing."""
+    from phi_lint.findings import Notification, NotificationKind, Severity
+
+    base = Notification(NotificationKind.PARSE_ERROR, "same message", Severity.WARNING, path="a.cls")
+    variants = [
+        base,
+        Notification(NotificationKind.READ_ERROR, "same message", Severity.WARNING, path="a.cls"),
+        Notification(NotificationKind.PARSE_ERROR, "same message", Severity.ERROR, path="a.cls"),
+        Notification(NotificationKind.PARSE_ERROR, "same message", Severity.WARNING, path="a.cls", column=3),
+    ]
+    keys = [n.sort_key() for n in variants]
+    assert len(set(keys)) == len(variants)
+    assert sorted(variants, key=Notification.sort_key) == sorted(
+        reversed(variants), key=Notification.sort_key
+    )
