@@ -736,14 +736,17 @@ class JsFlow:
     def _if(self, node: Node, scope: Scope, returns: list[Val | None] | None) -> None:
         condition = parsing.field(node, "condition")
         self._eval(condition, scope)
-        fields = self._phi_names_compared(condition, scope) if condition is not None else ()
+        when_true = self._phi_names_compared(condition, scope, True) if condition is not None else ()
+        # `if (name !== 'SSN__c') {...} else {...}`: the else branch is the SSN input's.
+        when_false = self._phi_names_compared(condition, scope, False) if condition is not None else ()
         consequence = parsing.field(node, "consequence")
         if consequence is not None:
-            with self._editing(fields):
+            with self._editing(when_true):
                 self._statement(consequence, scope, returns)
         alternative = parsing.field(node, "alternative")
         if alternative is not None:
-            self._statement(alternative, scope, returns)
+            with self._editing(when_false):
+                self._statement(alternative, scope, returns)
 
     def _switch(self, node: Node, scope: Scope, returns: list[Val | None] | None) -> None:
         """`switch (event.target.name) { case 'SSN__c': ... }`: the case bodies for PHI field names see
@@ -775,29 +778,36 @@ class JsFlow:
                 for statement in statements:
                     self._statement(statement, block, returns)
 
-    def _phi_names_compared(self, condition: Node, scope: Scope, depth: int = 0) -> tuple[str, ...]:
-        """PHI field names an `if` condition requires the input's name to equal: `name === 'SSN__c'`,
-        `a === 'X' || a === 'Y'`, `['SSN__c', 'MRN__c'].includes(name)` (not `!==`, not under `!`)."""
+    def _phi_names_compared(
+        self, condition: Node, scope: Scope, holds: bool, depth: int = 0
+    ) -> tuple[str, ...]:
+        """PHI field names the input's name may equal where `condition` evaluates to `holds`:
+        `name === 'SSN__c'`, `a === 'X' || a === 'Y'`, `['SSN__c', 'MRN__c'].includes(name)` when true;
+        `name !== 'SSN__c'`, `!(name === 'SSN__c')` when false. (A may-answer: both sides of `&&` and
+        `||` count.)"""
         if depth > 20:
             return ()
         if condition.type == "parenthesized_expression" and condition.named_children:
-            return self._phi_names_compared(condition.named_children[-1], scope, depth + 1)
+            return self._phi_names_compared(condition.named_children[-1], scope, holds, depth + 1)
+        if condition.type == "unary_expression" and self._text(parsing.field(condition, "operator")) == "!":
+            argument = parsing.field(condition, "argument")
+            return self._phi_names_compared(argument, scope, not holds, depth + 1) if argument else ()
         if condition.type == "binary_expression":
             operator = self._text(parsing.field(condition, "operator"))
             left, right = parsing.field(condition, "left"), parsing.field(condition, "right")
             if left is None or right is None:
                 return ()
             if operator in ("||", "&&"):
-                return self._phi_names_compared(left, scope, depth + 1) + self._phi_names_compared(
-                    right, scope, depth + 1
+                return self._phi_names_compared(left, scope, holds, depth + 1) + self._phi_names_compared(
+                    right, scope, holds, depth + 1
                 )
-            if operator in ("===", "=="):
+            if operator in (("===", "==") if holds else ("!==", "!=")):
                 for name_side, literal in ((left, right), (right, left)):
                     label = self._string_value(literal)
                     if label and self._is_input_name(name_side, scope):
                         return self._phi_field_names([label])
             return ()
-        if condition.type == "call_expression":
+        if condition.type == "call_expression" and holds:
             function = parsing.field(condition, "function")
             args = self._args(condition)
             if (
