@@ -46,6 +46,7 @@ from phi_lint.phi import (
     SYSTEM_FIELDS,
     PhiModel,
     PhiReason,
+    catalogue_name_match,
     name_tokens,
     relationship_to_object,
 )
@@ -290,6 +291,9 @@ class Value:
     # Parameters of the enclosing method this text starts with (`endpoint + query` starts with
     # `endpoint`): a wrapper's endpoint chosen by its callers.
     lead: frozenset[int] = frozenset()
+    # Deserialized from an integration's answer (`JSON.deserialize`, `Http.send`, a typed `...Response`):
+    # a property read from it is PHI when its name is a PHI field name of the catalogue (`birthDate`).
+    response: bool = False
 
     @property
     def tainted(self) -> bool:
@@ -314,6 +318,7 @@ class Value:
             self.text if self.text == other.text else None,
             _common_prefix(self.prefix, other.prefix),
             self.lead | other.lead if self.lead and other.lead else frozenset(),
+            self.response or other.response,
         )
 
     def content(self) -> Value:
@@ -946,6 +951,8 @@ class MethodFlow:
         # only (`req.setEndpoint(endpoint + query)`); None once it is given any other endpoint.
         self.endpoint_guard: dict[str, frozenset[int] | None] = {}
         self.created_requests: set[str] = set()
+        # What was put into each request variable's body (`req.getBody()` logged gives it back).
+        self.request_bodies: dict[str, Value] = {}
         # Variables holding a PageReference's parameter map (`Map<String, String> p = pr.getParameters()`).
         self.url_parameters: set[str] = set()
         self.name = ""
@@ -1116,6 +1123,8 @@ class MethodFlow:
                 value = replace(value, sobject=elem)
             if not value.known and not value.origins and node is not None:
                 value = value.join(self.f.record_value(node, elem))
+        elif not value.response and _is_response_type(elem):
+            value = replace(value, response=True)
         return value
 
     def lookup(self, name: str, members: bool = True) -> Value | None:
@@ -1207,11 +1216,19 @@ class MethodFlow:
             cond = parsing.field(node, "condition")
             if cond is not None:
                 self.eval(cond)
+            # Each arm starts from the state before the `if` (the `else` arm does not see what the
+            # `then` arm wrote); the state after is the join of both.
             self.branch_depth += 1
-            for part in ("consequence", "alternative"):
-                branch = parsing.field(node, part)
-                if branch is not None:
-                    self.visit(branch)
+            before = dict(self.env)
+            consequence = parsing.field(node, "consequence")
+            if consequence is not None:
+                self.visit(consequence)
+            after_then, self.env = self.env, before
+            alternative = parsing.field(node, "alternative")
+            if alternative is not None:
+                self.env = dict(before)
+                self.visit(alternative)
+            self.env = _join_envs(after_then, self.env)
             self.branch_depth -= 1
             return
         if kind == "enhanced_for_statement":
@@ -1437,19 +1454,21 @@ class MethodFlow:
             return self.read_fields(node, base, path)
         member = path[0].lower()
         member_type = self.f.summaries.member_types.get((cls, member))
-        if var is not None and member in self.member_names.get(var, ()):
-            written = self.env.get(f"{var}.{member}", EMPTY)
+        written = self.env.get(f"{var}.{member}") if var is not None else None
+        if written is not None:
             if len(path) == 1:
                 return written
             if written.sobject is not None:
                 return self.read_fields(node, written, path[1:])
             return self.read_members(node, None, written, member_type, path[1:])
-        if member_type is None:
+        if member_type is None or base.response:
             return self.read_fields(node, base, path)
         elem = element_type(member_type)
         if self.f.is_sobject_type(elem):
             if len(path) == 1:
-                return self.f.record_value(node, elem)
+                # The whole record: PHI when the holder carries any (a holder built from nothing
+                # holds no record); a named field below is judged by its name alone.
+                return self.f.record_value(node, elem) if base.tainted else Value(sobject=elem)
             return self.read_fields(node, Value(sobject=elem), path[1:])
         if is_safe_type(member_type):
             return EMPTY
@@ -1484,6 +1503,11 @@ class MethodFlow:
         if not path:
             return base
         obj = base.sobject
+        if base.response and obj is None:
+            named = next((name for name in path if catalogue_name_match(name)), None)
+            if named is not None:
+                read = self.f.origin(node, f"{named} in a response", "catalogue", (named,))
+                return replace(base, origins=base.origins | {read}, fields=())
         if obj is None or obj.lower() == "sobject":
             # Unknown or generic record: only custom field names are worth asking the PHI model about;
             # a field of a tainted Apex object is as tainted as the object.
@@ -1584,7 +1608,9 @@ class MethodFlow:
         slot = f"{key}.{member}"
         members = self.member_names.setdefault(key, set())
         # Before its first write a member holds whatever the object held.
-        old = self.env[slot] if member in members else (self.lookup(key, members=False) or EMPTY)
+        old = self.env.get(slot)
+        if old is None:
+            old = self.lookup(key, members=False) or EMPTY
         new = value if len(path) == 1 else old.join(value.content())
         if self.branch_depth:
             new = old.join(new)
@@ -1677,6 +1703,8 @@ class MethodFlow:
                 return self.f.query_value(node)
             if full in RANDOM_STATIC:
                 return Value(random=True)
+            if full in ("json.deserialize", "json.deserializestrict", "json.deserializeuntyped"):
+                return replace(all_args, response=True)
             if full in OPAQUE_STATIC or qualifier == "limits":
                 return EMPTY
             if full in LITERAL_WRAPPERS:
@@ -1719,6 +1747,9 @@ class MethodFlow:
                 return self._apply_return(summary, args)
             return EMPTY if self._defined_here(low) else all_args
         # Instance call.
+        if low == "send" and recv_norm in ("http", "system.http"):
+            # The answer of a callout: nothing of the request, all of the integration's data.
+            return Value(response=True)
         receiver_class = _receiver_class(recv_norm)
         if receiver_class:
             summary = self._summary_for(receiver_class, low, len(args), dispatch=True)
@@ -1743,13 +1774,22 @@ class MethodFlow:
         ):
             # Dynamic field read with a literal name: `p.get('SSN__c')`.
             return self.read_fields(node, receiver, [args[0].text])
+        if low == "get" and receiver.response and len(args) == 1 and args[0].text is not None:
+            # A property of an untyped JSON answer: `person.get('birthDate')`.
+            return self.read_fields(node, receiver, [args[0].text])
         if low in ("get", "values", "clone", "deepclone", "remove", "iterator", "next", "getsobject"):
             return receiver.join(all_args) if low != "get" else receiver
         if low in ("keyset",):
             return receiver.content() if not self._map_keys_are_ids(recv_type) else EMPTY
+        if recv_norm in HTTP_REQUEST_TYPES and recv_var is not None:
+            if low in ("setbody", "setbodyasblob"):
+                self.request_bodies[recv_var] = self.request_bodies.get(recv_var, EMPTY).join(all_args)
+            elif low in ("getbody", "getbodyasblob"):
+                return self.request_bodies.get(recv_var, EMPTY)
         if recv_norm in HTTP_REQUEST_TYPES or recv_norm in EMAIL_MESSAGE_TYPES:
             return EMPTY
-        return receiver.content().join(all_args)
+        result = receiver.content().join(all_args)
+        return replace(result, response=True) if receiver.response else result
 
     def _may_call_project(self, obj: Node | None, qualifier: str | None, recv_norm: str) -> bool:
         """Could this call reach a method of the project (whose summary may change in prepare())?
@@ -1986,6 +2026,26 @@ def _is_get_parameters(node: Node, src: bytes) -> bool:
     return node.type == "method_invocation" and parsing.text(parsing.field(node, "name"), src).lower() == (
         "getparameters"
     )
+
+
+@lru_cache(maxsize=2048)
+def _is_response_type(elem: str) -> bool:
+    """`HttpResponse`, `Empi.GetDemographicsResponse`, `LabResponse`: a type that holds an answer."""
+    return elem.lower().endswith("response")
+
+
+def _join_envs(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
+    """The variables after two alternative paths. A member slot ("card.ssn") written on one path
+    only holds, on the other, whatever the whole object held."""
+    joined = dict(first)
+    for key, value in second.items():
+        old = joined.get(key)
+        joined[key] = value if old is None or old == value else old.join(value)
+    for key in first.keys() ^ second.keys():
+        if "." in key:
+            other = second if key in first else first
+            joined[key] = joined[key].join(other.get(key.split(".", 1)[0], EMPTY))
+    return joined
 
 
 def _named_credential(value: Value) -> bool:
