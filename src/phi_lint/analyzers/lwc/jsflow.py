@@ -1303,6 +1303,18 @@ class JsFlow:
             return self._as_value(first) if first is not None and first.kind == OBJECT else first
         if method == "getReturnValue":
             return Val(RECORD, origin=self._pos(node))
+        if method == "getSource" and not args:
+            return Val(INPUT)  # Aura: event.getSource() is the component that fired the change
+        if receiver is not None and receiver.kind == INPUT and method == "get" and args:
+            # Aura: event.getSource().get("v.name") / .get("v.value")
+            attribute = (self._string_value(args[0]) or "").strip()
+            if attribute in ("v.name", "v.fieldName", "v.aura:id"):
+                return Val(INPUT_NAME)
+            if attribute == "v.value":
+                return Val(INPUT_VALUE, origin=self._pos(node))
+            return None
+        if receiver is not None and receiver.kind == INPUT and method == "getLocalId" and not args:
+            return Val(INPUT_NAME)  # the aura:id
         if method == "get" and args and args[0].type == "string":
             # Aura: component.get("v.patient.SSN__c")
             match = _AURA_VALUE_PATH.match(self._string_value(args[0]) or "")
