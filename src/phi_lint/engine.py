@@ -609,10 +609,11 @@ def run_check(request: CheckRequest) -> RunResult:
     # loads the markup parser of the LWC rules (start-up time of the pre-commit hook).
     project_kinds = {file_kind(path) for path in project_files}
     prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
-    prepare_notes, facts_digest = (
-        _prepare_with_cache(project, project_files, prepared_rules, cache, base_salt, stats) if cache is not None
-        else (prepare_analyzers(project, project_files, prepared_rules), "")
-    )
+    if cache is not None:
+        prepare_notes, facts_digest = _prepare_with_cache(project, project_files, prepared_rules, cache,
+                                                          base_salt, stats)
+    else:
+        prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
     notifications += prepare_notes
     stats.prepare_seconds = time.perf_counter() - started
     started = time.perf_counter()
