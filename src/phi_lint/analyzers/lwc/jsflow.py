@@ -803,24 +803,27 @@ class JsFlow:
                 )
             if operator in (("===", "==") if holds else ("!==", "!=")):
                 for name_side, literal in ((left, right), (right, left)):
-                    label = self._string_value(literal)
-                    if label and self._is_input_name(name_side, scope):
-                        return self._phi_field_names([label])
+                    # The PHI-name test first: it is cached, evaluating the other side is not.
+                    fields = self._phi_field_names([self._string_value(literal) or ""])
+                    if fields and self._is_input_name(name_side, scope):
+                        return fields
             return ()
         if condition.type == "call_expression" and holds:
             function = parsing.field(condition, "function")
             args = self._args(condition)
+            owner = parsing.field(function, "object") if function is not None else None
             if (
                 function is not None
                 and function.type == "member_expression"
+                and owner is not None
+                and owner.type == "array"
                 and self._text(parsing.field(function, "property")) == "includes"
                 and len(args) == 1
-                and self._is_input_name(args[0], scope)
             ):
-                owner = parsing.field(function, "object")
-                if owner is not None and owner.type == "array":
-                    labels = [self._string_value(item) or "" for item in owner.named_children]
-                    return self._phi_field_names([label for label in labels if label])
+                labels = [self._string_value(item) or "" for item in owner.named_children]
+                fields = self._phi_field_names([label for label in labels if label])
+                if fields and self._is_input_name(args[0], scope):
+                    return fields
         return ()
 
     def _is_input_name(self, node: Node, scope: Scope) -> bool:
@@ -829,7 +832,9 @@ class JsFlow:
 
     def _phi_field_names(self, labels: list[str]) -> tuple[str, ...]:
         return tuple(
-            label for label in labels if phi_names.field_reason(self.ctx.project, None, label) is not None
+            label
+            for label in labels
+            if label and phi_names.field_reason(self.ctx.project, None, label) is not None
         )
 
     def _typed(self, val: Val | None, node: Node | None) -> Val | None:
