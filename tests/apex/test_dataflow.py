@@ -376,3 +376,85 @@ def test_calls_on_a_new_instance_resolve_to_its_class(tmp_path: Path) -> None:
 """
     flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
     assert flow.lines(f"{CLASSES}/Svc.cls") == [6]
+
+
+def test_if_and_else_arms_do_not_see_each_other(tmp_path: Path) -> None:
+    code = """public with sharing class Svc {
+    public static void run(Patient__c p, Boolean b) {
+        String s = 'none';
+        if (b) {
+            s = p.SSN__c;
+        } else {
+            System.debug(s);
+        }
+        System.debug(s);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [9]
+
+
+def test_holder_class_in_another_file_is_read_field_by_field(tmp_path: Path) -> None:
+    holder = """public with sharing class CareRequest {
+    public Patient__c patient { get; private set; }
+    public Id visitId;
+    public CareRequest(Patient__c patient) { this.patient = patient; }
+}
+"""
+    caller = """public with sharing class Svc {
+    public static void run(Id pid) {
+        CareRequest req = new CareRequest([SELECT Id, Status__c, SSN__c FROM Patient__c WHERE Id = :pid]);
+        System.debug(req.patient.Status__c + req.visitId);
+        System.debug(req.patient.SSN__c);
+        System.debug(req.patient);
+        req.visitId = null;
+        System.debug(req.visitId);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/CareRequest.cls": holder, f"{CLASSES}/Svc.cls": caller})
+    assert flow.lines(f"{CLASSES}/Svc.cls") == [5, 6]
+
+
+def test_endpoint_parameter_of_a_wrapper_is_judged_at_the_call_site(tmp_path: Path) -> None:
+    sender = """public with sharing class Sender {
+    public static void post(String endpoint, String body) {
+        HttpRequest req = new HttpRequest();
+        req.setEndpoint(endpoint + '/v1');
+        req.setBody(body);
+        new Http().send(req);
+    }
+    public static void postToHost(String path, String body) {
+        HttpRequest req = new HttpRequest();
+        req.setEndpoint('https://partner.example.com/' + path);
+        req.setBody(body);
+        new Http().send(req);
+    }
+}
+"""
+    caller = """public with sharing class Svc {
+    private static final String NAMED = 'callout:Clinic';
+    public static void run(Patient__c p, Boolean b) {
+        Sender.post(b ? NAMED : 'callout:Backup', p.SSN__c);
+        Sender.post('https://clinic.example.com', p.SSN__c);
+        Sender.postToHost('callout:Clinic', p.SSN__c);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Sender.cls": sender, f"{CLASSES}/Svc.cls": caller})
+    assert flow.lines(f"{CLASSES}/Svc.cls", "phi_in_callout") == [5, 6]
+    summaries = flow.project.facts["apex"]["summaries"]
+    assert summaries.lookup("Sender", "post", 2).guards == {0: frozenset({0}), 1: frozenset({0})}
+    assert summaries.lookup("Sender", "postToHost", 2).guards == {}
+
+
+def test_summary_union_keeps_a_callout_guarded_only_when_both_sides_guard_it() -> None:
+    callout = {("callout", "HttpRequest.setBody")}
+    guarded = dataflow.MethodSummary(sinks={1: set(callout)}, guards={1: frozenset({0})})
+    other_guard = dataflow.MethodSummary(sinks={1: set(callout)}, guards={1: frozenset({2})})
+    unguarded = dataflow.MethodSummary(sinks={1: set(callout)})
+    log_only = dataflow.MethodSummary(sinks={1: {("log", "System.debug")}})
+    assert guarded.union(other_guard).guards == {1: frozenset({0, 2})}
+    assert guarded.union(unguarded).guards == {}
+    assert guarded.union(log_only).guards == {1: frozenset({0})}
