@@ -355,3 +355,37 @@ export default class Intake extends LightningElement {
     assert _by_rule(result, path) == {"lwc/phi-in-analytics": [7, 13]}
     (finding,) = [f for f in result.findings if f.location.start_line == 7]
     assert "Diagnosis__c" in finding.message and [r.start_line for r in finding.related] == [7]
+
+
+def test_input_bound_to_a_phi_member_makes_its_handler_see_phi(tmp_path: Path) -> None:
+    html = """<template>
+    <lightning-input label="SSN" value={ssnDraft} onchange={handleSsn}></lightning-input>
+    <lightning-input label="Status" value={statusDraft} onchange={handleStatus}></lightning-input>
+</template>
+"""
+    js = """import { LightningElement, api, wire } from 'lwc';
+import { getRecord, getFieldValue } from 'lightning/uiRecordApi';
+import SSN_FIELD from '@salesforce/schema/Patient__c.SSN__c';
+import STATUS_FIELD from '@salesforce/schema/Patient__c.Status__c';
+export default class Draft extends LightningElement {
+    @api recordId;
+    @wire(getRecord, { recordId: '$recordId', fields: [SSN_FIELD, STATUS_FIELD] }) patient;
+    handleSsn(event) {
+        console.log(event.target.value);
+    }
+    handleStatus(event) {
+        console.log(event.target.value);
+    }
+    get ssnDraft() {
+        return getFieldValue(this.patient.data, SSN_FIELD);
+    }
+    get statusDraft() {
+        return getFieldValue(this.patient.data, STATUS_FIELD);
+    }
+}
+"""
+    path = f"{LWC}/draft/draft.js"
+    result = check_files(tmp_path, {path: js, f"{LWC}/draft/draft.html": html})
+    assert _by_rule(result, path) == {"lwc/phi-in-analytics": [9]}
+    (finding,) = [f for f in result.findings if f.location.path == path]
+    assert dict(finding.properties)["phi"] == "Patient__c.SSN__c"

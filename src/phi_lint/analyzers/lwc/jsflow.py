@@ -395,7 +395,10 @@ class JsFlow:
         # PHI-bound inputs: `event.target.value` is that field's value there.
         self.input_fields: tuple[str, ...] = ()
         # Change handlers (method names) whose every input in the bundle's templates edits PHI fields.
-        self.phi_handlers: dict[str, tuple[str, ...]] = phi_handlers or {}
+        # What each change handler's inputs edit (see phi_input_handlers), and the PHI fields of the
+        # handlers whose every input edits PHI, given the component's members known so far.
+        self.handler_inputs: dict[str, tuple[str, ...]] = phi_handlers or {}
+        self.phi_handlers: dict[str, tuple[str, ...]] = self._resolve_handlers()
 
     # ---- driver ---------------------------------------------------------------------------------
     def run(self) -> FlowResult:
@@ -412,9 +415,28 @@ class JsFlow:
             before = dict(self.members)
             for cls in classes:
                 self._class(cls)
-            if before == self.members:
+            resolved = self._resolve_handlers()
+            if before == self.members and resolved == self.phi_handlers:
                 break
+            # `value={ssn}`: a handler's inputs may turn out to edit PHI once the members are known.
+            self.phi_handlers = resolved
         return self._result()
+
+    def _resolve_handlers(self) -> dict[str, tuple[str, ...]]:
+        resolved: dict[str, tuple[str, ...]] = {}
+        for handler, inputs in self.handler_inputs.items():
+            fields: list[str] = []
+            for edited in inputs:
+                if edited.startswith(MEMBER_BOUND):
+                    val = self.members.get(edited[len(MEMBER_BOUND) :])
+                    if not is_phi(val, self.ctx):
+                        break
+                    fields += describe(val, self.ctx)
+                else:
+                    fields.append(edited)
+            else:
+                resolved[handler] = tuple(dict.fromkeys(fields))
+        return resolved
 
     def _result(self) -> FlowResult:
         events: list[SinkEvent] = []
@@ -1649,7 +1671,10 @@ def flow(ctx: FileContext) -> FlowResult:
 
     def compute() -> FlowResult:
         handlers = phi_input_handlers(ctx) if _READS_EVENT_INPUT.search(ctx.source) else {}
-        if not handlers and not _MAY_READ_PHI.search(ctx.source):
+        bound_to_fields = any(
+            not any(e.startswith(MEMBER_BOUND) for e in inputs) for inputs in handlers.values()
+        )
+        if not bound_to_fields and not _MAY_READ_PHI.search(ctx.source):
             return FlowResult()  # no source of PHI at all: most utility modules, no walk needed
         return JsFlow(ctx, handlers).run()
 
@@ -1670,10 +1695,15 @@ _BINDING_PATH = re.compile(r"^\{\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\
 MAX_TEMPLATE_BYTES = 2_000_000
 
 
+MEMBER_BOUND = "this."
+
+
 def phi_input_handlers(ctx: FileContext) -> dict[str, tuple[str, ...]]:
-    """Change handlers (`onchange={handleSsn}`) whose every input in the bundle's templates edits a
-    PHI field: bound as `value={patient.SSN__c}`, `field-name="SSN__c"`, `name="SSN__c"` or
-    `data-field="SSN__c"`. A handler shared with a non-PHI input is left out: its branches decide."""
+    """Change handlers (`onchange={handleSsn}`) whose every input in the bundle's templates may edit a
+    PHI field, with what each input edits: a PHI field bound as `value={patient.SSN__c}`,
+    `field-name="SSN__c"`, `name="SSN__c"` or `data-field="SSN__c"`, or `this.ssn` for `value={ssn}`
+    (PHI when the component's member is; the flow decides). A handler shared with another input is
+    left out: its branches decide."""
     fields_of: dict[str, list[str]] = {}
     shared_with_other_inputs: set[str] = set()
     try:
@@ -1725,4 +1755,6 @@ def _edited_phi_field(ctx: FileContext, attributes: dict[str, str]) -> str:
     for candidate in candidates:
         if phi_names.field_reason(ctx.project, None, candidate) is not None:
             return candidate
+    if bound and "." not in bound.group(1):
+        return MEMBER_BOUND + bound.group(1)  # value={ssn}: PHI if the member is
     return ""
