@@ -862,7 +862,9 @@ class JsFlow:
     def _typed(self, val: Val | None, node: Node | None) -> Val | None:
         """An input's value, read where the input edits a PHI field, is that field's value."""
         if val is not None and val.kind == INPUT_VALUE and self.input_fields:
-            return Val(VALUE, fields=self.input_fields, origin=self._pos(node))
+            # Where the value was read from the input (`const { value } = event.target`), else here.
+            origin = val.origin if val.origin != (0, 0) else self._pos(node)
+            return Val(VALUE, fields=self.input_fields, origin=origin)
         return val
 
     # ---- binding --------------------------------------------------------------------------------
