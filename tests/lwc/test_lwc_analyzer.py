@@ -390,3 +390,17 @@ export default class Draft extends LightningElement {
     assert _by_rule(result, path) == {"lwc/phi-in-analytics": [9]}
     (finding,) = [f for f in result.findings if f.location.path == path]
     assert dict(finding.properties)["phi"] == "Patient__c.SSN__c"
+
+
+def test_event_detail_or_a_record_keeps_the_record(tmp_path: Path) -> None:
+    js = """import { LightningElement, api } from 'lwc';
+export default class Picker extends LightningElement {
+    @api patient;
+    handleSelect(event) {
+        const chosen = event.detail || this.patient;
+        console.log(chosen.SSN__c);
+    }
+}
+"""
+    path = f"{LWC}/picker/picker.js"
+    assert _by_rule(check_files(tmp_path, {path: js}), path) == {"lwc/phi-in-analytics": [6]}

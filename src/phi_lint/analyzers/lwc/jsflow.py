@@ -65,6 +65,7 @@ INPUT = (
 )
 INPUT_NAME = "input-name"  # which input that is (`event.target.name`, `dataset.field`)
 INPUT_VALUE = "input-value"  # what was typed: PHI only where the input is known to edit a PHI field
+_INPUT_KINDS = frozenset({INPUT, INPUT_NAME, INPUT_VALUE})
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,12 @@ def join(a: Val | None, b: Val | None) -> Val | None:
     if a is None:
         return b
     if b is None or a == b:
+        return a
+    # An event's input (`event.detail || this.patient`) says nothing about PHI by itself: keep the
+    # other side, which may be a record.
+    if a.kind in _INPUT_KINDS and b.kind not in _INPUT_KINDS:
+        return b
+    if b.kind in _INPUT_KINDS and a.kind not in _INPUT_KINDS:
         return a
     if a.kind == VALUE or b.kind == VALUE:
         base = a if a.kind == VALUE else b
