@@ -342,6 +342,8 @@ _EVENT_INPUT_PROPS = frozenset({"target", "currentTarget", "srcElement", "detail
 # Properties of an input that name it, as forms keyed by field API name use them.
 _INPUT_NAME_PROPS = frozenset({"name", "fieldName", "fieldApiName"})
 _INPUT_VALUE_PROPS = frozenset({"value"})
+# An attribute selector naming a field: `[data-field="SSN__c"]`, `[name=MRN__c]`, `[field-name='X']`.
+_SELECTED_FIELD = re.compile(r"\[\s*(?:data-[\w-]+|name|field-name)\s*=\s*[\"']?([\w.]+)[\"']?\s*\]")
 
 
 @dataclass
@@ -1198,6 +1200,8 @@ class JsFlow:
             if prop in _INPUT_NAME_PROPS:
                 return Val(INPUT_NAME)
             if prop in _INPUT_VALUE_PROPS:
+                if base.fields:  # querySelector('[data-field="SSN__c"]').value
+                    return Val(VALUE, fields=base.fields, origin=self._pos(node))
                 return Val(INPUT_VALUE, origin=self._pos(node))
             return None
         if kind == PROMISE:
@@ -1339,6 +1343,13 @@ class JsFlow:
             return self._as_value(first) if first is not None and first.kind == OBJECT else first
         if method == "getReturnValue":
             return Val(RECORD, origin=self._pos(node))
+        if method == "querySelector" and args and args[0].type == "string":
+            # this.template.querySelector('lightning-input[data-field="SSN__c"]'): the input of that field
+            selected = _SELECTED_FIELD.search(self._string_value(args[0]) or "")
+            if selected:
+                fields = self._phi_field_names([selected.group(1)])
+                return Val(INPUT, fields=fields) if fields else None
+            return None
         if method == "getSource" and not args:
             return Val(INPUT)  # Aura: event.getSource() is the component that fired the change
         if receiver is not None and receiver.kind == INPUT and method == "get" and args:
