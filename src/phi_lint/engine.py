@@ -534,8 +534,9 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
     def run_pool(chunks: list[list[tuple[int, Path]]]) -> list[tuple[int, Path]]:
         """Run chunks in a fresh pool; the files left without a result when a worker died."""
         broken = False
-        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
-                                 initializer=initializer, initargs=initargs) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
+                                   initializer=initializer, initargs=initargs)
+        try:
             futures = []
             for chunk in chunks:
                 try:
@@ -549,6 +550,15 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
                         done[index] = (file_result, digest)
                 except BrokenProcessPool:
                     broken = True
+        except BaseException:
+            # Ctrl-C / SIGTERM: leaving `with ProcessPoolExecutor` would wait for every queued chunk.
+            # Drop the queue and stop the workers now; the caller writes nothing half-done.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        pool.shutdown(wait=True)
         return [item for chunk in chunks for item in chunk if item[0] not in done] if broken else []
 
     try:

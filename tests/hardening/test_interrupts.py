@@ -285,14 +285,6 @@ def test_truncated_or_tampered_cache_entries_are_ignored(make_project, tmp_path:
     assert second.read_bytes() == first.read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phi_lint.engine._analyse_parallel: leaving `with ProcessPoolExecutor(...)` on KeyboardInterrupt "
-    "waits for every submitted chunk (shutdown(wait=True), futures not cancelled), so Ctrl-C/SIGTERM stops a "
-    "parallel run only after all files were analysed; needs pool.shutdown(wait=False, cancel_futures=True) "
-    "and "
-    "terminating the workers on BaseException",
-)
 def test_an_interrupted_parallel_run_stops_promptly(make_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = _project(make_project, files=16)
     proc, _ = _start(root, tmp_path, "--no-cache", "--jobs", "2", delay=0.5)  # ~4 s of work in all
