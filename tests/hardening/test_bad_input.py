@@ -577,11 +577,6 @@ def test_terminal_escape_sequences_in_code_do_not_reach_the_terminal(make_projec
     assert not any(ch in out for ch in "\x1b\x07\x00"), repr(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phi_lint.analyzers.apex._apex_contexts reads and parses every Apex file for prepare(), also "
-    "files over engine.MAX_FILE_BYTES that the engine then skips (a 10 MB generated class costs ~8 s)",
-)
 def test_files_over_the_size_limit_are_never_parsed(
     make_project,
     checker: Checker,  # type: ignore[no-untyped-def]

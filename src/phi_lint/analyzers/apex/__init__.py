@@ -72,8 +72,9 @@ def _rerun(analysis: FileAnalysis) -> bool:
 
 def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:
     """The Apex files among `files` (the engine passes every file of the project, not only those being
-    checked: a wrapper may live in a file that is not), each read once; unreadable files are skipped
-    here (the engine reports them when it checks them)."""
+    checked: a wrapper may live in a file that is not), each read once; unreadable and oversized files
+    are skipped here (the engine reports them when it checks them)."""
+    from phi_lint import engine  # the engine imports the analyzers: import it when first used
     seen: set[str] = set()
     for path in files:
         if file_kind(path) != "apex":
@@ -83,6 +84,10 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
             continue
         seen.add(key)
         try:
+            # Files over the engine's size limit are skipped by the engine (with a notification);
+            # parsing them here would cost seconds for a generated class nobody checks.
+            if path.stat().st_size > engine.MAX_FILE_BYTES:
+                continue
             raw = path.read_bytes()
         except OSError:
             continue
