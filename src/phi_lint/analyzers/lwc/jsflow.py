@@ -8,10 +8,12 @@ Sources (field-sensitive: a non-PHI property of a record that also holds PHI is 
   Aura `response.getReturnValue()`), whose properties named like a PHI field API name are PHI; the
   SObject type the Apex method returns is read from the class when it is in the project;
 - Aura `component.get("v.patient.SSN__c")`;
-- what a user types into a form input (`event.target.value`, `event.detail.value`) where the input is
-  known to edit a PHI field: in a `switch`/`if` branch keyed by the input's name (`event.target.name`,
-  `dataset.field`) equal to a PHI field's API name, and in the change handler of inputs that the
-  bundle's template binds to a PHI field (`value={patient.SSN__c}`, `field-name="SSN__c"`).
+- what a user types into a form input (`event.target.value`, `event.detail.value`, Aura
+  `event.getSource().get("v.value")`) where the input is known to edit a PHI field: in a `switch`/`if`
+  branch keyed by the input's name (`event.target.name`, `dataset.field`, `get("v.name")`) equal to a
+  PHI field's API name, in the change handler of inputs that the bundle's template binds to a PHI field
+  (`value={patient.SSN__c}`, `field-name="SSN__c"`, `value={ssn}` with a PHI member), and for an input
+  selected by its field (`querySelector('[data-field="SSN__c"]').value`).
 
 Propagation inside a function and through the component's own fields (`this.x`, getters): assignment,
 destructuring, template literals, concatenation, object and array literals (field by field), string
@@ -60,9 +62,7 @@ PROMISE = "promise"  # the result of an imperative Apex call
 STORE = "idb-store"  # an IndexedDB object store
 URLOBJ = "url-object"  # `new URL(...)` / `new URLSearchParams(...)`
 LOGGER = "logger"  # Nebula Logger's LWC logger (`getLogger()` from c/logger)
-INPUT = (
-    "input"  # the element an event came from (`event.target`, `event.detail`); obj "dataset" for its data-*
-)
+INPUT = "input"  # the element an event came from (`event.target`); obj "dataset" for its data-* map
 INPUT_NAME = "input-name"  # which input that is (`event.target.name`, `dataset.field`)
 INPUT_VALUE = "input-value"  # what was typed: PHI only where the input is known to edit a PHI field
 _INPUT_KINDS = frozenset({INPUT, INPUT_NAME, INPUT_VALUE})
@@ -403,7 +403,6 @@ class JsFlow:
         # PHI fields the input being handled edits, inside a branch keyed by its name or a handler of
         # PHI-bound inputs: `event.target.value` is that field's value there.
         self.input_fields: tuple[str, ...] = ()
-        # Change handlers (method names) whose every input in the bundle's templates edits PHI fields.
         # What each change handler's inputs edit (see phi_input_handlers), and the PHI fields of the
         # handlers whose every input edits PHI, given the component's members known so far.
         self.handler_inputs: dict[str, tuple[str, ...]] = phi_handlers or {}
