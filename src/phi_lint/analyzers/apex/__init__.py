@@ -75,6 +75,7 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
     checked: a wrapper may live in a file that is not), each read once; unreadable and oversized files
     are skipped here (the engine reports them when it checks them)."""
     from phi_lint import engine  # the engine imports the analyzers: import it when first used
+
     seen: set[str] = set()
     for path in files:
         if file_kind(path) != "apex":
