@@ -54,20 +54,35 @@ def decode_source(raw: bytes, rel_path: str) -> tuple[str | None, list[Notificat
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            return None, [Notification(NotificationKind.SKIPPED, "invalid UTF-16 text; file skipped", path=rel_path)]
-        notes.append(Notification(NotificationKind.INFO, "UTF-16 file decoded; Salesforce expects UTF-8",
-                                  Severity.NOTE, path=rel_path))
+            return None, [
+                Notification(NotificationKind.SKIPPED, "invalid UTF-16 text; file skipped", path=rel_path)
+            ]
+        notes.append(
+            Notification(
+                NotificationKind.INFO,
+                "UTF-16 file decoded; Salesforce expects UTF-8",
+                Severity.NOTE,
+                path=rel_path,
+            )
+        )
         return text.replace("\r\n", "\n").replace("\r", "\n"), notes
     if b"\x00" in raw[:8192]:
-        return None, [Notification(NotificationKind.SKIPPED, "binary content in a source file; file skipped",
-                                   path=rel_path)]
+        return None, [
+            Notification(
+                NotificationKind.SKIPPED, "binary content in a source file; file skipped", path=rel_path
+            )
+        ]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         text = raw.decode("utf-8-sig", errors="replace")
-        notes.append(Notification(NotificationKind.PARSE_ERROR,
-                                  f"invalid UTF-8 at byte {exc.start}; undecodable bytes were replaced",
-                                  path=rel_path))
+        notes.append(
+            Notification(
+                NotificationKind.PARSE_ERROR,
+                f"invalid UTF-8 at byte {exc.start}; undecodable bytes were replaced",
+                path=rel_path,
+            )
+        )
     # Lines are counted on \n; a lone \r (old Mac) would otherwise merge lines.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -79,22 +94,34 @@ def _syntax_notifications(ctx: FileContext) -> list[Notification]:
     if ctx.kind in parsing.GRAMMARS:
         problems = parsing.syntax_problems(ctx.tree, ctx.source, limit=3)
         return [
-            Notification(NotificationKind.PARSE_ERROR,
-                         f"syntax error ({'missing' if p.missing else 'unexpected'} "
-                         f"`{redact_snippet(p.snippet)}`); "
-                         "the rest of the file was analysed", path=ctx.rel_path, line=p.line, column=p.column)
+            Notification(
+                NotificationKind.PARSE_ERROR,
+                f"syntax error ({'missing' if p.missing else 'unexpected'} "
+                f"`{redact_snippet(p.snippet)}`); "
+                "the rest of the file was analysed",
+                path=ctx.rel_path,
+                line=p.line,
+                column=p.column,
+            )
             for p in problems
         ]
     # Kinds without a tree-sitter grammar (LWC/Aura markup): the analyzer package may check them.
     package = ANALYZER_PACKAGES.get(ctx.kind)
     if package is not None:
         try:
-            hook = getattr(importlib.import_module(f"phi_lint.analyzers.{package}"), "syntax_notifications", None)
+            hook = getattr(
+                importlib.import_module(f"phi_lint.analyzers.{package}"), "syntax_notifications", None
+            )
             if hook is not None:
                 return list(hook(ctx))
         except Exception as exc:
-            return [Notification(NotificationKind.PARSE_ERROR, f"markup check failed: {type(exc).__name__}",
-                                 path=ctx.rel_path)]
+            return [
+                Notification(
+                    NotificationKind.PARSE_ERROR,
+                    f"markup check failed: {type(exc).__name__}",
+                    path=ctx.rel_path,
+                )
+            ]
     return []
 
 
@@ -156,13 +183,20 @@ def _mask_finding(finding: Finding, secrets: set[str]) -> Finding:
         message=clean(finding.message),
         location=replace(finding.location, snippet=clean(finding.location.snippet)),
         matched_text=clean(finding.matched_text),
-        related=tuple(replace(r, snippet=clean(r.snippet), message=clean(r.message)) for r in finding.related),
+        related=tuple(
+            replace(r, snippet=clean(r.snippet), message=clean(r.message)) for r in finding.related
+        ),
         properties=tuple((k, clean(v)) for k, v in finding.properties),
     )
 
 
-def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
-                 checks: dict[str, Callable[..., Iterable[Hit]]], raw: bytes | None = None) -> FileResult:
+def analyze_file(
+    project: Project,
+    path: Path,
+    rules: Sequence[RuleMeta],
+    checks: dict[str, Callable[..., Iterable[Hit]]],
+    raw: bytes | None = None,
+) -> FileResult:
     """Analyse one file. `raw`, when given, is the file's content already read by the caller (the cache
     keys results by the bytes that were actually analysed)."""
     result = FileResult()
@@ -173,21 +207,34 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            result.notifications.append(Notification(
-                NotificationKind.SKIPPED, f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1048576} MiB "
-                "limit for source files; skipped", path=rel))
+            result.notifications.append(
+                Notification(
+                    NotificationKind.SKIPPED,
+                    f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1048576} MiB "
+                    "limit for source files; skipped",
+                    path=rel,
+                )
+            )
             return result
         if raw is None:
             raw = path.read_bytes()
     except OSError as exc:
-        result.notifications.append(Notification(NotificationKind.READ_ERROR,
-                                                 f"cannot read file: {exc.strerror or exc}", Severity.ERROR, path=rel))
+        result.notifications.append(
+            Notification(
+                NotificationKind.READ_ERROR,
+                f"cannot read file: {exc.strerror or exc}",
+                Severity.ERROR,
+                path=rel,
+            )
+        )
         return result
     text, notes = decode_source(raw, rel)
     result.notifications += notes
     if text is None:
         return result
-    ctx = FileContext(project=project, path=path, rel_path=rel, kind=kind, source=text.encode("utf-8"), text=text)
+    ctx = FileContext(
+        project=project, path=path, rel_path=rel, kind=kind, source=text.encode("utf-8"), text=text
+    )
     applicable = [r for r in rules if kind in r.languages and not project.config.ignored_for_path(r.id, rel)]
     if not applicable:
         return result
@@ -195,7 +242,9 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
         try:
             ctx.xml  # noqa: B018 - parse once up front so a malformed file is one notification
         except xmlsafe.XmlError as exc:
-            result.notifications.append(Notification(NotificationKind.PARSE_ERROR, str(exc), path=rel, line=exc.line))
+            result.notifications.append(
+                Notification(NotificationKind.PARSE_ERROR, str(exc), path=rel, line=exc.line)
+            )
             return result
     else:
         result.notifications += _syntax_notifications(ctx)
@@ -210,17 +259,28 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
                 findings.append(build_finding(ctx, rule, hit))
             ran.add(rule.id)
         except RecursionError:
-            result.notifications.append(Notification(
-                NotificationKind.RULE_ERROR, "input nested too deeply for this rule; rule skipped on this file",
-                Severity.ERROR, path=rel, rule_id=rule.id))
+            result.notifications.append(
+                Notification(
+                    NotificationKind.RULE_ERROR,
+                    "input nested too deeply for this rule; rule skipped on this file",
+                    Severity.ERROR,
+                    path=rel,
+                    rule_id=rule.id,
+                )
+            )
         except Exception as exc:  # a rule bug must not lose the other rules' findings
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            result.notifications.append(Notification(
-                NotificationKind.RULE_ERROR,
-                # The exception text may quote the file (a key, a patient's SSN): masked like snippets.
-                f"rule crashed: {type(exc).__name__}: {redact_snippet(str(exc)[:300])} "
-                f"(at {Path(where.filename).name}:{where.lineno})",
-                Severity.ERROR, path=rel, rule_id=rule.id))
+            result.notifications.append(
+                Notification(
+                    NotificationKind.RULE_ERROR,
+                    # The exception text may quote the file (a key, a patient's SSN): masked like snippets.
+                    f"rule crashed: {type(exc).__name__}: {redact_snippet(str(exc)[:300])} "
+                    f"(at {Path(where.filename).name}:{where.lineno})",
+                    Severity.ERROR,
+                    path=rel,
+                    rule_id=rule.id,
+                )
+            )
     file_secrets: set[str] = ctx.memo("redacted-secrets", set)
     if file_secrets:
         # A secret found by one rule is masked in every finding of the file (another rule may report
@@ -237,7 +297,9 @@ def analyze_file(project: Project, path: Path, rules: Sequence[RuleMeta],
     return result
 
 
-def prepare_analyzers(project: Project, files: Sequence[Path], rules: Sequence[RuleMeta]) -> list[Notification]:
+def prepare_analyzers(
+    project: Project, files: Sequence[Path], rules: Sequence[RuleMeta]
+) -> list[Notification]:
     """Run each analyzer package's project-wide `prepare` once (e.g. Apex method summaries)."""
     notes: list[Notification] = []
     kinds = {k for r in rules for k in r.languages}
@@ -252,9 +314,13 @@ def prepare_analyzers(project: Project, files: Sequence[Path], rules: Sequence[R
         try:
             prepare(project, files)
         except Exception as exc:
-            notes.append(Notification(NotificationKind.RULE_ERROR,
-                                      f"{package} project analysis failed: {type(exc).__name__}: {exc}",
-                                      Severity.ERROR))
+            notes.append(
+                Notification(
+                    NotificationKind.RULE_ERROR,
+                    f"{package} project analysis failed: {type(exc).__name__}: {exc}",
+                    Severity.ERROR,
+                )
+            )
     return notes
 
 
@@ -358,8 +424,14 @@ def _rules_digest(rules: Sequence[RuleMeta], config: Config) -> str:
     return digest_of(*(f"{r.id}={sorted(config.options_for(r).items())!r}" for r in rules))
 
 
-def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: Sequence[RuleMeta],
-                        cache: Any, salt: str, stats: RunStats) -> tuple[list[Notification], str]:
+def _prepare_with_cache(
+    project: Project,
+    project_files: Sequence[Path],
+    rules: Sequence[RuleMeta],
+    cache: Any,
+    salt: str,
+    stats: RunStats,
+) -> tuple[list[Notification], str]:
     """prepare_analyzers(), but each package's facts come from the cache when none of its input files
     changed. Returns the notifications and a digest of the content of all project facts."""
     from phi_lint import cache as cache_mod
@@ -405,9 +477,13 @@ def _prepare_with_cache(project: Project, project_files: Sequence[Path], rules: 
             try:
                 prepare(project, list(project_files))
             except Exception as exc:
-                package_notes.append(Notification(
-                    NotificationKind.RULE_ERROR,
-                    f"{package} project analysis failed: {type(exc).__name__}: {exc}", Severity.ERROR))
+                package_notes.append(
+                    Notification(
+                        NotificationKind.RULE_ERROR,
+                        f"{package} project analysis failed: {type(exc).__name__}: {exc}",
+                        Severity.ERROR,
+                    )
+                )
             notes += package_notes
             produced = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
             facts_digest = cache_mod.stable_digest(produced)
@@ -449,8 +525,9 @@ def _init_worker(payload: bytes) -> None:
     _worker_state = (project, rules, load_checks([r for r in rules if r.id in check_ids]))
 
 
-def _analyse_one(project: Project, path: Path, rules: Sequence[RuleMeta],
-                 checks: dict[str, Callable[..., Iterable[Hit]]]) -> tuple[FileResult, str | None]:
+def _analyse_one(
+    project: Project, path: Path, rules: Sequence[RuleMeta], checks: dict[str, Callable[..., Iterable[Hit]]]
+) -> tuple[FileResult, str | None]:
     """Analyse a file from bytes read once; return them hashed so the cache keys what was analysed."""
     import hashlib
 
@@ -463,9 +540,16 @@ def _analyse_one(project: Project, path: Path, rules: Sequence[RuleMeta],
         return analyze_file(project, path, rules, checks, raw=raw), digest
     except Exception as exc:  # analyze_file guards rules; this guards the engine itself
         rel = project.relative(path)
-        return FileResult(notifications=[Notification(
-            NotificationKind.RULE_ERROR, f"analysis failed: {type(exc).__name__}: {exc}", Severity.ERROR,
-            path=rel)]), None
+        return FileResult(
+            notifications=[
+                Notification(
+                    NotificationKind.RULE_ERROR,
+                    f"analysis failed: {type(exc).__name__}: {exc}",
+                    Severity.ERROR,
+                    path=rel,
+                )
+            ]
+        ), None
 
 
 def _run_chunk(chunk: list[tuple[int, Path]]) -> list[tuple[int, FileResult, str | None]]:
@@ -474,8 +558,9 @@ def _run_chunk(chunk: list[tuple[int, Path]]) -> list[tuple[int, FileResult, str
     return [(index, *_analyse_one(project, path, rules, checks)) for index, path in chunk]
 
 
-def balanced_chunks(items: Sequence[tuple[int, Path]], sizes: Sequence[int],
-                    count: int) -> list[list[tuple[int, Path]]]:
+def balanced_chunks(
+    items: Sequence[tuple[int, Path]], sizes: Sequence[int], count: int
+) -> list[list[tuple[int, Path]]]:
     """Split files into `count` chunks of about equal total size: largest first, each into the lightest
     chunk so far (LPT scheduling). Chunks are returned heaviest first so the long ones start early."""
     import heapq
@@ -484,7 +569,7 @@ def balanced_chunks(items: Sequence[tuple[int, Path]], sizes: Sequence[int],
     heap = [(0, n) for n in range(count)]
     chunks: list[list[tuple[int, Path]]] = [[] for _ in range(count)]
     totals = [0] * count
-    for (item, size) in sorted(zip(items, sizes, strict=True), key=lambda pair: (-pair[1], pair[0][0])):
+    for item, size in sorted(zip(items, sizes, strict=True), key=lambda pair: (-pair[1], pair[0][0])):
         total, n = heapq.heappop(heap)
         chunks[n].append(item)
         totals[n] = total + size + 1
@@ -505,9 +590,14 @@ def _start_method() -> str:
     return "fork" if "fork" in methods else "spawn"
 
 
-def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: list[int], rules: list[RuleMeta],
-                      checks: dict[str, Callable[..., Iterable[Hit]]],
-                      workers: int) -> dict[int, tuple[FileResult, str | None]]:
+def _analyse_parallel(
+    project: Project,
+    todo: list[tuple[int, Path]],
+    sizes: list[int],
+    rules: list[RuleMeta],
+    checks: dict[str, Callable[..., Iterable[Hit]]],
+    workers: int,
+) -> dict[int, tuple[FileResult, str | None]]:
     import multiprocessing
     import pickle
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -534,8 +624,12 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
     def run_pool(chunks: list[list[tuple[int, Path]]]) -> list[tuple[int, Path]]:
         """Run chunks in a fresh pool; the files left without a result when a worker died."""
         broken = False
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
-                                   initializer=initializer, initargs=initargs)
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)),
+            mp_context=context,
+            initializer=initializer,
+            initargs=initargs,
+        )
         try:
             futures = []
             for chunk in chunks:
@@ -588,12 +682,23 @@ def _analyse_parallel(project: Project, todo: list[tuple[int, Path]], sizes: lis
     return done
 
 
-def _mark_died(project: Project, done: dict[int, tuple[FileResult, str | None]],
-               items: list[tuple[int, Path]]) -> None:
+def _mark_died(
+    project: Project, done: dict[int, tuple[FileResult, str | None]], items: list[tuple[int, Path]]
+) -> None:
     for index, path in items:
-        done[index] = (FileResult(notifications=[Notification(
-            NotificationKind.RULE_ERROR, "the worker process analysing this file died; file not checked",
-            Severity.ERROR, path=project.relative(path))]), None)
+        done[index] = (
+            FileResult(
+                notifications=[
+                    Notification(
+                        NotificationKind.RULE_ERROR,
+                        "the worker process analysing this file died; file not checked",
+                        Severity.ERROR,
+                        path=project.relative(path),
+                    )
+                ]
+            ),
+            None,
+        )
 
 
 def run_check(request: CheckRequest) -> RunResult:
@@ -611,7 +716,9 @@ def run_check(request: CheckRequest) -> RunResult:
     rules_digest = _rules_digest(rules, config)
     base_salt = cache_mod.digest_of(
         cache_mod.code_digest() if cache is not None else "",
-        config.digest(), rules_digest, project.source_api_version,
+        config.digest(),
+        rules_digest,
+        project.source_api_version,
         cache_mod.phi_model_digest(project.phi) if cache is not None else "",
     )
     started = time.perf_counter()
@@ -620,8 +727,9 @@ def run_check(request: CheckRequest) -> RunResult:
     project_kinds = {file_kind(path) for path in project_files}
     prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
     if cache is not None:
-        prepare_notes, facts_digest = _prepare_with_cache(project, project_files, prepared_rules, cache,
-                                                          base_salt, stats)
+        prepare_notes, facts_digest = _prepare_with_cache(
+            project, project_files, prepared_rules, cache, base_salt, stats
+        )
     else:
         prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
     notifications += prepare_notes
@@ -671,8 +779,10 @@ def run_check(request: CheckRequest) -> RunResult:
         results[index] = file_result
         stats.analysed += 1
         # Results of a file that could not be read are not cached: the next run must try again.
-        failed = any(n.kind in (NotificationKind.READ_ERROR, NotificationKind.RULE_ERROR)
-                     for n in file_result.notifications)
+        failed = any(
+            n.kind in (NotificationKind.READ_ERROR, NotificationKind.RULE_ERROR)
+            for n in file_result.notifications
+        )
         if cache is not None and digest is not None and not failed:
             cache.put("file", _file_key(cache, project, path, digest, file_salt), file_result)
     if cache is not None:

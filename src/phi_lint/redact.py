@@ -200,7 +200,7 @@ def redact_snippet(snippet: str, secrets: Iterable[str] = ()) -> str:
             for size in range(min(len(secret) - 1, len(out), 512), 7, -1):
                 head = secret[:size]
                 if out.endswith(head):
-                    out = out[: -size] + mask_secret(secret)
+                    out = out[:-size] + mask_secret(secret)
                     break
     for secret in find_secrets(out):
         if MASK not in secret:
