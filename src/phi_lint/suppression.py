@@ -38,6 +38,8 @@ def parse_directives(lines: list[str]) -> list[Directive]:
     pending: list[tuple[int, int, re.Match[str]]] = []
     for number, line in enumerate(lines, start=1):
         match = DIRECTIVE.search(line) if "phi-lint" in line else None
+        if match is not None and not _in_comment(line[: match.start()]):
+            match = None  # `'phi-lint: ignore[...]'` in a string literal is code, not a directive
         before = line[: match.start()] if match else line
         standalone = match is not None and (_COMMENT_OPENERS.match(before) is not None or not before.strip())
         is_code = (
@@ -55,6 +57,16 @@ def parse_directives(lines: list[str]) -> list[Directive]:
     # Directives at the end of the file cover nothing; keep them so they are reported as unused.
     directives += [_make(n, c, m, n) for n, c, m in pending]
     return directives
+
+
+_OPENER_ANYWHERE = re.compile(r"//|/\*|<!--")
+
+
+def _in_comment(before: str) -> bool:
+    """Is text that follows `before` on its line inside a comment? A comment opener earlier on the line,
+    or a line that continues a block comment (`* ...`) or starts with the directive."""
+    stripped = before.strip()
+    return not stripped or stripped.startswith("*") or _OPENER_ANYWHERE.search(before) is not None
 
 
 def _make(line: int, column: int, match: re.Match[str], target: int) -> Directive:
