@@ -24,3 +24,16 @@ def test_every_static_rule_has_a_fixture() -> None:
 def test_fixture(rule, fixture) -> None:  # type: ignore[no-untyped-def]
     outcome = run_fixture(fixture, rule, REGISTRY)
     assert outcome.passed, outcome.explain()
+
+
+@pytest.mark.parametrize("rule", REGISTRY.static_rules(), ids=lambda r: r.id)
+def test_fixture_negatives_outnumber_positives(rule) -> None:  # type: ignore[no-untyped-def]
+    """Precision is the product: every rule's fixtures hold more tricky `ok:` lines than `expect:` lines."""
+    from phi_lint.fixture_harness import read_expectations
+
+    expect = ok = 0
+    for fixture in fixture_files(rule):
+        marks = read_expectations(fixture.read_text(encoding="utf-8"), rule, REGISTRY, fixture.name)
+        expect += len(marks.expect)
+        ok += len(marks.ok)
+    assert ok > expect, f"{rule.id}: {ok} ok: lines vs {expect} expect: lines"
