@@ -650,7 +650,10 @@ def _analyse_parallel(
             processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             for process in processes:
-                process.terminate()
+                # SIGKILL, not SIGTERM: forked workers inherit the CLI's SIGTERM handler, and the pool's
+                # worker loop turns the resulting KeyboardInterrupt into a task error and goes on with
+                # the chunks already queued to it.
+                process.kill()
             raise
         pool.shutdown(wait=True)
         return [item for chunk in chunks for item in chunk if item[0] not in done] if broken else []
