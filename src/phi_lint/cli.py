@@ -182,12 +182,9 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
     request = CheckRequest(paths=paths, project=project, registry=registry)
     jobs = getattr(args, "jobs", None)
     request.jobs = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
-    if hasattr(request, "cache_dir"):
-        if getattr(args, "no_cache", False):
-            request.cache_dir = None
-        else:
-            cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
-            request.cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
+    if not getattr(args, "no_cache", False):
+        cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
+        request.cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
     changed_since = getattr(args, "changed_since", None)
     if changed_since:
         from phi_lint.gitdiff import changed_files

@@ -362,7 +362,6 @@ class CheckRequest:
     only_files: set[Path] | None = None
     # Persistent cache directory (`.phi-lint-cache/` by default in the CLI); None = no cache.
     cache_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
