@@ -297,11 +297,9 @@ def analyze_file(
     return result
 
 
-def prepare_analyzers(
-    project: Project, files: Sequence[Path], rules: Sequence[RuleMeta]
-) -> list[Notification]:
-    """Run each analyzer package's project-wide `prepare` once (e.g. Apex method summaries)."""
-    notes: list[Notification] = []
+def _analyzer_prepares(rules: Sequence[RuleMeta]) -> list[tuple[str, Any, Callable[..., None]]]:
+    """(package, module, prepare) of every analyzer package the enabled rules need that has one."""
+    found = []
     kinds = {k for r in rules for k in r.languages}
     for package in sorted({ANALYZER_PACKAGES[k] for k in kinds if k in ANALYZER_PACKAGES}):
         try:
@@ -309,18 +307,35 @@ def prepare_analyzers(
         except ImportError:
             continue
         prepare = getattr(module, "prepare", None)
-        if prepare is None:
-            continue
-        try:
-            prepare(project, files)
-        except Exception as exc:
-            notes.append(
-                Notification(
-                    NotificationKind.RULE_ERROR,
-                    f"{package} project analysis failed: {type(exc).__name__}: {exc}",
-                    Severity.ERROR,
-                )
+        if prepare is not None:
+            found.append((package, module, prepare))
+    return found
+
+
+def _run_prepare(
+    package: str, prepare: Callable[..., None], project: Project, files: Sequence[Path]
+) -> list[Notification]:
+    """One package's prepare(); a failure is a notification (the run goes on, marked incomplete)."""
+    try:
+        prepare(project, files)
+    except Exception as exc:
+        return [
+            Notification(
+                NotificationKind.RULE_ERROR,
+                f"{package} project analysis failed: {type(exc).__name__}: {exc}",
+                Severity.ERROR,
             )
+        ]
+    return []
+
+
+def prepare_analyzers(
+    project: Project, files: Sequence[Path], rules: Sequence[RuleMeta]
+) -> list[Notification]:
+    """Run each analyzer package's project-wide `prepare` once (e.g. Apex method summaries)."""
+    notes: list[Notification] = []
+    for package, _, prepare in _analyzer_prepares(rules):
+        notes += _run_prepare(package, prepare, project, files)
     return notes
 
 
@@ -436,22 +451,14 @@ def _prepare_with_cache(
     from phi_lint import cache as cache_mod
 
     notes: list[Notification] = []
-    kinds = {k for r in rules for k in r.languages}
-    packages = sorted({ANALYZER_PACKAGES[k] for k in kinds if k in ANALYZER_PACKAGES})
+    prepares = _analyzer_prepares(rules)
     file_kinds = [(path, file_kind(path)) for path in project_files]
     all_hit = True
     # Digest of each package's facts, stored with them so a warm run does not hash them again.
     digests: list[str] = []
     cache_mod.activate(cache, salt)
     try:
-        for package in packages:
-            try:
-                module = importlib.import_module(f"phi_lint.analyzers.{package}")
-            except ImportError:
-                continue
-            prepare = getattr(module, "prepare", None)
-            if prepare is None:
-                continue
+        for package, module, prepare in prepares:
             # A package may narrow the files its facts depend on (PREPARE_KINDS = ("apex",)) so that an
             # edit to an LWC file does not re-run the Apex summaries; by default every file counts.
             wanted = getattr(module, "PREPARE_KINDS", None)
@@ -472,17 +479,7 @@ def _prepare_with_cache(
                     continue
             all_hit = False
             before = dict(project.facts)
-            package_notes = []
-            try:
-                prepare(project, list(project_files))
-            except Exception as exc:
-                package_notes.append(
-                    Notification(
-                        NotificationKind.RULE_ERROR,
-                        f"{package} project analysis failed: {type(exc).__name__}: {exc}",
-                        Severity.ERROR,
-                    )
-                )
+            package_notes = _run_prepare(package, prepare, project, list(project_files))
             notes += package_notes
             produced = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
             facts_digest = cache_mod.stable_digest(produced)
@@ -491,7 +488,7 @@ def _prepare_with_cache(
                 cache.put("facts", key, (produced, package_notes, facts_digest))
     finally:
         cache_mod.activate(None, "")
-    stats.prepare_from_cache = all_hit and bool(packages)
+    stats.prepare_from_cache = all_hit and bool(prepares)
     return notes, cache_mod.digest_of(*digests)
 
 

@@ -303,15 +303,21 @@ def _result_variable(ctx: FileContext, node: Node) -> str | None:
         "parenthesized_expression",
     ):
         current, parent = parent, parent.parent
+    name = _stored_under(ctx, current, parent)
+    return name.lower() if name is not None else None
+
+
+def _stored_under(ctx: FileContext, node: Node, parent: Node | None) -> str | None:
+    """The variable or (last segment of the) field that `node`, the direct child of `parent`, is
+    declared into or assigned to: `String k = <node>`, `this.key = <node>`."""
     if parent is None:
         return None
-    if parent.type == "variable_declarator":
-        name = parsing.field(parent, "name")
-        return ctx.node_text(name).lower() if name is not None else None
-    if parent.type == "assignment_expression" and parsing.field(parent, "right") == current:
+    if parent.type == "variable_declarator" and parsing.field(parent, "value") == node:
+        name_node = parsing.field(parent, "name")
+        return ctx.node_text(name_node) if name_node is not None else None
+    if parent.type == "assignment_expression" and parsing.field(parent, "right") == node:
         left = parsing.field(parent, "left")
-        if left is not None:
-            return ctx.node_text(left).split(".")[-1].strip().lower()
+        return ctx.node_text(left).split(".")[-1].strip() if left is not None else None
     return None
 
 
@@ -1334,15 +1340,7 @@ def _assigned_name(ctx: FileContext, literal: Node) -> str | None:
             ):
                 break
         node, parent = parent, parent.parent
-    if parent is None:
-        return None
-    if parent.type == "variable_declarator" and parsing.field(parent, "value") == node:
-        name_node = parsing.field(parent, "name")
-        return ctx.node_text(name_node) if name_node is not None else None
-    if parent.type == "assignment_expression" and parsing.field(parent, "right") == node:
-        left = parsing.field(parent, "left")
-        return ctx.node_text(left).split(".")[-1].strip() if left is not None else None
-    return None
+    return _stored_under(ctx, node, parent)
 
 
 def _call_context(ctx: FileContext, literal: Node) -> tuple[str, int, list[Node]] | None:
