@@ -19,7 +19,7 @@ from phi_lint import redact
 from phi_lint.findings import Hit, Location, Span
 from phi_lint.rules import Registry, default_registry
 
-from .conftest import FORMATS, TEST_RULES, TEST_RULES_MODULE, Checker, _test_rule
+from .conftest import TEST_RULES, TEST_RULES_MODULE, Checker, _test_rule
 
 STRIPE = "sk_live_51HqZx2eZvKYlo2C8abcDEFghiJKLmnop"
 AWS_ID = "AKIAZ7XQ3MPL4KD2WE9R"
@@ -156,24 +156,10 @@ def test_no_secret_or_phi_value_in_any_output_format(
 ) -> None:
     root = _project(make_project)
     select = ["--extend-select", ",".join(r.id for r in secret_registry)]
-    for fmt in FORMATS:
-        out = tmp_path / f"report.{fmt}"
-        code, stdout, stderr = checker.cli(
-            "check",
-            str(root),
-            "--no-cache",
-            "--format",
-            fmt,
-            "-o",
-            str(out),
-            "--show-suppressed",
-            *select,
-            extra_rules=EXTRA,
-        )
-        assert out.exists(), (code, stderr)
-        report = out.read_text(encoding="utf-8")
-        assert code == 3, stderr  # findings, and the crashing test rule makes the run incomplete
-        assert not _leaks(report + stdout + stderr), (fmt, _leaks(report), report[:3000])
+    reports = checker.all_formats(root, tmp_path, "--show-suppressed", *select, extra_rules=EXTRA)
+    for fmt, (code, report) in reports.items():
+        assert code == 3, (fmt, report[-2000:])  # findings, and the crashing test rule: incomplete
+        assert not _leaks(report), (fmt, _leaks(report), report[:3000])
         # The findings are there (the masking did not drop them).
         assert "Secrets.cls" in report and "leaky.js" in report
         if fmt in ("json", "sarif"):
