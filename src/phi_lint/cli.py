@@ -156,7 +156,9 @@ def _display(path: Path) -> str:
 def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
+    from phi_lint.config import ConfigError
     from phi_lint.engine import CheckRequest, run_check
+    from phi_lint.project import open_project
 
     registry, root, config = _load(paths, args.config)
     overrides = {}
@@ -166,7 +168,6 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
         overrides["ignore"] = tuple(config.ignore) + tuple(args.ignore)
     if getattr(args, "extend_select", None) is not None:
         overrides["extend_select"] = tuple(config.extend_select) + tuple(args.extend_select)
-    from phi_lint.config import ConfigError
 
     for key in ("select", "ignore", "extend_select"):
         for selector in overrides.get(key, ()):
@@ -176,12 +177,10 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
                 )
     if overrides:
         config = replace(config, **overrides)
-    from phi_lint.project import open_project
-
     project = open_project(root, config)
     request = CheckRequest(paths=paths, project=project, registry=registry)
     jobs = getattr(args, "jobs", None)
-    request.jobs = jobs if jobs is not None else (config.jobs or os.cpu_count() or 1)
+    request.jobs = jobs if jobs is not None else config.jobs  # 0: the engine uses every core
     if not getattr(args, "no_cache", False):
         cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
         request.cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
