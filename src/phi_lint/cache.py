@@ -363,6 +363,24 @@ def prepare_memo(namespace: str, source: bytes, compute: Callable[[], T]) -> T:
     return value
 
 
+def last_state(namespace: str) -> Any | None:
+    """What an analyzer's prepare() saved with `save_state` on the last run with the same salt
+    (phi-lint's code, config and PHI model), or None. The analyzer must check that the state still
+    applies to the files it sees now (the Apex analyzer keys it by file content)."""
+    cache = _active
+    if cache is None:
+        return None
+    found = cache.get(f"state-{namespace}", digest_of(_active_salt, namespace))
+    return found[0] if isinstance(found, tuple) and len(found) == 1 else None
+
+
+def save_state(namespace: str, value: Any) -> None:
+    """Replace the state of `namespace` (one entry, overwritten by every run: a project's latest)."""
+    cache = _active
+    if cache is not None:
+        cache.put(f"state-{namespace}", digest_of(_active_salt, namespace), (value,))
+
+
 def sibling_inputs(path: Path, kind: str) -> Iterable[Path]:
     """Files other than `path` whose content a rule may read when checking `path` (see module doc)."""
     if kind == "apex":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from phi_lint.context import FileContext
 from phi_lint.project import file_kind, resolve_path
 
 if TYPE_CHECKING:
+    from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord, NameFacts
     from phi_lint.project import Project
 
 # Summaries converge in two or three rounds on real code (wrapper of a wrapper of System.debug); the
@@ -27,24 +29,103 @@ MAX_ROUNDS = 8
 # (the engine's facts cache keys on these kinds).
 PREPARE_KINDS = ("apex",)
 TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration")
+# Where prepare() keeps each file's record between runs (see analyzers/apex/incremental.py).
+STATE_NAMESPACE = "apex-records"
+
+
+@dataclass
+class PrepareStats:
+    """What the last prepare() did (benchmarks and tests read it; results never depend on it)."""
+
+    files: int = 0
+    analysed: int = 0
+    reused: int = 0
+    # The readers of edited files were kept because the edited files' summaries came out unchanged.
+    cutoff: bool = False
+
+
+last_prepare = PrepareStats()
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; computed here so the facts cache keys per-file results on them.
-    from phi_lint.analyzers.apex import classes
+    from phi_lint import cache
+    from phi_lint.analyzers.apex import classes, incremental
 
+    global last_prepare
     classes.project_sharing(project, files)
     contexts = list(_apex_contexts(project, files))
+    keys = [dataflow.content_key(ctx.rel_path, ctx.source) for ctx in contexts]
+    # The records of the last run (in the cache): files whose record still holds are not analysed.
+    last = cache.last_state(STATE_NAMESPACE)
+    previous: dict[ContentKey, FileRecord] = last if isinstance(last, dict) else {}
+    names: dict[ContentKey, NameFacts] = {}
     summaries = Summaries()
-    for ctx in contexts:
-        _collect_names(ctx, summaries)
+    for ctx, key in zip(contexts, keys, strict=True):
+        found = previous.get(key)
+        facts = found.names if found is not None else _collect_names(ctx)
+        names[key] = facts
+        facts.apply(summaries)
     summaries.close_hierarchy()
+    by_key = dict(zip(keys, contexts, strict=True))
+    work = incremental.plan(previous, names, summaries)
+    stats = PrepareStats(files=len(contexts))
+    records: dict[ContentKey, FileRecord] = {}
+    if work.readers:
+        # Optimistic: analyse the edited files alone, their readers' records seeded as they were;
+        # when the edited files' summaries come out unchanged (the usual edit of a method body), the
+        # readers' records still hold.
+        records = _solve(summaries, previous, names, by_key, work.valid | work.readers, work.seeds)
+        stats.analysed = len(work.seeds)
+        if incremental.cutoff_holds(previous, records, work, work.seeds):
+            stats.cutoff = True
+        else:
+            summaries = _fresh_declarations(names)
+            records = _solve(summaries, previous, names, by_key, work.valid, work.seeds | work.readers)
+            stats.analysed += len(work.seeds | work.readers)
+    else:
+        records = _solve(summaries, previous, names, by_key, work.valid, work.seeds)
+        stats.analysed = len(work.seeds)
+    stats.reused = len(contexts) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
+    last_prepare = stats
+    dataflow.PREPARED.reset(summaries)
+    dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
+    if stats.analysed or len(records) != len(previous):
+        cache.save_state(STATE_NAMESPACE, records)
+    # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
+    # identity.
+    project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
+
+
+def _fresh_declarations(names: dict[ContentKey, NameFacts]) -> Summaries:
+    summaries = Summaries()
+    for facts in names.values():
+        facts.apply(summaries)
+    summaries.close_hierarchy()
+    return summaries
+
+
+def _solve(
+    summaries: Summaries,
+    previous: dict[ContentKey, FileRecord],
+    names: dict[ContentKey, NameFacts],
+    by_key: dict[ContentKey, FileContext],
+    held: set[ContentKey],
+    todo: set[ContentKey],
+) -> dict[ContentKey, FileRecord]:
+    """Seed the summaries of the `held` records, analyse the `todo` files to a fixpoint on top of
+    them, and return every file's record (held ones as they were). `summaries` must hold the
+    declarations only; it ends with the method summaries too."""
+    from phi_lint.analyzers.apex.incremental import FileRecord
+
+    store = SummaryStore(summaries)
+    for key in sorted(held):
+        store.seed(previous[key].contributions)
     # Round 1 analyses every body; later rounds re-run only the bodies that call a method whose
     # summary changed (a wrapper found late makes its callers sinks too).
-    store = SummaryStore(summaries)
     analyses = []
-    for ctx in callees_first(contexts, summaries.classes):
+    for ctx in callees_first([by_key[key] for key in by_key if key in todo], summaries.classes):
         try:
             analyses.append(analyze(ctx, summaries, store))
         except RecursionError:
@@ -54,13 +135,13 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     for _ in range(MAX_ROUNDS):
         if not any([_rerun(analysis) for analysis in analyses]):
             break
-    dataflow.PREPARED.reset(summaries)
+    records = {key: previous[key] for key in held}
     for analysis in analyses:
-        key = dataflow.content_key(analysis.ctx.rel_path, analysis.ctx.source)
-        dataflow.PREPARED.flows[key] = analysis.flow()
-    # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
-    # identity.
-    project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
+        rel_path = analysis.ctx.rel_path
+        key = dataflow.content_key(rel_path, analysis.ctx.source)
+        contributions = store.contributions_of(rel_path)
+        records[key] = FileRecord(names[key], contributions, analysis.flow(), analysis.deps)
+    return records
 
 
 def _rerun(analysis: FileAnalysis) -> bool:
@@ -103,18 +184,25 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
         )
 
 
-def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
+def _collect_names(ctx: FileContext) -> NameFacts:
     """Class names (so a static call on a project class is told from a variable), the methods each
     declares (with arity), the declared type of each field and property, and string constants
     (`static final String ENDPOINT = 'callout:Labs'`, used by the callout and crypto checks).
     Only declarations are visited, not method bodies."""
+    from phi_lint.analyzers.apex.incremental import NameFacts
+
     src = ctx.source
+    classes: list[str] = []
+    supertypes: list[tuple[str, tuple[str, ...]]] = []
+    declared: list[tuple[str, str, int]] = []
+    member_types: list[tuple[tuple[str, str], str]] = []
+    constants: list[tuple[tuple[str, str], str]] = []
     pending = [n for n in ctx.tree.root_node.named_children if n.type in TYPE_DECLARATIONS]
     while pending:
         node = pending.pop()
         name = parsing.text(parsing.field(node, "name"), src).lower()
-        summaries.classes.add(name)
-        summaries.add_supertypes(name, _supertypes(node, src))
+        classes.append(name)
+        supertypes.append((name, tuple(_supertypes(node, src))))
         body = parsing.field(node, "body")
         if body is None:
             continue
@@ -125,12 +213,12 @@ def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
                 params = parsing.field(member, "parameters")
                 arity = sum(1 for p in params.named_children if p.type == "formal_parameter") if params else 0
                 method = parsing.text(parsing.field(member, "name"), src).lower()
-                summaries.declared.add((name, method, arity))
+                declared.append((name, method, arity))
             elif member.type == "field_declaration":
                 member_type = parsing.text(parsing.field(member, "type"), src)
                 for decl in member.children_by_field_name("declarator"):
                     var = parsing.text(parsing.field(decl, "name"), src).lower()
-                    summaries.member_types[(name, var)] = member_type
+                    member_types.append(((name, var), member_type))
                 modifiers = next((c for c in member.named_children if c.type == "modifiers"), None)
                 if modifiers is None or "final" not in parsing.text(modifiers, src).lower().split():
                     continue
@@ -138,7 +226,10 @@ def _collect_names(ctx: FileContext, summaries: Summaries) -> None:
                     value = parsing.field(decl, "value")
                     if value is not None and value.type == "string_literal":
                         var = parsing.text(parsing.field(decl, "name"), src).lower()
-                        summaries.constants[(name, var)] = parsing.text(value, src)[1:-1]
+                        constants.append(((name, var), parsing.text(value, src)[1:-1]))
+    return NameFacts(
+        tuple(classes), tuple(supertypes), tuple(declared), tuple(member_types), tuple(constants)
+    )
 
 
 def _supertypes(declaration: parsing.Node, src: bytes) -> list[str]:

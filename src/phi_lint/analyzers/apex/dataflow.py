@@ -480,6 +480,42 @@ class Summaries:
 
 
 TRIVIAL_SUMMARY = MethodSummary()
+
+
+@dataclass
+class Dependencies:
+    """What one file's analysis asked of the project-wide facts. prepare() keeps it with the file's
+    results, so that a later run can tell whether those results still hold without analysing the file
+    again: they do when every declaration answer is unchanged and no method summary it looked up can
+    have changed (see `analyzers.apex.incremental`)."""
+
+    # (method lower, arity) of every summary looked up; arity None: any arity (`has_summary`).
+    methods: set[tuple[str, int | None]] = field(default_factory=set)
+    # Questions about the project's declarations (see `answer`) and the answer when asked.
+    answers: dict[tuple[str, ...], object] = field(default_factory=dict)
+
+    def hold(self, summaries: Summaries) -> bool:
+        return all(answer(summaries, question) == found for question, found in self.answers.items())
+
+
+def answer(summaries: Summaries, question: tuple[str, ...]) -> object:
+    """The answer to a question about declarations, which depend on no method body."""
+    kind = question[0]
+    if kind == "class":
+        return question[1] in summaries.classes
+    if kind == "member":
+        return summaries.member_types.get((question[1], question[2]))
+    if kind == "constant":
+        return summaries.constants.get((question[1], question[2]))
+    if kind == "declared":
+        return (question[1], question[2], int(question[3])) in summaries.declared
+    if kind == "subtypes":
+        found = summaries.subtypes.get(question[1], ())
+        # lookup() joins implementations only up to MAX_DISPATCH; past it, the count does not matter.
+        return tuple(sorted(found)) if len(found) <= MAX_DISPATCH else "many"
+    raise ValueError(f"unknown question {question!r}")
+
+
 # An instance call through an interface or base class reaches its implementations. A logging facade has
 # one to three; a framework interface (trigger handlers, Queueable jobs) has dozens, and joining them
 # all would make every framework call a sink of whatever one handler logs.
@@ -497,6 +533,8 @@ class SummaryStore:
         # needs another run only if a callee changed after the body last ran.
         self.clock = 0
         self.changed_at: dict[str, int] = {}
+        # rel_path -> the summary keys its bodies recorded (what the file contributes).
+        self.keys_of_file: dict[str, set[tuple[str, str, int]]] = {}
 
     def tick(self) -> int:
         self.clock += 1
@@ -509,18 +547,44 @@ class SummaryStore:
     def record(self, key: tuple[str, str, int], body: tuple[str, int], summary: MethodSummary) -> None:
         bodies = self.per_body.setdefault(key, {})
         bodies[body] = summary
+        self.keys_of_file.setdefault(body[0], set()).add(key)
+        if self._publish(key):
+            self.changed_at[key[1]] = self.tick()
+
+    def seed(self, contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]]) -> None:
+        """Summaries of bodies whose file is not analysed in this run (still valid from an earlier
+        run): published without ticking the clock, as if they had always been there."""
+        for key, bodies in contributions.items():
+            self.per_body.setdefault(key, {}).update(bodies)
+            for body in bodies:
+                self.keys_of_file.setdefault(body[0], set()).add(key)
+            self._publish(key)
+
+    def _publish(self, key: tuple[str, str, int]) -> bool:
+        """Join the bodies of `key` into the project summary; True when it changed. Bodies are joined
+        in a fixed order (the join keeps the first known return type), whichever file ran first."""
+        bodies = self.per_body[key]
         joined = TRIVIAL_SUMMARY
-        for one in bodies.values():
-            joined = joined.union(one)
+        for body in sorted(bodies):
+            joined = joined.union(bodies[body])
         cls, method, arity = key
         by_arity = self.summaries.methods.setdefault((cls, method), {})
         if joined.same_as(by_arity.get(arity)):
-            return
+            return False
         if joined.trivial:
             by_arity.pop(arity, None)
         else:
             by_arity[arity] = joined
-        self.changed_at[method] = self.tick()
+        return True
+
+    def contributions_of(
+        self, rel_path: str
+    ) -> dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]]:
+        """The per-body summaries recorded by the bodies of one file."""
+        found: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]] = {}
+        for key in sorted(self.keys_of_file.get(rel_path, ())):
+            found[key] = {b: s for b, s in self.per_body[key].items() if b[0] == rel_path}
+        return found
 
 
 class PhiAnswers:
@@ -680,6 +744,37 @@ class FileAnalysis:
         self.local_clock = 0
         self.trigger_object: str | None = None
         self.answers = PhiAnswers.of(self.phi)
+        self.deps = Dependencies()
+
+    # ---- project-wide facts, recorded in `deps` ---------------------------------------------------------
+    def _ask(self, *question: str) -> object:
+        found = answer(self.summaries, question)
+        self.deps.answers[question] = found
+        return found
+
+    def is_class(self, low_name: str) -> bool:
+        """Is this (lower-case) name a class the project declares?"""
+        return bool(self._ask("class", low_name))
+
+    def member_type(self, low_class: str, low_member: str) -> str | None:
+        found = self._ask("member", low_class, low_member)
+        return found if isinstance(found, str) else None
+
+    def constant(self, low_class: str, low_field: str) -> str | None:
+        found = self._ask("constant", low_class, low_field)
+        return found if isinstance(found, str) else None
+
+    def has_summary(self, low_class: str, low_method: str) -> bool:
+        self.deps.methods.add((low_method, None))
+        return (low_class, low_method) in self.summaries.methods
+
+    def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
+        low_cls, low_method = cls.lower(), method.lower()
+        self.deps.methods.add((low_method, arity))
+        self._ask("declared", low_cls, low_method, str(arity))
+        if dispatch:
+            self._ask("subtypes", low_cls)
+        return self.summaries.lookup(cls, method, arity, dispatch)
 
     # ---- PHI questions (memoized: the model walks metadata) -------------------------------------------
     def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
@@ -695,7 +790,7 @@ class FileAnalysis:
         if not name:
             return False
         low = name.lower()
-        if low in self.summaries.classes and not low.endswith("__c"):
+        if self.is_class(low) and not low.endswith("__c"):
             return False
         return (
             low.endswith(("__c", "__x", "__b", "__e", "__kav", "__pc", "__mdt"))
@@ -1095,7 +1190,7 @@ class MethodFlow:
         if norm.endswith("]") or "<" in norm:
             return None
         name = norm.split(".")[-1]
-        if name in self.f.summaries.classes and not self.f.is_sobject_type(name):
+        if self.f.is_class(name) and not self.f.is_sobject_type(name):
             return name
         return None
 
@@ -1453,7 +1548,7 @@ class MethodFlow:
         if cls is None:
             return self.read_fields(node, base, path)
         member = path[0].lower()
-        member_type = self.f.summaries.member_types.get((cls, member))
+        member_type = self.f.member_type(cls, member)
         written = self.env.get(f"{var}.{member}") if var is not None else None
         if written is not None:
             if len(path) == 1:
@@ -1491,7 +1586,7 @@ class MethodFlow:
 
     def _static_field(self, node: Node, class_name: str, path: list[str]) -> Value:
         """`Constants.ENDPOINT`, `Label.X`, `MySetting__c.getOrgDefaults()...` (handled in calls)."""
-        constant = self.f.summaries.constants.get((class_name.lower(), path[0].lower()))
+        constant = self.f.constant(class_name.lower(), path[0].lower())
         if constant is not None:
             return Value(literal=True, static=True, text=constant, prefix=constant)
         # Anything else is a field token (`Patient__c.SSN__c` names a field, it holds no value), a
@@ -1736,7 +1831,7 @@ class MethodFlow:
                 "url",
             ):
                 return all_args
-            if qualifier in self.f.summaries.classes:
+            if self.f.is_class(qualifier):
                 return EMPTY  # a project method we know (no summary: it returns nothing of its input)
             return all_args
         if obj is None or obj.type == "this":
@@ -1795,13 +1890,12 @@ class MethodFlow:
         """Could this call reach a method of the project (whose summary may change in prepare())?
         Calls on system types (`m.get(k)` on a Map, `String.valueOf`) cannot, and re-running every
         body that calls `get` because a project class has a `get` would waste most of prepare()."""
-        classes = self.f.summaries.classes
         if qualifier is not None:
-            return qualifier.split(".")[-1] in classes
+            return self.f.is_class(qualifier.split(".")[-1])
         if obj is None or obj.type in ("this", "super"):
             return True
         if recv_norm:
-            return (_receiver_class(recv_norm) or "") in classes
+            return self.f.is_class(_receiver_class(recv_norm) or "")
         return True
 
     def _map_keys_are_ids(self, recv_type: str | None) -> bool:
@@ -1816,10 +1910,10 @@ class MethodFlow:
         )
 
     def _defined_here(self, low: str) -> bool:
-        return (self.cls.name.lower(), low) in self.f.summaries.methods
+        return self.f.has_summary(self.cls.name.lower(), low)
 
     def _summary_for(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
-        return self.f.summaries.lookup(cls.split(".")[-1], method, arity, dispatch)
+        return self.f.lookup(cls.split(".")[-1], method, arity, dispatch)
 
     def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
         value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)

@@ -1,0 +1,176 @@
+"""Which Apex files must be analysed again, given the results of the last run.
+
+prepare() keeps, for every Apex file, a `FileRecord`: the file's declarations (`NameFacts`), the
+summaries its method bodies contributed, its flow facts and what its analysis asked of the rest of the
+project (`Dependencies`). The records of one run are saved in the cache as one entry. On the next run a
+record still holds when its file's content is unchanged and nothing it depends on can have changed;
+only the other files are analysed, with the held records' summaries seeded into the store.
+
+Why this gives the result a cold run gives: the summaries are the least fixpoint of the per-body
+equations. A method whose summary *may* differ from last time is one declared by a new, edited or
+deleted file, or by a file whose record no longer holds. A record no longer holds when a declaration
+answer it read changed, or when it looked up a method (by name and arity) whose summary may differ.
+Closing that relation, the held records depend only on held records, whose inputs are all unchanged:
+their part of last run's least fixpoint is still the least fixpoint of their part. The other files are
+solved from scratch (their own summaries start empty) on top of it, exactly as a cold run would. A
+dependency cycle through an edited file is therefore re-solved from scratch too: a recursive wrapper
+cannot keep a sink it no longer has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow, MethodSummary, Summaries
+
+ContentKey = tuple[str, str]  # (relative path, sha1 of the source)
+SummaryKey = tuple[str, str, int]  # (class lower, method lower, arity)
+BodyKey = tuple[str, int]  # (relative path, start byte of the body)
+
+
+@dataclass(frozen=True)
+class NameFacts:
+    """One file's declarations: what `Summaries` learns from it without evaluating any body."""
+
+    classes: tuple[str, ...] = ()
+    supertypes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    declared: tuple[SummaryKey, ...] = ()
+    member_types: tuple[tuple[tuple[str, str], str], ...] = ()
+    constants: tuple[tuple[tuple[str, str], str], ...] = ()
+
+    def apply(self, summaries: Summaries) -> None:
+        summaries.classes.update(self.classes)
+        for cls, parents in self.supertypes:
+            summaries.add_supertypes(cls, parents)
+        summaries.declared.update(self.declared)
+        summaries.member_types.update(self.member_types)
+        summaries.constants.update(self.constants)
+
+
+@dataclass
+class FileRecord:
+    names: NameFacts
+    contributions: dict[SummaryKey, dict[BodyKey, MethodSummary]]
+    flow: FileFlow
+    deps: Dependencies
+
+
+def _methods_of(record_names: NameFacts, contributions: Iterable[SummaryKey] = ()) -> set[tuple[str, int]]:
+    found = {(method, arity) for _, method, arity in record_names.declared}
+    found.update((method, arity) for _, method, arity in contributions)
+    return found
+
+
+@dataclass
+class Plan:
+    """What prepare() must analyse this run."""
+
+    # Files whose record holds whatever the edited files' summaries turn out to be.
+    valid: set[ContentKey]
+    # New or edited files, and files whose declaration answers changed: analysed in any case.
+    seeds: set[ContentKey]
+    # Held files that read, directly or not, a method of a seed or a deleted file: analysed too,
+    # unless the seeds' summaries come out unchanged (see `cutoff_holds`).
+    readers: set[ContentKey]
+
+
+def plan(
+    previous: Mapping[ContentKey, FileRecord],
+    names: Mapping[ContentKey, NameFacts],
+    summaries: Summaries,
+) -> Plan:
+    """Sort this run's files (the keys of `names`) by what must be analysed again.
+
+    `summaries` must hold this run's declarations (every file's `NameFacts`, hierarchy closed) and no
+    method summary yet."""
+    kept = [key for key in names if key in previous]
+    # Methods whose summary may change: those of new or edited files (this run's declarations) and of
+    # deleted or edited files (last run's declarations and contributions).
+    changing: set[tuple[str, int]] = set()
+    seeds = {key for key in names if key not in previous}
+    for key in seeds:
+        changing |= _methods_of(names[key])
+    for key, record in previous.items():
+        if key not in names:
+            changing |= _methods_of(record.names, record.contributions)
+
+    # method name -> (arity or None for any, file) of every held record that looked it up
+    readers: dict[str, list[tuple[int | None, ContentKey]]] = {}
+    for key in kept:
+        deps = previous[key].deps
+        if not deps.hold(summaries):
+            seeds.add(key)
+            continue
+        for method, arity in deps.methods:
+            readers.setdefault(method, []).append((arity, key))
+
+    invalid = set(seeds)
+    pending = list(changing)
+    for key in seeds:
+        if key in previous:
+            record = previous[key]
+            pending += _methods_of(record.names, record.contributions)
+    seen: set[tuple[str, int]] = set()
+    while pending:
+        method_key = pending.pop()
+        if method_key in seen:
+            continue
+        seen.add(method_key)
+        method, arity = method_key
+        for wanted, key in readers.get(method, ()):
+            if key in invalid or (wanted is not None and wanted != arity):
+                continue
+            invalid.add(key)
+            record = previous[key]
+            pending += _methods_of(record.names, record.contributions)
+    return Plan(
+        valid={key for key in names if key not in invalid},
+        seeds=seeds,
+        readers=invalid - seeds,
+    )
+
+
+def per_method(
+    contributions: Mapping[SummaryKey, Mapping[BodyKey, MethodSummary]],
+) -> dict[SummaryKey, MethodSummary]:
+    """One file's summaries joined per method (bodies in a fixed order), trivial ones left out."""
+    joined: dict[SummaryKey, MethodSummary] = {}
+    for key, bodies in contributions.items():
+        summary = MethodSummary()
+        for body in sorted(bodies):
+            summary = summary.union(bodies[body])
+        if not summary.trivial:
+            joined[key] = summary
+    return joined
+
+
+def cutoff_holds(
+    previous: Mapping[ContentKey, FileRecord],
+    current: Mapping[ContentKey, FileRecord],
+    work: Plan,
+    analysed: Iterable[ContentKey],
+) -> bool:
+    """After analysing only the seeds (the readers' records seeded as they were): do the readers'
+    records still hold? Yes when (1) no seed read a method of a reader, so the seeds' results cannot
+    rest on a reader's stale summary (a cycle through an edited file), and (2) every file's summaries
+    that readers may have read are what they were: those of the seeds' paths and of deleted files."""
+    reader_methods: dict[str, set[int]] = {}
+    for key in work.readers:
+        record = previous[key]
+        for method, arity in _methods_of(record.names, record.contributions):
+            reader_methods.setdefault(method, set()).add(arity)
+    for key in analysed:
+        for method, wanted in current[key].deps.methods:
+            arities = reader_methods.get(method)
+            if arities and (wanted is None or wanted in arities):
+                return False
+    old_by_path = {key[0]: record for key, record in previous.items()}
+    for key in work.seeds:
+        old = old_by_path.get(key[0])
+        if per_method(current[key].contributions) != (per_method(old.contributions) if old else {}):
+            return False
+    new_paths = {key[0] for key in current}
+    # A deleted file that contributed summaries changes what its readers read.
+    deleted = (record for key, record in previous.items() if key[0] not in new_paths)
+    return not any(per_method(record.contributions) for record in deleted)

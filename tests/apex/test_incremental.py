@@ -1,0 +1,242 @@
+"""The Apex analyzer's incremental prepare(): after any edit, a run that reuses the last run's per-file
+records gives exactly what a run without cache gives, and analyses only what the edit can affect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from phi_lint.analyzers import apex
+from phi_lint.config import Config, find_config, load_config_file
+from phi_lint.engine import CheckRequest, run_check
+from phi_lint.findings import RunResult
+from phi_lint.project import open_project
+from phi_lint.rules import default_registry
+
+SFDX = '{"packageDirectories": [{"path": "force-app", "default": true}], "sourceApiVersion": "62.0"}'
+FIELD = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fullName>{name}</fullName>
+    <label>{name}</label>
+    <type>Text</type>
+    {group}
+</CustomField>
+"""
+CLASSES = {
+    "Log": "public with sharing class Log {\n    public static void info(String m) { System.debug(m); }\n}\n",
+    "Facade": "public with sharing class Facade {\n"
+    "    public static void note(String m) { Log.info(m); }\n"
+    "}\n",
+    "ILogger": "public interface ILogger {\n    void write(String m);\n}\n",
+    "DebugLogger": "public with sharing class DebugLogger implements ILogger {\n"
+    "    public void write(String m) { System.debug(m); }\n"
+    "}\n",
+    "Selector": "public with sharing class Selector {\n"
+    "    public static Patient__c byId(Id i) {\n"
+    "        return [SELECT Id, SSN__c, Status__c FROM Patient__c WHERE Id = :i WITH USER_MODE];\n"
+    "    }\n"
+    "}\n",
+    # Mutual recursion across two files: neither logs anything, so neither is a sink.
+    "Ping": "public with sharing class Ping {\n"
+    "    public static void go(String s, Integer n) { if (n > 0) { Pong.back(s, n - 1); } }\n"
+    "}\n",
+    "Pong": "public with sharing class Pong {\n"
+    "    public static void back(String s, Integer n) { Ping.go(s, n); }\n"
+    "}\n",
+}
+
+
+def service(index: int) -> str:
+    return (
+        f"public with sharing class Service{index} {{\n"
+        "    public static void run(Id i) {\n"
+        "        Patient__c p = Selector.byId(i);\n"
+        "        Facade.note(p.SSN__c);\n"
+        "        Ping.go(p.SSN__c, 2);\n"
+        "        ILogger l = new DebugLogger();\n"
+        "        l.write(p.SSN__c);\n"
+        "        Log.info(p.Status__c);\n"
+        "    }\n"
+        "}\n"
+    )
+
+
+SERVICES = 5
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-incremental-secret-0123456789abcdef")
+    root = tmp_path / "proj"
+    fields = root / "force-app/main/default/objects/Patient__c/fields"
+    fields.mkdir(parents=True)
+    (root / "sfdx-project.json").write_text(SFDX)
+    for name, phi in (("SSN__c", True), ("Status__c", False)):
+        group = "<complianceGroup>HIPAA</complianceGroup>" if phi else ""
+        (fields / f"{name}.field-meta.xml").write_text(FIELD.format(name=name, group=group))
+    classes = root / "force-app/main/default/classes"
+    classes.mkdir(parents=True)
+    for name, text in CLASSES.items():
+        (classes / f"{name}.cls").write_text(text)
+    for index in range(SERVICES):
+        (classes / f"Service{index}.cls").write_text(service(index))
+    return root
+
+
+def check(root: Path, cache_dir: Path | None) -> RunResult:
+    registry = default_registry()
+    found = find_config(root)
+    config = load_config_file(found, registry) if found else Config()
+    return run_check(CheckRequest([root], open_project(root, config), registry, cache_dir=cache_dir))
+
+
+def findings(result: RunResult) -> list[tuple[str, int, str, tuple[str, ...]]]:
+    return [
+        (
+            f.location.path.rsplit("/", 1)[-1],
+            f.location.start_line,
+            f.message,
+            tuple(str(r) for r in f.related),
+        )
+        for f in result.findings
+    ]
+
+
+class Session:
+    """Runs with one cache directory, each compared with a run without any cache."""
+
+    def __init__(self, root: Path, cache_dir: Path) -> None:
+        self.root = root
+        self.cache_dir = cache_dir
+        self.classes = root / "force-app/main/default/classes"
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.classes / f"{name}.cls"
+        text = path.read_text()
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1))
+
+    def run(self) -> tuple[RunResult, apex.PrepareStats]:
+        apex.last_prepare = apex.PrepareStats()  # stays empty when the engine's facts cache answers
+        cached = check(self.root, self.cache_dir)
+        stats = apex.last_prepare
+        reference = check(self.root, None)
+        assert findings(cached) == findings(reference)
+        assert cached.notifications == reference.notifications
+        return cached, stats
+
+
+@pytest.fixture
+def session(root: Path, tmp_path: Path) -> Session:
+    return Session(root, tmp_path / "cache")
+
+
+def logged_lines(result: RunResult, file_name: str) -> list[int]:
+    return sorted(
+        f.location.start_line
+        for f in result.findings
+        if f.rule_id == "apex/phi-in-log" and f.location.path.endswith(file_name)
+    )
+
+
+def test_cold_run_analyses_every_class(session: Session) -> None:
+    result, stats = session.run()
+    assert stats.analysed == stats.files == len(CLASSES) + SERVICES
+    # Through the wrapper of a wrapper, and through the interface; not the non-PHI Status__c, not the
+    # recursion that logs nothing.
+    assert logged_lines(result, "Service0.cls") == [4, 7]
+
+
+def test_an_edit_that_changes_no_summary_analyses_only_the_edited_class(session: Session) -> None:
+    session.run()
+    session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // reviewed")
+    _, stats = session.run()
+    assert (stats.analysed, stats.reused) == (1, stats.files - 1)
+    # An edit to a wrapper that every service calls, which leaves its summary as it was: the services'
+    # records hold (the cutoff), only the wrapper is analysed.
+    session.edit("Log", "System.debug(m);", "System.debug(m); // the only sink")
+    _, stats = session.run()
+    assert stats.cutoff and stats.analysed == 1
+
+
+def test_a_wrapper_that_stops_logging_reanalyses_its_readers(session: Session) -> None:
+    session.run()
+    session.edit("Log", "System.debug(m);", "String unused = m;")
+    result, stats = session.run()
+    assert not stats.cutoff and stats.analysed > 1
+    assert logged_lines(result, "Service0.cls") == [7]
+    session.edit("Log", "String unused = m;", "System.debug(m);")
+    result, _ = session.run()
+    assert logged_lines(result, "Service0.cls") == [4, 7]
+
+
+def test_a_cycle_through_an_edited_class_is_solved_again(session: Session) -> None:
+    session.run()
+    session.edit("Pong", "{ Ping.go(s, n); }", "{ System.debug(s); Ping.go(s, n); }")
+    result, _ = session.run()
+    assert logged_lines(result, "Service0.cls") == [4, 5, 7]
+    # Back to no sink: Ping's last record says go() logs (through Pong); keeping it would let the two
+    # methods justify each other's sink for ever.
+    session.edit("Pong", "{ System.debug(s); Ping.go(s, n); }", "{ Ping.go(s, n); } // no log")
+    result, stats = session.run()
+    assert stats.files and not stats.cutoff
+    assert logged_lines(result, "Service0.cls") == [4, 7]
+
+
+def test_deleted_added_and_renamed_classes(session: Session) -> None:
+    session.run()
+    (session.classes / "DebugLogger.cls").unlink()
+    result, _ = session.run()
+    assert logged_lines(result, "Service0.cls") == [4]
+    (session.classes / "DebugLogger.cls").write_text(CLASSES["DebugLogger"])
+    result, _ = session.run()
+    assert logged_lines(result, "Service0.cls") == [4, 7]
+    # A second implementation of the interface that logs nothing does not hide the first.
+    (session.classes / "NullLogger.cls").write_text(
+        "public with sharing class NullLogger implements ILogger {\n    public void write(String m) { }\n}\n"
+    )
+    result, _ = session.run()
+    assert logged_lines(result, "Service0.cls") == [4, 7]
+    # A new overload that logs: calls with that arity become findings, the others stay as they were.
+    session.edit(
+        "Facade",
+        "    public static void note(String m)",
+        "    public static void note(String m, Integer n) { System.debug(m); }\n    public static void note(String m)",
+    )
+    session.edit("Service1", "Facade.note(p.SSN__c);", "Facade.note(p.SSN__c); Facade.note(p.SSN__c, 1);")
+    result, _ = session.run()
+    assert (
+        len(
+            [
+                f
+                for f in result.findings
+                if f.location.path.endswith("Service1.cls") and f.location.start_line == 4
+            ]
+        )
+        == 2
+    )
+
+
+def test_a_declaration_change_reaches_the_classes_that_asked(session: Session) -> None:
+    session.run()
+    # The Selector's return type changes to a non-PHI object: every caller's reads change meaning.
+    session.edit("Selector", "return [SELECT Id, SSN__c, Status__c", "return [SELECT Id, Status__c")
+    result, stats = session.run()
+    assert stats.analysed > 1
+    assert logged_lines(result, "Service0.cls") == [4, 7]  # p.SSN__c of a Patient__c is still PHI by name
+    session.edit(
+        "Selector",
+        "public static Patient__c byId(Id i) {",
+        "public static Patient__c byId(Id i) {\n        // moved\n",
+    )
+    session.run()
+
+
+def test_records_survive_only_with_the_same_settings(session: Session, root: Path) -> None:
+    session.run()
+    config = root / "phi-lint.toml"
+    config.write_text('[phi]\nnot_phi = ["Patient__c.SSN__c"]\n')
+    result, stats = session.run()
+    assert stats.analysed == stats.files  # another PHI model: no record of the last run applies
+    assert logged_lines(result, "Service0.cls") == []
