@@ -42,6 +42,11 @@ class FileContext:
         value: T = self._memo[key]
         return value
 
+    def release(self) -> None:
+        """Forget the parsed forms and every memoized view (a tree costs ~10x its source): they are
+        rebuilt on next use. prepare() calls it once a file's facts are recorded."""
+        self._memo.clear()
+
     @property
     def phi(self) -> PhiModel:
         return self.project.phi

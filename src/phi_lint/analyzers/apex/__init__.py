@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import dataflow
-from phi_lint.analyzers.apex.dataflow import FileAnalysis, Summaries, SummaryStore, analyze
+from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore, analyze
 from phi_lint.context import FileContext
 from phi_lint.project import file_kind, resolve_path
 
@@ -29,6 +29,9 @@ MAX_ROUNDS = 8
 # (the engine's facts cache keys on these kinds).
 PREPARE_KINDS = ("apex",)
 TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration")
+# Trees parsed to read declarations are kept for the analysis up to this much source (a small
+# project is parsed once); past it they are parsed again, so memory does not grow with the project.
+KEEP_TREES_BYTES = 1 << 20
 # Where prepare() keeps each file's record between runs (see analyzers/apex/incremental.py).
 STATE_NAMESPACE = "apex-records"
 
@@ -62,9 +65,18 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     previous: dict[ContentKey, FileRecord] = last if isinstance(last, dict) else {}
     names: dict[ContentKey, NameFacts] = {}
     summaries = Summaries()
+    kept_bytes = 0
     for ctx, key in zip(contexts, keys, strict=True):
         found = previous.get(key)
-        facts = found.names if found is not None else _collect_names(ctx)
+        if found is not None:
+            facts = found.names
+        else:
+            facts = _collect_names(ctx)
+            kept_bytes += len(ctx.source)
+            if kept_bytes > KEEP_TREES_BYTES:
+                # Parsed again when analysed: holding every tree until then would make memory grow
+                # with the project (a tree costs tens of times its source); parsing is the cheap part.
+                ctx.release()
         names[key] = facts
         facts.apply(summaries)
     summaries.close_hierarchy()
@@ -122,33 +134,55 @@ def _solve(
     store = SummaryStore(summaries)
     for key in sorted(held):
         store.seed(previous[key].contributions)
-    # Round 1 analyses every body; later rounds re-run only the bodies that call a method whose
-    # summary changed (a wrapper found late makes its callers sinks too).
-    analyses = []
-    for ctx in callees_first([by_key[key] for key in by_key if key in todo], summaries.classes):
+    records = {key: previous[key] for key in held}
+    order = callees_first([by_key[key] for key in by_key if key in todo], summaries.classes)
+    # What each analysed body calls and when it ran: a body must run again when a callee's summary
+    # changed after it ran (a wrapper found late makes its callers sinks too).
+    watch: dict[ContentKey, list[tuple[set[str], int, dataflow.UsedAnswers]]] = {}
+
+    def run(ctx: FileContext) -> None:
+        key = dataflow.content_key(ctx.rel_path, ctx.source)
         try:
-            analyses.append(analyze(ctx, summaries, store))
+            analysis = analyze(ctx, summaries, store)
+            # Bodies that call a method of the same file whose summary changed after they ran (a
+            # helper declared above its caller, recursion) run again now, while the tree is here.
+            for _ in range(MAX_ROUNDS):
+                if not analysis.rerun():
+                    break
         except RecursionError:
             # Cannot happen with the depth guard; if it did, the file's own check reports it and the
             # rest of the project keeps its summaries.
-            continue
-    for _ in range(MAX_ROUNDS):
-        if not any([_rerun(analysis) for analysis in analyses]):
-            break
-    records = {key: previous[key] for key in held}
-    for analysis in analyses:
-        rel_path = analysis.ctx.rel_path
-        key = dataflow.content_key(rel_path, analysis.ctx.source)
-        contributions = store.contributions_of(rel_path)
+            return
+        finally:
+            # Only the file's record is kept, not its tree: memory stays that of one file at a time.
+            ctx.release()
+        contributions = store.contributions_of(ctx.rel_path)
         records[key] = FileRecord(names[key], contributions, analysis.flow(), analysis.deps)
+        watch[key] = [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units]
+
+    for ctx in order:
+        run(ctx)
+    # Later rounds analyse again, whole, the files with a body whose callee changed after it ran; on
+    # real code that is a few percent of the files, once or twice.
+    for _ in range(MAX_ROUNDS):
+        # A callee name changed after the body ran (cheap), and a summary it used really differs.
+        stale = [
+            ctx
+            for ctx in order
+            if any(
+                store.stale(callees, ran_at) and dataflow.answers_changed(summaries, answers)
+                for callees, ran_at, answers in watch.get(_key(ctx), ())
+            )
+        ]
+        if not stale:
+            break
+        for ctx in stale:
+            run(ctx)
     return records
 
 
-def _rerun(analysis: FileAnalysis) -> bool:
-    try:
-        return analysis.rerun()
-    except RecursionError:
-        return False
+def _key(ctx: FileContext) -> ContentKey:
+    return dataflow.content_key(ctx.rel_path, ctx.source)
 
 
 def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:

@@ -587,6 +587,27 @@ class SummaryStore:
         return found
 
 
+# What a body used of the summaries: (class, method, arity or -1 for "has any", dispatch) -> answer.
+UsedAnswers = dict[tuple[str, str, int, bool], "MethodSummary | bool | None"]
+
+
+def answers_changed(summaries: Summaries, answers: UsedAnswers) -> bool:
+    """Would any of the summaries a body used (`MethodFlow.answers`) be answered differently now?"""
+    for (cls, method, arity, dispatch), used in answers.items():
+        if arity < 0:
+            now: MethodSummary | bool | None = (cls.lower(), method.lower()) in summaries.methods
+            if now != used:
+                return True
+            continue
+        now = summaries.lookup(cls, method, arity, dispatch)
+        if now is None or used is None or isinstance(used, bool):
+            if now is not used:
+                return True
+        elif not now.same_as(used):  # type: ignore[union-attr]
+            return True
+    return False
+
+
 class PhiAnswers:
     """The PHI model's answers, memoized for the whole run: the model matches names and walks
     metadata on every question, and a project asks the same few hundred questions thousands of times.
@@ -1054,6 +1075,9 @@ class MethodFlow:
         self.arity = 0
         # Lower-case names this body calls (prepare() re-runs it when one of their summaries changes).
         self.callees: set[str] = set()
+        # The summaries it used, by (class, method, arity or -1 for "has any", dispatch): prepare()
+        # runs a body again only if one of these answers changed (see `answers_changed`).
+        self.answers: UsedAnswers = {}
         self.ran_at = file.store.tick() if file.store is not None else 0
         self.local_ran_at = file.local_tick()
         # Class fields this body reads (it runs again when another body writes PHI into one).
@@ -1910,10 +1934,14 @@ class MethodFlow:
         )
 
     def _defined_here(self, low: str) -> bool:
-        return self.f.has_summary(self.cls.name.lower(), low)
+        found = self.f.has_summary(self.cls.name.lower(), low)
+        self.answers[(self.cls.name.lower(), low, -1, False)] = found
+        return found
 
     def _summary_for(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
-        return self.f.lookup(cls.split(".")[-1], method, arity, dispatch)
+        found = self.f.lookup(cls.split(".")[-1], method, arity, dispatch)
+        self.answers[(cls.split(".")[-1], method, arity, dispatch)] = found
+        return found
 
     def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
         value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)
