@@ -109,6 +109,10 @@ def _canonical(value: Any, out: list[str], depth: int = 0) -> None:
         return
     if value is None or isinstance(value, (bool, int, float, str, bytes, Enum)):
         out.append(repr(value))
+    elif getattr(value, "inputs_digest", None) is not None:
+        # An object that knows a digest of its content (Apex summaries: from the per-file records
+        # they were built from) spares the walk over every part of it.
+        out.append(f"{type(value).__qualname__}#{value.inputs_digest}")
     elif isinstance(value, Mapping):
         items = []
         for k, v in value.items():

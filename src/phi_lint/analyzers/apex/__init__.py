@@ -51,13 +51,10 @@ last_prepare = PrepareStats()
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
-    # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
-    # `extends` across files; computed here so the facts cache keys per-file results on them.
     from phi_lint import cache
     from phi_lint.analyzers.apex import classes, incremental
 
     global last_prepare
-    classes.project_sharing(project, files)
     contexts = list(_apex_contexts(project, files))
     keys = [dataflow.content_key(ctx.rel_path, ctx.source) for ctx in contexts]
     # The records of the last run (in the cache): files whose record still holds are not analysed.
@@ -80,6 +77,11 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
         names[key] = facts
         facts.apply(summaries)
     summaries.close_hierarchy()
+    # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
+    # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
+    classes.store_sharing(
+        project, [(ctx.path, names[key].headers) for ctx, key in zip(contexts, keys, strict=True)]
+    )
     by_key = dict(zip(keys, contexts, strict=True))
     work = incremental.plan(previous, names, summaries)
     stats = PrepareStats(files=len(contexts))
@@ -101,6 +103,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
         stats.analysed = len(work.seeds)
     stats.reused = len(contexts) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
     last_prepare = stats
+    summaries.inputs_digest = incremental.summaries_digest(records)
     dataflow.PREPARED.reset(summaries)
     dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
     if stats.analysed or len(records) != len(previous):
@@ -261,8 +264,16 @@ def _collect_names(ctx: FileContext) -> NameFacts:
                     if value is not None and value.type == "string_literal":
                         var = parsing.text(parsing.field(decl, "name"), src).lower()
                         constants.append(((name, var), parsing.text(value, src)[1:-1]))
+    from phi_lint.analyzers.apex.classes import scan_headers
+
+    headers = scan_headers(ctx.text, ctx.rel_path) if ctx.path.name.endswith(".cls") else []
     return NameFacts(
-        tuple(classes), tuple(supertypes), tuple(declared), tuple(member_types), tuple(constants)
+        tuple(classes),
+        tuple(supertypes),
+        tuple(declared),
+        tuple(member_types),
+        tuple(constants),
+        tuple(headers),
     )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -243,14 +243,26 @@ def project_sharing(project: Project, files: Sequence[Path] | None = None) -> di
     paths = (
         [p for p in files if p.name.endswith(".cls")] if files is not None else list(_walk_classes(project))
     )
-    table: dict[str, ClassHeader] = {}
+    found: list[tuple[Path, list[ClassHeader]]] = []
     for path in sorted(paths):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for header in scan_headers(text, project.relative(path)):
-            table.setdefault(header.name.lower(), header)
+        found.append((path, scan_headers(text, project.relative(path))))
+    return store_sharing(project, found)
+
+
+def store_sharing(
+    project: Project, headers: Iterable[tuple[Path, Iterable[ClassHeader]]]
+) -> dict[str, ClassHeader]:
+    """Keep the headers of the project's classes (`.cls` files; the first file in path order wins a
+    duplicate name) as the project fact `project_sharing` returns."""
+    table: dict[str, ClassHeader] = {}
+    for path, found in sorted(headers, key=lambda item: item[0]):
+        if path.name.endswith(".cls"):
+            for header in found:
+                table.setdefault(header.name.lower(), header)
     project.facts[PROJECT_FACTS_KEY] = table
     return table
 

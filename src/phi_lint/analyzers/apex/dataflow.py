@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
-from phi_lint.findings import Location, Span, normalize_text
+from phi_lint.findings import Location, Span, normalize_text, quick_pickle
 from phi_lint.phi import (
     CATALOGUE_OBJECTS,
     SYSTEM_FIELDS,
@@ -244,6 +244,7 @@ EXPRESSION_STATEMENTS = frozenset({"expression_statement", "throw_statement"})
 # ---- values ----------------------------------------------------------------------------------------
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Origin:
     """One PHI read: which field (or record) and where in the project it was read."""
@@ -445,6 +446,9 @@ class Summaries:
     # (class lower, member lower) -> declared type of the member (fields and properties): a read
     # through a holder class (`request.visit.Status__c`) is judged by the member's SObject type.
     member_types: dict[tuple[str, str], str] = field(default_factory=dict)
+    # A digest of what the summaries were built from, set by prepare() (see `cache._canonical`);
+    # None: digest the content itself.
+    inputs_digest: str | None = None
 
     def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
         """The summary of `cls.method` with `arity` parameters. With `dispatch` (an instance call

@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from phi_lint.analyzers.apex.classes import ClassHeader
 from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow, MethodSummary, Summaries
+from phi_lint.cache import digest_of, stable_digest
 
 ContentKey = tuple[str, str]  # (relative path, sha1 of the source)
 SummaryKey = tuple[str, str, int]  # (class lower, method lower, arity)
@@ -38,6 +40,8 @@ class NameFacts:
     declared: tuple[SummaryKey, ...] = ()
     member_types: tuple[tuple[tuple[str, str], str], ...] = ()
     constants: tuple[tuple[tuple[str, str], str], ...] = ()
+    # Sharing and superclass of its classes, from the text (see `classes.project_sharing`).
+    headers: tuple[ClassHeader, ...] = ()
 
     def apply(self, summaries: Summaries) -> None:
         summaries.classes.update(self.classes)
@@ -54,6 +58,18 @@ class FileRecord:
     contributions: dict[SummaryKey, dict[BodyKey, MethodSummary]]
     flow: FileFlow
     deps: Dependencies
+    # Digest of what this file gives the project's summaries (declarations and joined summaries,
+    # not its text: a comment edit leaves it unchanged).
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = digest_of(repr(self.names), stable_digest(per_method(self.contributions)))
+
+
+def summaries_digest(records: Mapping[ContentKey, FileRecord]) -> str:
+    """Digest of the summaries built from these records (they are a function of the records)."""
+    return digest_of(*sorted(f"{key[0]}={record.digest}" for key, record in records.items()))
 
 
 def _methods_of(record_names: NameFacts, contributions: Iterable[SummaryKey] = ()) -> set[tuple[str, int]]:
