@@ -396,6 +396,14 @@ class RunStats:
 last_run_stats = RunStats()
 
 
+# Worker processes an analyzer's prepare() may use: the run's --jobs while run_check prepares, else 1.
+_prepare_jobs = 1
+
+
+def prepare_jobs() -> int:
+    return _prepare_jobs
+
+
 def resolve_jobs(jobs: int) -> int:
     if jobs > 0:
         return jobs
@@ -703,7 +711,7 @@ def _mark_died(
 def run_check(request: CheckRequest) -> RunResult:
     from phi_lint import cache as cache_mod
 
-    global last_run_stats
+    global last_run_stats, _prepare_jobs
     stats = RunStats()
     project = request.project
     config = project.config
@@ -725,12 +733,16 @@ def run_check(request: CheckRequest) -> RunResult:
     # loads the markup parser of the LWC rules (start-up time of the pre-commit hook).
     project_kinds = {file_kind(path) for path in project_files}
     prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
-    if cache is not None:
-        prepare_notes, facts_digest = _prepare_with_cache(
-            project, project_files, prepared_rules, cache, base_salt, stats
-        )
-    else:
-        prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
+    _prepare_jobs = resolve_jobs(request.jobs)
+    try:
+        if cache is not None:
+            prepare_notes, facts_digest = _prepare_with_cache(
+                project, project_files, prepared_rules, cache, base_salt, stats
+            )
+        else:
+            prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
+    finally:
+        _prepare_jobs = 1
     notifications += prepare_notes
     stats.prepare_seconds = time.perf_counter() - started
     started = time.perf_counter()

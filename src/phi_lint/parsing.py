@@ -54,6 +54,12 @@ def query(kind: str, pattern: str) -> Query:
     return compiled
 
 
+def run_query(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:
+    """A (cached) query's captures by name, in no particular order."""
+    found: dict[str, list[Node]] = QueryCursor(query(kind, pattern)).captures(node)
+    return found
+
+
 def captures(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:
     """Run a (cached) query and return its captures by name, each list in document order."""
     found: dict[str, list[Node]] = QueryCursor(query(kind, pattern)).captures(node)

@@ -202,7 +202,8 @@ def test_deleted_added_and_renamed_classes(session: Session) -> None:
     session.edit(
         "Facade",
         "    public static void note(String m)",
-        "    public static void note(String m, Integer n) { System.debug(m); }\n    public static void note(String m)",
+        "    public static void note(String m, Integer n) { System.debug(m); }\n"
+        "    public static void note(String m)",
     )
     session.edit("Service1", "Facade.note(p.SSN__c);", "Facade.note(p.SSN__c); Facade.note(p.SSN__c, 1);")
     result, _ = session.run()

@@ -32,6 +32,10 @@ TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declara
 # Trees parsed to read declarations are kept for the analysis up to this much source (a small
 # project is parsed once); past it they are parsed again, so memory does not grow with the project.
 KEEP_TREES_BYTES = 1 << 20
+# prepare() analyses files in worker processes only when there is enough work to pay for forking them
+# (the engine's per-file thresholds, for the same reason).
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 256 * 1024
 # Where prepare() keeps each file's record between runs (see analyzers/apex/incremental.py).
 STATE_NAMESPACE = "apex-records"
 
@@ -51,10 +55,11 @@ last_prepare = PrepareStats()
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
-    from phi_lint import cache
+    from phi_lint import cache, engine
     from phi_lint.analyzers.apex import classes, incremental
 
     global last_prepare
+    jobs = engine.prepare_jobs()
     contexts = list(_apex_contexts(project, files))
     keys = [dataflow.content_key(ctx.rel_path, ctx.source) for ctx in contexts]
     # The records of the last run (in the cache): files whose record still holds are not analysed.
@@ -90,16 +95,16 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
         # Optimistic: analyse the edited files alone, their readers' records seeded as they were;
         # when the edited files' summaries come out unchanged (the usual edit of a method body), the
         # readers' records still hold.
-        records = _solve(summaries, previous, names, by_key, work.valid | work.readers, work.seeds)
+        records = _solve(summaries, previous, names, by_key, work.valid | work.readers, work.seeds, jobs)
         stats.analysed = len(work.seeds)
         if incremental.cutoff_holds(previous, records, work, work.seeds):
             stats.cutoff = True
         else:
             summaries = _fresh_declarations(names)
-            records = _solve(summaries, previous, names, by_key, work.valid, work.seeds | work.readers)
+            records = _solve(summaries, previous, names, by_key, work.valid, work.seeds | work.readers, jobs)
             stats.analysed += len(work.seeds | work.readers)
     else:
-        records = _solve(summaries, previous, names, by_key, work.valid, work.seeds)
+        records = _solve(summaries, previous, names, by_key, work.valid, work.seeds, jobs)
         stats.analysed = len(work.seeds)
     stats.reused = len(contexts) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
     last_prepare = stats
@@ -128,52 +133,55 @@ def _solve(
     by_key: dict[ContentKey, FileContext],
     held: set[ContentKey],
     todo: set[ContentKey],
+    jobs: int = 1,
 ) -> dict[ContentKey, FileRecord]:
     """Seed the summaries of the `held` records, analyse the `todo` files to a fixpoint on top of
     them, and return every file's record (held ones as they were). `summaries` must hold the
     declarations only; it ends with the method summaries too."""
-    from phi_lint.analyzers.apex.incremental import FileRecord
-
     store = SummaryStore(summaries)
     for key in sorted(held):
         store.seed(previous[key].contributions)
     records = {key: previous[key] for key in held}
-    order = callees_first([by_key[key] for key in by_key if key in todo], summaries.classes)
-    # What each analysed body calls and when it ran: a body must run again when a callee's summary
-    # changed after it ran (a wrapper found late makes its callers sinks too).
-    watch: dict[ContentKey, list[tuple[set[str], int, dataflow.UsedAnswers]]] = {}
+    order, deps = ordered([by_key[key] for key in by_key if key in todo], summaries.classes)
+    # What each analysed body used of the summaries: a file is analysed again when one of those
+    # answers changes. With the (name, clock) of a sequential run, a cheap first test: a callee
+    # name changed after the body ran; None for files analysed by a worker (their clocks are theirs).
+    watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
+
+    def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers]] | None:
+        analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
+        if analysed is None:
+            return None
+        record, units = analysed
+        return record, [answers for _, _, answers in units]
 
     def run(ctx: FileContext) -> None:
-        key = dataflow.content_key(ctx.rel_path, ctx.source)
-        try:
-            analysis = analyze(ctx, summaries, store)
-            # Bodies that call a method of the same file whose summary changed after they ran (a
-            # helper declared above its caller, recursion) run again now, while the tree is here.
-            for _ in range(MAX_ROUNDS):
-                if not analysis.rerun():
-                    break
-        except RecursionError:
-            # Cannot happen with the depth guard; if it did, the file's own check reports it and the
-            # rest of the project keeps its summaries.
-            return
-        finally:
-            # Only the file's record is kept, not its tree: memory stays that of one file at a time.
-            ctx.release()
-        contributions = store.contributions_of(ctx.rel_path)
-        records[key] = FileRecord(names[key], contributions, analysis.flow(), analysis.deps)
-        watch[key] = [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units]
+        analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
+        if analysed is not None:
+            records[_key(ctx)], watch[_key(ctx)] = analysed
 
+    source_bytes = sum(len(ctx.source) for ctx in order)
+    if jobs > 1 and len(order) >= PARALLEL_MIN_FILES and source_bytes >= PARALLEL_MIN_BYTES:
+        from phi_lint.analyzers.apex import parallel
+
+        if parallel.fork_available():
+            done = parallel.analyse(order, deps, store, analyse_one, jobs)
+            for index, (record, used) in done.items():
+                key = _key(order[index])
+                records[key] = record
+                watch[key] = [(set(), None, answers) for answers in used]
     for ctx in order:
-        run(ctx)
+        if _key(ctx) not in watch:
+            run(ctx)
     # Later rounds analyse again, whole, the files with a body whose callee changed after it ran; on
     # real code that is a few percent of the files, once or twice.
     for _ in range(MAX_ROUNDS):
-        # A callee name changed after the body ran (cheap), and a summary it used really differs.
         stale = [
             ctx
             for ctx in order
             if any(
-                store.stale(callees, ran_at) and dataflow.answers_changed(summaries, answers)
+                (ran_at is None or store.stale(callees, ran_at))
+                and dataflow.answers_changed(summaries, answers)
                 for callees, ran_at, answers in watch.get(_key(ctx), ())
             )
         ]
@@ -182,6 +190,31 @@ def _solve(
         for ctx in stale:
             run(ctx)
     return records
+
+
+def _analyse_file(
+    ctx: FileContext, names: NameFacts, summaries: Summaries, store: SummaryStore
+) -> tuple[FileRecord, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] | None:
+    """Analyse one file against the store (recording its bodies' summaries there) and forget its
+    tree: only the record is kept, so memory stays that of one file at a time."""
+    from phi_lint.analyzers.apex.incremental import FileRecord
+
+    try:
+        analysis = analyze(ctx, summaries, store)
+        # Bodies that call a method of the same file whose summary changed after they ran (a helper
+        # declared above its caller, recursion) run again now, while the tree is here.
+        for _ in range(MAX_ROUNDS):
+            if not analysis.rerun():
+                break
+    except RecursionError:
+        # Cannot happen with the depth guard; if it did, the file's own check reports it and the rest
+        # of the project keeps its summaries.
+        return None
+    finally:
+        ctx.release()
+    contributions = store.contributions_of(ctx.rel_path)
+    record = FileRecord(names, contributions, analysis.flow(), analysis.deps)
+    return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units]
 
 
 def _key(ctx: FileContext) -> ContentKey:
@@ -299,10 +332,9 @@ def _supertypes(declaration: parsing.Node, src: bytes) -> list[str]:
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileContext]:
-    """Files ordered so that a file comes after the files of the project classes it names (a cheap
-    textual scan, cycles broken arbitrarily): most wrappers then have their summaries before their
-    callers are analysed, which saves later rounds. The result does not depend on the order."""
+def name_graph(contexts: Sequence[FileContext], classes: set[str]) -> list[list[int]]:
+    """For each file, the files (indexes) of the project classes it names: a cheap textual scan that
+    approximates which files' summaries its analysis will use."""
     by_class: dict[str, int] = {}
     for index, ctx in enumerate(contexts):
         stem = ctx.path.stem.lower()
@@ -310,8 +342,21 @@ def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileCo
             by_class[stem] = index
     deps: list[list[int]] = []
     for index, ctx in enumerate(contexts):
-        names = {m.group().decode("ascii").lower() for m in _IDENTIFIER.finditer(ctx.source)}
+        names = {word.decode("ascii").lower() for word in set(_IDENTIFIER.findall(ctx.source))}
         deps.append(sorted(by_class[n] for n in names & by_class.keys() if by_class[n] != index))
+    return deps
+
+
+def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileContext]:
+    """Files ordered so that a file comes after the files of the project classes it names (cycles
+    broken arbitrarily): most wrappers then have their summaries before their callers are analysed,
+    which saves later rounds. The result does not depend on the order."""
+    return ordered(contexts, classes)[0]
+
+
+def ordered(contexts: list[FileContext], classes: set[str]) -> tuple[list[FileContext], list[list[int]]]:
+    """`callees_first` and the `name_graph` of its result (indexes into it)."""
+    deps = name_graph(contexts, classes)
     order: list[int] = []
     state = [0] * len(contexts)  # 0 new, 1 on the stack, 2 done
     for start in range(len(contexts)):
@@ -331,4 +376,5 @@ def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileCo
                 stack.pop()
                 state[node] = 2
                 order.append(node)
-    return [contexts[i] for i in order]
+    position = {old: new for new, old in enumerate(order)}
+    return [contexts[i] for i in order], [sorted(position[d] for d in deps[i]) for i in order]

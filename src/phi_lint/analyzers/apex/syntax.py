@@ -49,6 +49,7 @@ INDEXED_TYPES = frozenset(
         "binary_expression",
     }
 )
+_INDEX_QUERY = " ".join(f"({t}) @{t}" for t in sorted(INDEXED_TYPES))
 # Nodes that open a scope for local variables.
 CALLABLE_TYPES = (
     "method_declaration",
@@ -82,12 +83,13 @@ def index(ctx: FileContext) -> dict[str, list[Node]]:
     """Nodes of INDEXED_TYPES by type, in document order, from one walk of the file (memoized)."""
 
     def build() -> dict[str, list[Node]]:
-        found: dict[str, list[Node]] = {t: [] for t in INDEXED_TYPES}
-        for node in parsing.walk(ctx.tree.root_node):
-            bucket = found.get(node.type)
-            if bucket is not None:
-                bucket.append(node)
-        return found
+        # One query with a capture per type: tree-sitter walks the tree in C and only the wanted
+        # nodes become Python objects (a Python walk over every node cost twice as much).
+        captured = parsing.run_query("apex", _INDEX_QUERY, ctx.tree.root_node)
+        # Document order: by start, and an enclosing node (same start, later end) first.
+        return {
+            t: sorted(captured.get(t, ()), key=lambda n: (n.start_byte, -n.end_byte)) for t in INDEXED_TYPES
+        }
 
     return ctx.memo("apex.syntax.index", build)
 

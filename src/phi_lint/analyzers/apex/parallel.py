@@ -1,0 +1,222 @@
+"""prepare()'s analysis of many Apex files on several cores.
+
+A file should be analysed after the files whose methods it calls, so that it sees their summaries
+(`callees_first` orders them by the project classes each file names). Here the same dependency graph is
+cut into tasks (its strongly connected components: files that name each other go together) and a
+scheduler hands each worker process a task whose dependencies are done, together with the summaries
+other workers recorded since it last heard from it. Workers are forked once and keep their own copy of
+the summary store up to date; each returns its files' records.
+
+The graph is only a textual approximation (an interface call reaches implementations the caller never
+names), so a file may have been analysed before a summary it used was final. The caller therefore
+checks every record against the final summaries and analyses again, in one process, the few whose
+answers changed (`_solve`). The result is the least fixpoint whatever the schedule: every analysis
+starts from summaries below it, and the check only stops when every record agrees with them.
+
+Forked workers only (they inherit the project, the PHI model and the store without any copying); where
+fork is unavailable, or a worker dies, the files left are analysed in the parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import signal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from phi_lint.analyzers.apex import dataflow
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from phi_lint.analyzers.apex.dataflow import SummaryStore
+    from phi_lint.analyzers.apex.incremental import FileRecord
+    from phi_lint.context import FileContext
+
+    Contributions = dict[Any, Any]
+    Analysed = tuple["FileRecord", list[dataflow.UsedAnswers]]
+    AnalyseOne = Callable[[FileContext], "Analysed | None"]
+
+
+def fork_available() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def analyse(
+    order: Sequence[FileContext],
+    deps: Sequence[Sequence[int]],
+    store: SummaryStore,
+    analyse_one: AnalyseOne,
+    workers: int,
+) -> dict[int, Analysed]:
+    """Analyse the files of `order` (indexes into it in `deps`: the files each one names) in `workers`
+    forked processes; returns what each file gave, by index. Files missing from the result (a worker
+    died) are the caller's to analyse. Every returned file's contributions are seeded into `store`."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    tasks, task_deps = _tasks(len(order), deps)
+    waiting_on = [set(d) for d in task_deps]
+    dependants: list[list[int]] = [[] for _ in tasks]
+    for task, needs in enumerate(task_deps):
+        for need in needs:
+            dependants[need].append(task)
+    ready = sorted(t for t, needs in enumerate(waiting_on) if not needs)
+    context = multiprocessing.get_context("fork")
+    connections: list[Connection] = []
+    processes = []
+    # Frozen objects are never traversed by the collector, so a collection in a worker does not copy
+    # the inherited heap page by page.
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(workers):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_worker, args=(child_end, order, store, analyse_one), daemon=True
+            )
+            process.start()
+            child_end.close()
+            connections.append(parent_end)
+            processes.append(process)
+    finally:
+        gc.unfreeze()
+    results: dict[int, Analysed] = {}
+    # What each worker has not heard of yet: contributions recorded by the others.
+    unsent: list[list[Contributions]] = [[] for _ in processes]
+    busy: dict[int, int] = {}  # worker -> task
+    alive = set(range(len(processes)))
+    try:
+        while ready or busy:
+            for worker in sorted(alive - busy.keys()):
+                if not ready:
+                    break
+                task = ready.pop(0)
+                try:
+                    connections[worker].send((unsent[worker], tasks[task]))
+                except (BrokenPipeError, OSError):
+                    alive.discard(worker)
+                    ready.insert(0, task)
+                    continue
+                unsent[worker] = []
+                busy[worker] = task
+            if not busy:
+                break  # every worker died: the caller analyses what is left
+            for signalled in wait([connections[w] for w in busy]):
+                worker = next(w for w in busy if connections[w] is signalled)
+                task = busy.pop(worker)
+                try:
+                    answer: list[tuple[int, Analysed]] = connections[worker].recv()
+                except (EOFError, OSError):
+                    alive.discard(worker)
+                    answer = []
+                for index, analysed in answer:
+                    results[index] = analysed
+                    contributions = analysed[0].contributions
+                    store.seed(contributions)
+                    for other in alive:
+                        if other != worker:
+                            unsent[other].append(contributions)
+                # A task whose worker died is left to the caller, but its dependants may run.
+                for dependant in dependants[task]:
+                    waiting_on[dependant].discard(task)
+                    if not waiting_on[dependant]:
+                        ready.append(dependant)
+                ready.sort()
+    finally:
+        for worker, connection in enumerate(connections):
+            if worker in alive:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    connection.send(None)
+            connection.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    return results
+
+
+def _worker(
+    connection: Connection, order: Sequence[FileContext], store: SummaryStore, analyse_one: AnalyseOne
+) -> None:
+    # The parent handles Ctrl-C and SIGTERM and stops its workers; a worker only stops when told.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        while True:
+            message = connection.recv()
+            if message is None:
+                break
+            news, task = message
+            for contributions in news:
+                store.seed(contributions)
+            answer = []
+            for index in task:
+                analysed = analyse_one(order[index])
+                if analysed is not None:
+                    answer.append((index, analysed))
+            connection.send(answer)
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        pass
+    finally:
+        connection.close()
+        # Skip the interpreter's shutdown (atexit handlers, flushing the parent's inherited buffers).
+        os._exit(0)
+
+
+def _tasks(count: int, deps: Sequence[Sequence[int]]) -> tuple[list[list[int]], list[set[int]]]:
+    """Strongly connected components of the dependency graph (Tarjan, iterative), each a task of
+    file indexes in ascending order, in an order where a task comes after the tasks it depends on;
+    and each task's dependencies (task indexes)."""
+    index_of = [-1] * count
+    low = [0] * count
+    on_stack = [False] * count
+    stack: list[int] = []
+    components: list[list[int]] = []
+    counter = 0
+    for start in range(count):
+        if index_of[start] != -1:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, edge = work[-1]
+            if edge == 0:
+                index_of[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack[node] = True
+            if edge < len(deps[node]):
+                work[-1] = (node, edge + 1)
+                nxt = deps[node][edge]
+                if index_of[nxt] == -1:
+                    work.append((nxt, 0))
+                elif on_stack[nxt]:
+                    low[node] = min(low[node], index_of[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index_of[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    # Tarjan emits a component after every component it reaches: dependencies first.
+    task_of = {}
+    for task, component in enumerate(components):
+        for member in component:
+            task_of[member] = task
+    task_deps = [
+        {task_of[d] for member in component for d in deps[member] if task_of[d] != task}
+        for task, component in enumerate(components)
+    ]
+    return components, task_deps

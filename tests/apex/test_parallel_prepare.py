@@ -1,0 +1,102 @@
+"""prepare() on several cores gives what it gives on one, whatever the schedule, and survives a worker
+that dies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from phi_lint.analyzers import apex
+from phi_lint.analyzers.apex import parallel
+from tests.apex.test_incremental import CLASSES, check, findings, service
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The test project is far below the size that pays for workers: lower the bar.
+    monkeypatch.setattr(apex, "PARALLEL_MIN_BYTES", 0)
+    root = tmp_path / "proj"
+    fields = root / "force-app/main/default/objects/Patient__c/fields"
+    fields.mkdir(parents=True)
+    (root / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app", "default": true}], "sourceApiVersion": "62.0"}'
+    )
+    (fields / "SSN__c.field-meta.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">'
+        "<fullName>SSN__c</fullName><type>Text</type><complianceGroup>HIPAA</complianceGroup></CustomField>\n"
+    )
+    classes = root / "force-app/main/default/classes"
+    classes.mkdir(parents=True)
+    for name, text in CLASSES.items():
+        (classes / f"{name}.cls").write_text(text)
+    for index in range(12):
+        (classes / f"Service{index}.cls").write_text(service(index))
+    # A caller that names no wrapper class: it reaches the logger through an interface only, so the
+    # textual graph puts it anywhere and the final check must catch a summary it saw too early.
+    (classes / "IAudit.cls").write_text("public interface IAudit {\n    void record(String m);\n}\n")
+    (classes / "ZAudit.cls").write_text(
+        "public with sharing class ZAudit implements IAudit {\n"
+        "    public void record(String m) { Log.info(m); }\n"
+        "}\n"
+    )
+    (classes / "Indirect.cls").write_text(
+        "public with sharing class Indirect {\n"
+        "    public static void run(IAudit a, Patient__c p) { a.record(p.SSN__c); }\n"
+        "}\n"
+    )
+    return root
+
+
+def test_two_workers_give_what_one_process_gives(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = parallel.analyse
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "analyse", counting)
+    one = check(root, None)
+    assert calls == []  # jobs=1: no workers
+    two = check_with_jobs(root, 2)
+    assert calls == [1]
+    assert findings(two) == findings(one)
+    assert any(f[0] == "Indirect.cls" and f[1] == 2 for f in findings(two))
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_parent(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = findings(check(root, None))
+    parent = os.getpid()
+    real = apex._analyse_file
+
+    def dying(ctx, *args):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent and ctx.rel_path.endswith("Service3.cls"):
+            os._exit(1)
+        return real(ctx, *args)
+
+    monkeypatch.setattr(apex, "_analyse_file", dying)
+    assert findings(check_with_jobs(root, 2)) == reference
+
+
+def check_with_jobs(root: Path, jobs: int):  # type: ignore[no-untyped-def]
+    from phi_lint.config import Config
+    from phi_lint.engine import CheckRequest, run_check
+    from phi_lint.project import open_project
+    from phi_lint.rules import default_registry
+
+    return run_check(CheckRequest([root], open_project(root, Config()), default_registry(), jobs=jobs))
+
+
+def test_tasks_group_cycles_and_come_after_their_dependencies() -> None:
+    # 0 -> 1 -> 2 -> 1 (cycle 1-2), 3 -> 0, 4 alone
+    tasks, task_deps = parallel._tasks(5, [[1], [2], [1], [0], []])
+    assert sorted(tasks) == [[0], [1, 2], [3], [4]]
+    position = {tuple(task): n for n, task in enumerate(tasks)}
+    assert position[(1, 2)] < position[(0,)] < position[(3,)]
+    for n, needs in enumerate(task_deps):
+        assert all(need < n for need in needs)
+    assert task_deps[position[(3,)]] == {position[(0,)]}
