@@ -196,9 +196,11 @@ def analyze_file(
     rules: Sequence[RuleMeta],
     checks: dict[str, Callable[..., Iterable[Hit]]],
     raw: bytes | None = None,
+    prepared: FileContext | None = None,
 ) -> FileResult:
     """Analyse one file. `raw`, when given, is the file's content already read by the caller (the cache
-    keys results by the bytes that were actually analysed)."""
+    keys results by the bytes that were actually analysed). `prepared`, a context an analyzer built
+    (and parsed) for the same text, is used instead of a new one (see `check_prepared`)."""
     result = FileResult()
     rel = project.relative(path)
     kind = file_kind(path)
@@ -232,9 +234,12 @@ def analyze_file(
     result.notifications += notes
     if text is None:
         return result
-    ctx = FileContext(
-        project=project, path=path, rel_path=rel, kind=kind, source=text.encode("utf-8"), text=text
-    )
+    if prepared is not None and prepared.text == text and prepared.kind == kind:
+        ctx = prepared
+    else:
+        ctx = FileContext(
+            project=project, path=path, rel_path=rel, kind=kind, source=text.encode("utf-8"), text=text
+        )
     applicable = [r for r in rules if kind in r.languages and not project.config.ignored_for_path(r.id, rel)]
     if not applicable:
         return result
@@ -384,6 +389,8 @@ class RunStats:
     """What a run did, for benchmarks and `--verbose` output (never part of the report)."""
 
     analysed: int = 0
+    # Of `analysed`, the files checked while an analyzer prepared (see check_prepared).
+    checked_early: int = 0
     from_cache: int = 0
     workers: int = 1
     prepare_from_cache: bool = False
@@ -394,6 +401,51 @@ class RunStats:
 
 # The last run's statistics (the benchmark reads them; results never depend on them).
 last_run_stats = RunStats()
+
+
+@dataclass
+class _EarlyChecks:
+    """Set by run_check while analyzers prepare: the per-file checks to run on a file an analyzer has
+    just parsed and analysed anyway (see `check_prepared`), and what they gave."""
+
+    rules: list[RuleMeta]
+    # Rule logic by kind of file, imported when a file of that kind is first checked.
+    checks: dict[str, dict[str, Callable[..., Iterable[Hit]]]]
+    # Resolved paths of the files this run reports on.
+    wanted: set[str]
+    # Resolved path -> (result, sha256 of the bytes analysed).
+    results: dict[str, tuple[FileResult, str]] = field(default_factory=dict)
+
+
+_early: _EarlyChecks | None = None
+
+
+def check_prepared(ctx: FileContext) -> tuple[FileResult, str] | None:
+    """For an analyzer's prepare(): the per-file checks of `ctx`'s file, run now on this context (its
+    tree, indexes and the analyzer's facts for the file, memoized in it) instead of on a new one after
+    prepare(). Only valid when the facts the checks read from the context are final: the analyzer
+    calls it again if it analyses the file again, and hands the last result to `keep_prepared`.
+    None when the run does not report on this file or nothing was set up."""
+    early = _early
+    if early is None or str(resolve_path(ctx.path)) not in early.wanted:
+        return None
+    import hashlib
+
+    try:
+        raw = ctx.path.read_bytes()
+    except OSError:
+        return None
+    checks = early.checks.get(ctx.kind)
+    if checks is None:
+        checks = early.checks[ctx.kind] = load_checks([r for r in early.rules if ctx.kind in r.languages])
+    result = analyze_file(ctx.project, ctx.path, early.rules, checks, raw=raw, prepared=ctx)
+    return result, hashlib.sha256(raw).hexdigest()
+
+
+def keep_prepared(path: Path, checked: tuple[FileResult, str]) -> None:
+    """Hand run_check a file's final result from `check_prepared` (possibly computed in a worker)."""
+    if _early is not None:
+        _early.results[str(resolve_path(path))] = checked
 
 
 # Worker processes an analyzer's prepare() may use: the run's --jobs while run_check prepares, else 1.
@@ -711,7 +763,7 @@ def _mark_died(
 def run_check(request: CheckRequest) -> RunResult:
     from phi_lint import cache as cache_mod
 
-    global last_run_stats, _prepare_jobs
+    global last_run_stats, _prepare_jobs, _early
     stats = RunStats()
     project = request.project
     config = project.config
@@ -734,6 +786,11 @@ def run_check(request: CheckRequest) -> RunResult:
     project_kinds = {file_kind(path) for path in project_files}
     prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
     _prepare_jobs = resolve_jobs(request.jobs)
+    reported = files
+    if request.only_files is not None:
+        wanted_paths = {str(p.resolve()) for p in request.only_files}
+        reported = [f for f in files if str(f.resolve()) in wanted_paths]
+    _early = early = _EarlyChecks(rules, {}, {str(resolve_path(path)) for path in reported})
     try:
         if cache is not None:
             prepare_notes, facts_digest = _prepare_with_cache(
@@ -743,18 +800,18 @@ def run_check(request: CheckRequest) -> RunResult:
             prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
     finally:
         _prepare_jobs = 1
+        _early = None
     notifications += prepare_notes
     stats.prepare_seconds = time.perf_counter() - started
     started = time.perf_counter()
     file_salt = cache_mod.digest_of(base_salt, facts_digest)
 
-    if request.only_files is not None:
-        wanted = {str(p.resolve()) for p in request.only_files}
-        files = [f for f in files if str(f.resolve()) in wanted]
+    files = reported
 
     results: list[FileResult | None] = [None] * len(files)
     todo: list[tuple[int, Path]] = []
     sizes: list[int] = []
+    checked_early: list[tuple[int, Path, FileResult, str | None]] = []
     for index, path in enumerate(files):
         if cache is not None:
             try:
@@ -768,6 +825,12 @@ def run_check(request: CheckRequest) -> RunResult:
                     results[index] = stored
                     stats.from_cache += 1
                     continue
+        checked = early.results.get(str(resolve_path(path)))
+        if checked is not None:
+            # Checked while an analyzer prepared (same bytes, final facts): nothing left to do.
+            checked_early.append((index, path, *checked))
+            continue
+        if cache is not None:
             sizes.append(st.st_size if st is not None else 0)
         else:
             try:
@@ -785,7 +848,10 @@ def run_check(request: CheckRequest) -> RunResult:
         stats.workers = workers
     else:
         analysed = {index: _analyse_one(project, path, rules, checks) for index, path in todo}
-    for index, path in todo:
+    for index, _, file_result, digest in checked_early:
+        analysed[index] = (file_result, digest)
+    stats.checked_early = len(checked_early)
+    for index, path in [*todo, *((index, path) for index, path, _, _ in checked_early)]:
         file_result, digest = analysed[index]
         results[index] = file_result
         stats.analysed += 1

@@ -100,3 +100,20 @@ def test_tasks_group_cycles_and_come_after_their_dependencies() -> None:
     for n, needs in enumerate(task_deps):
         assert all(need < n for need in needs)
     assert task_deps[position[(3,)]] == {position[(0,)]}
+
+
+def test_apex_files_are_checked_on_the_tree_prepare_parsed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phi_lint import engine
+
+    for jobs in (1, 2):
+        early = check_with_jobs(root, jobs)
+        apex_files = len(list((root / "force-app/main/default/classes").glob("*.cls")))
+        assert engine.last_run_stats.checked_early == apex_files
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "check_prepared", lambda ctx: None)
+            late = check_with_jobs(root, jobs)
+            assert engine.last_run_stats.checked_early == 0
+        assert findings(early) == findings(late)
+        assert early.notifications == late.notifications

@@ -20,7 +20,11 @@ from phi_lint.project import file_kind, resolve_path
 
 if TYPE_CHECKING:
     from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord, NameFacts
+    from phi_lint.engine import FileResult
     from phi_lint.project import Project
+
+    # A file's per-file check result and the sha256 of the bytes it was run on.
+    Checked = tuple[FileResult, str]
 
 # Summaries converge in two or three rounds on real code (wrapper of a wrapper of System.debug); the
 # cap only guards against pathological recursion.
@@ -148,17 +152,20 @@ def _solve(
     # name changed after the body ran; None for files analysed by a worker (their clocks are theirs).
     watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
 
-    def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers]] | None:
+    def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers], Checked | None] | None:
         analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
         if analysed is None:
             return None
-        record, units = analysed
-        return record, [answers for _, _, answers in units]
+        record, units, checked = analysed
+        return record, [answers for _, _, answers in units], checked
 
     def run(ctx: FileContext) -> None:
         analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
         if analysed is not None:
-            records[_key(ctx)], watch[_key(ctx)] = analysed
+            records[_key(ctx)], watch[_key(ctx)], checked[_key(ctx)] = analysed
+
+    # The per-file check results of each file's last analysis (see engine.check_prepared).
+    checked: dict[ContentKey, Checked | None] = {}
 
     source_bytes = sum(len(ctx.source) for ctx in order)
     if jobs > 1 and len(order) >= PARALLEL_MIN_FILES and source_bytes >= PARALLEL_MIN_BYTES:
@@ -166,10 +173,11 @@ def _solve(
 
         if parallel.fork_available():
             done = parallel.analyse(order, deps, store, analyse_one, jobs)
-            for index, (record, used) in done.items():
+            for index, (record, used, result) in done.items():
                 key = _key(order[index])
                 records[key] = record
                 watch[key] = [(set(), None, answers) for answers in used]
+                checked[key] = result
     for ctx in order:
         if _key(ctx) not in watch:
             run(ctx)
@@ -189,14 +197,21 @@ def _solve(
             break
         for ctx in stale:
             run(ctx)
+    from phi_lint import engine
+
+    for ctx in order:
+        result = checked.get(_key(ctx))
+        if result is not None:
+            engine.keep_prepared(ctx.path, result)
     return records
 
 
 def _analyse_file(
     ctx: FileContext, names: NameFacts, summaries: Summaries, store: SummaryStore
-) -> tuple[FileRecord, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] | None:
-    """Analyse one file against the store (recording its bodies' summaries there) and forget its
-    tree: only the record is kept, so memory stays that of one file at a time."""
+) -> tuple[FileRecord, list[tuple[set[str], int | None, dataflow.UsedAnswers]], Checked | None] | None:
+    """Analyse one file against the store (recording its bodies' summaries there), run its per-file
+    checks, and forget its tree: only the record is kept, so memory stays that of one file at a time."""
+    from phi_lint import engine
     from phi_lint.analyzers.apex.incremental import FileRecord
 
     try:
@@ -209,12 +224,18 @@ def _analyse_file(
     except RecursionError:
         # Cannot happen with the depth guard; if it did, the file's own check reports it and the rest
         # of the project keeps its summaries.
-        return None
-    finally:
         ctx.release()
+        return None
     contributions = store.contributions_of(ctx.rel_path)
     record = FileRecord(names, contributions, analysis.flow(), analysis.deps)
-    return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units]
+    try:
+        # The file's per-file checks run now, on this tree and with these flow facts, instead of on
+        # a second parse after prepare(); the caller keeps the result of the file's last analysis.
+        ctx.memo("apex.dataflow", lambda: record.flow)
+        checked = engine.check_prepared(ctx)
+    finally:
+        ctx.release()
+    return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units], checked
 
 
 def _key(ctx: FileContext) -> ContentKey:

@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     from phi_lint.context import FileContext
 
     Contributions = dict[Any, Any]
-    Analysed = tuple["FileRecord", list[dataflow.UsedAnswers]]
+    from phi_lint.engine import FileResult
+
+    # A file's record, what its bodies used of the summaries, and its per-file check result.
+    Analysed = tuple["FileRecord", list[dataflow.UsedAnswers], tuple[FileResult, str] | None]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
 
 
