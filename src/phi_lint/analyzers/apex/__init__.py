@@ -69,22 +69,25 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # The records of the last run (in the cache): files whose record still holds are not analysed.
     last = cache.last_state(STATE_NAMESPACE)
     previous: dict[ContentKey, FileRecord] = last if isinstance(last, dict) else {}
-    names: dict[ContentKey, NameFacts] = {}
-    summaries = Summaries()
-    kept_bytes = 0
-    for ctx, key in zip(contexts, keys, strict=True):
-        found = previous.get(key)
-        if found is not None:
-            facts = found.names
-        else:
-            facts = _collect_names(ctx)
+    names: dict[ContentKey, NameFacts] = {key: previous[key].names for key in keys if key in previous}
+    unknown = [ctx for ctx, key in zip(contexts, keys, strict=True) if key not in names]
+    if _worth_workers(unknown, jobs):
+        from phi_lint.analyzers.apex import parallel
+
+        for ctx, facts in zip(unknown, parallel.map_files(unknown, _names_released, jobs), strict=True):
+            names[_key(ctx)] = facts
+    else:
+        kept_bytes = 0
+        for ctx in unknown:
+            names[_key(ctx)] = _collect_names(ctx)
             kept_bytes += len(ctx.source)
             if kept_bytes > KEEP_TREES_BYTES:
                 # Parsed again when analysed: holding every tree until then would make memory grow
                 # with the project (a tree costs tens of times its source); parsing is the cheap part.
                 ctx.release()
-        names[key] = facts
-        facts.apply(summaries)
+    summaries = Summaries()
+    for key in keys:
+        names[key].apply(summaries)
     summaries.close_hierarchy()
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
@@ -120,6 +123,23 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
+
+
+def _worth_workers(contexts: Sequence[FileContext], jobs: int) -> bool:
+    from phi_lint.analyzers.apex import parallel
+
+    return (
+        jobs > 1
+        and len(contexts) >= PARALLEL_MIN_FILES
+        and sum(len(ctx.source) for ctx in contexts) >= PARALLEL_MIN_BYTES
+        and parallel.fork_available()
+    )
+
+
+def _names_released(ctx: FileContext) -> NameFacts:
+    facts = _collect_names(ctx)
+    ctx.release()
+    return facts
 
 
 def _fresh_declarations(names: dict[ContentKey, NameFacts]) -> Summaries:
@@ -167,17 +187,15 @@ def _solve(
     # The per-file check results of each file's last analysis (see engine.check_prepared).
     checked: dict[ContentKey, Checked | None] = {}
 
-    source_bytes = sum(len(ctx.source) for ctx in order)
-    if jobs > 1 and len(order) >= PARALLEL_MIN_FILES and source_bytes >= PARALLEL_MIN_BYTES:
+    if _worth_workers(order, jobs):
         from phi_lint.analyzers.apex import parallel
 
-        if parallel.fork_available():
-            done = parallel.analyse(order, deps, store, analyse_one, jobs)
-            for index, (record, used, result) in done.items():
-                key = _key(order[index])
-                records[key] = record
-                watch[key] = [(set(), None, answers) for answers in used]
-                checked[key] = result
+        done = parallel.analyse(order, deps, store, analyse_one, jobs)
+        for index, (record, used, result) in done.items():
+            key = _key(order[index])
+            records[key] = record
+            watch[key] = [(set(), None, answers) for answers in used]
+            checked[key] = result
     for ctx in order:
         if _key(ctx) not in watch:
             run(ctx)

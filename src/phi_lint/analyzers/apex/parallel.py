@@ -24,7 +24,7 @@ import gc
 import os
 import signal
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from phi_lint.analyzers.apex import dataflow
 
@@ -41,6 +41,13 @@ if TYPE_CHECKING:
     # A file's record, what its bodies used of the summaries, and its per-file check result.
     Analysed = tuple["FileRecord", list[dataflow.UsedAnswers], tuple[FileResult, str] | None]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
+
+
+# Most tasks a worker is given at once.
+MAX_BATCH = 8
+
+
+T = TypeVar("T")
 
 
 def fork_available() -> bool:
@@ -91,27 +98,31 @@ def analyse(
     results: dict[int, Analysed] = {}
     # What each worker has not heard of yet: contributions recorded by the others.
     unsent: list[list[Contributions]] = [[] for _ in processes]
-    busy: dict[int, int] = {}  # worker -> task
+    busy: dict[int, list[int]] = {}  # worker -> its tasks
     alive = set(range(len(processes)))
     try:
         while ready or busy:
-            for worker in sorted(alive - busy.keys()):
+            idle = sorted(alive - busy.keys())
+            for worker in idle:
                 if not ready:
                     break
-                task = ready.pop(0)
+                # Several ready tasks at once when there are many (one message per file would cost
+                # more than most files' analysis), but shared out so that no worker waits.
+                count = min(MAX_BATCH, max(1, len(ready) // len(idle)))
+                batch, ready = ready[:count], ready[count:]
                 try:
-                    connections[worker].send((unsent[worker], tasks[task]))
+                    connections[worker].send((unsent[worker], [i for task in batch for i in tasks[task]]))
                 except (BrokenPipeError, OSError):
                     alive.discard(worker)
-                    ready.insert(0, task)
+                    ready = batch + ready
                     continue
                 unsent[worker] = []
-                busy[worker] = task
+                busy[worker] = batch
             if not busy:
                 break  # every worker died: the caller analyses what is left
             for signalled in wait([connections[w] for w in busy]):
                 worker = next(w for w in busy if connections[w] is signalled)
-                task = busy.pop(worker)
+                batch = busy.pop(worker)
                 try:
                     answer: list[tuple[int, Analysed]] = connections[worker].recv()
                 except (EOFError, OSError):
@@ -124,12 +135,18 @@ def analyse(
                     for other in alive:
                         if other != worker:
                             unsent[other].append(contributions)
-                # A task whose worker died is left to the caller, but its dependants may run.
-                for dependant in dependants[task]:
-                    waiting_on[dependant].discard(task)
-                    if not waiting_on[dependant]:
-                        ready.append(dependant)
+                # Tasks whose worker died are left to the caller, but their dependants may run.
+                for task in batch:
+                    for dependant in dependants[task]:
+                        waiting_on[dependant].discard(task)
+                        if not waiting_on[dependant]:
+                            ready.append(dependant)
                 ready.sort()
+    except BaseException:
+        # Ctrl-C, SIGTERM or a bug: stop the workers now rather than let them finish their files.
+        for process in processes:
+            process.kill()
+        raise
     finally:
         for worker, connection in enumerate(connections):
             if worker in alive:
@@ -141,6 +158,39 @@ def analyse(
             if process.is_alive():
                 process.kill()
     return results
+
+
+def map_files(order: Sequence[FileContext], compute: Callable[[FileContext], T], workers: int) -> list[T]:
+    """`compute` of every file, in order, on `workers` forked processes (for work that needs no
+    summaries, such as reading declarations). Raises whatever the pool raises."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    global _map_state
+    _map_state = (order, compute)
+    gc.collect()
+    gc.freeze()
+    try:
+        chunks = [
+            range(start, min(start + MAP_CHUNK, len(order))) for start in range(0, len(order), MAP_CHUNK)
+        ]
+        with context.Pool(workers) as pool:
+            parts = pool.map(_map_chunk, chunks)
+    finally:
+        gc.unfreeze()
+        _map_state = None
+    return [item for part in parts for item in part]
+
+
+# Files per message of `map_files`.
+MAP_CHUNK = 32
+_map_state: tuple[Sequence[Any], Callable[[Any], Any]] | None = None
+
+
+def _map_chunk(indexes: range) -> list[Any]:
+    assert _map_state is not None
+    order, compute = _map_state
+    return [compute(order[index]) for index in indexes]
 
 
 def _worker(
