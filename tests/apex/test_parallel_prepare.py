@@ -117,3 +117,51 @@ def test_apex_files_are_checked_on_the_tree_prepare_parsed(
             assert engine.last_run_stats.checked_early == 0
         assert findings(early) == findings(late)
         assert early.notifications == late.notifications
+
+
+def test_the_cli_on_a_project_worth_workers_prints_only_its_report(tmp_path: Path) -> None:
+    """Above the size that pays for workers (PARALLEL_MIN_BYTES), through the CLI in a subprocess: the
+    workers end quietly (they inherit the CLI's signal handlers, which must not turn the pool's
+    shutdown into tracebacks), and the findings equal those of one process."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "big"
+    classes = root / "force-app/main/default/classes"
+    classes.mkdir(parents=True)
+    (root / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app", "default": true}]}'
+    )
+    padding = "\n".join(f"    // line {n} of an old, long class" for n in range(400))
+    for name, text in CLASSES.items():
+        (classes / f"{name}.cls").write_text(text.replace("{\n", "{\n" + padding + "\n", 1))
+    for index in range(120):
+        (classes / f"Service{index}.cls").write_text(service(index).replace("{\n", "{\n" + padding + "\n", 1))
+    assert sum(p.stat().st_size for p in classes.iterdir()) > apex.PARALLEL_MIN_BYTES
+
+    def cli(jobs: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "phi_lint",
+                "check",
+                str(root),
+                "--no-cache",
+                "--jobs",
+                str(jobs),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    one = cli(1)
+    # The shutdown race that printed tracebacks showed about every other run: try three times.
+    for _ in range(3):
+        two = cli(2)
+        assert (two.returncode, two.stderr) == (1, "")
+        assert two.stdout == one.stdout

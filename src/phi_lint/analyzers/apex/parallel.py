@@ -174,8 +174,15 @@ def map_files(order: Sequence[FileContext], compute: Callable[[FileContext], T],
         chunks = [
             range(start, min(start + MAP_CHUNK, len(order))) for start in range(0, len(order), MAP_CHUNK)
         ]
-        with context.Pool(workers) as pool:
+        pool = context.Pool(workers, initializer=_quiet_signals)
+        try:
             parts = pool.map(_map_chunk, chunks)
+            pool.close()
+        except BaseException:
+            pool.terminate()  # SIGTERM, which _quiet_signals left fatal
+            raise
+        finally:
+            pool.join()
     finally:
         gc.unfreeze()
         _map_state = None
@@ -187,6 +194,13 @@ MAP_CHUNK = 32
 _map_state: tuple[Sequence[Any], Callable[[Any], Any]] | None = None
 
 
+def _quiet_signals() -> None:
+    """In a worker: the parent handles Ctrl-C and stops its workers (forked children inherit the CLI's
+    handlers, which would turn the parent's SIGTERM into a traceback in each child)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _map_chunk(indexes: range) -> list[Any]:
     assert _map_state is not None
     order, compute = _map_state
@@ -196,9 +210,7 @@ def _map_chunk(indexes: range) -> list[Any]:
 def _worker(
     connection: Connection, order: Sequence[FileContext], store: SummaryStore, analyse_one: AnalyseOne
 ) -> None:
-    # The parent handles Ctrl-C and SIGTERM and stops its workers; a worker only stops when told.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _quiet_signals()
     try:
         while True:
             message = connection.recv()
