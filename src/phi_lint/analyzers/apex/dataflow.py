@@ -493,8 +493,9 @@ class Dependencies:
     again: they do when every declaration answer is unchanged and no method summary it looked up can
     have changed (see `analyzers.apex.incremental`)."""
 
-    # (method lower, arity) of every summary looked up; arity None: any arity (`has_summary`).
-    methods: set[tuple[str, int | None]] = field(default_factory=set)
+    # (class lower, method lower, arity) of every summary read, the implementations a dispatched call
+    # joins included; arity None: any arity (`has_summary`).
+    methods: set[tuple[str, str, int | None]] = field(default_factory=set)
     # Questions about the project's declarations (see `answer`) and the answer when asked.
     answers: dict[tuple[str, ...], object] = field(default_factory=dict)
 
@@ -793,15 +794,18 @@ class FileAnalysis:
         return found if isinstance(found, str) else None
 
     def has_summary(self, low_class: str, low_method: str) -> bool:
-        self.deps.methods.add((low_method, None))
+        self.deps.methods.add((low_class, low_method, None))
         return (low_class, low_method) in self.summaries.methods
 
     def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
         low_cls, low_method = cls.lower(), method.lower()
-        self.deps.methods.add((low_method, arity))
+        self.deps.methods.add((low_cls, low_method, arity))
         self._ask("declared", low_cls, low_method, str(arity))
         if dispatch:
             self._ask("subtypes", low_cls)
+            subtypes = self.summaries.subtypes.get(low_cls, ())
+            if len(subtypes) <= MAX_DISPATCH:
+                self.deps.methods.update((sub, low_method, arity) for sub in subtypes)
         return self.summaries.lookup(cls, method, arity, dispatch)
 
     # ---- PHI questions (memoized: the model walks metadata) -------------------------------------------

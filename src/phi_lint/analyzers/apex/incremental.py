@@ -9,7 +9,8 @@ only the other files are analysed, with the held records' summaries seeded into 
 Why this gives the result a cold run gives: the summaries are the least fixpoint of the per-body
 equations. A method whose summary *may* differ from last time is one declared by a new, edited or
 deleted file, or by a file whose record no longer holds. A record no longer holds when a declaration
-answer it read changed, or when it looked up a method (by name and arity) whose summary may differ.
+answer it read changed, or when it read the summary of a method (class, name, arity; a call dispatched
+through an interface reads each implementation's) whose summary may differ.
 Closing that relation, the held records depend only on held records, whose inputs are all unchanged:
 their part of last run's least fixpoint is still the least fixpoint of their part. The other files are
 solved from scratch (their own summaries start empty) on top of it, exactly as a cold run would. A
@@ -72,10 +73,9 @@ def summaries_digest(records: Mapping[ContentKey, FileRecord]) -> str:
     return digest_of(*sorted(f"{key[0]}={record.digest}" for key, record in records.items()))
 
 
-def _methods_of(record_names: NameFacts, contributions: Iterable[SummaryKey] = ()) -> set[tuple[str, int]]:
-    found = {(method, arity) for _, method, arity in record_names.declared}
-    found.update((method, arity) for _, method, arity in contributions)
-    return found
+def _methods_of(record_names: NameFacts, contributions: Iterable[SummaryKey] = ()) -> set[SummaryKey]:
+    """The methods whose summaries a file may give: those it declares or contributed to."""
+    return set(record_names.declared).union(contributions)
 
 
 @dataclass
@@ -103,7 +103,7 @@ def plan(
     kept = [key for key in names if key in previous]
     # Methods whose summary may change: those of new or edited files (this run's declarations) and of
     # deleted or edited files (last run's declarations and contributions).
-    changing: set[tuple[str, int]] = set()
+    changing: set[SummaryKey] = set()
     seeds = {key for key in names if key not in previous}
     for key in seeds:
         changing |= _methods_of(names[key])
@@ -111,15 +111,15 @@ def plan(
         if key not in names:
             changing |= _methods_of(record.names, record.contributions)
 
-    # method name -> (arity or None for any, file) of every held record that looked it up
-    readers: dict[str, list[tuple[int | None, ContentKey]]] = {}
+    # (class, method) -> (arity or None for any, file) of every held record that read its summary
+    readers: dict[tuple[str, str], list[tuple[int | None, ContentKey]]] = {}
     for key in kept:
         deps = previous[key].deps
         if not deps.hold(summaries):
             seeds.add(key)
             continue
-        for method, arity in deps.methods:
-            readers.setdefault(method, []).append((arity, key))
+        for cls, method, arity in deps.methods:
+            readers.setdefault((cls, method), []).append((arity, key))
 
     invalid = set(seeds)
     pending = list(changing)
@@ -127,14 +127,14 @@ def plan(
         if key in previous:
             record = previous[key]
             pending += _methods_of(record.names, record.contributions)
-    seen: set[tuple[str, int]] = set()
+    seen: set[SummaryKey] = set()
     while pending:
         method_key = pending.pop()
         if method_key in seen:
             continue
         seen.add(method_key)
-        method, arity = method_key
-        for wanted, key in readers.get(method, ()):
+        cls, method, arity = method_key
+        for wanted, key in readers.get((cls, method), ()):
             if key in invalid or (wanted is not None and wanted != arity):
                 continue
             invalid.add(key)
@@ -171,14 +171,14 @@ def cutoff_holds(
     records still hold? Yes when (1) no seed read a method of a reader, so the seeds' results cannot
     rest on a reader's stale summary (a cycle through an edited file), and (2) every file's summaries
     that readers may have read are what they were: those of the seeds' paths and of deleted files."""
-    reader_methods: dict[str, set[int]] = {}
+    reader_methods: dict[tuple[str, str], set[int]] = {}
     for key in work.readers:
         record = previous[key]
-        for method, arity in _methods_of(record.names, record.contributions):
-            reader_methods.setdefault(method, set()).add(arity)
+        for cls, method, arity in _methods_of(record.names, record.contributions):
+            reader_methods.setdefault((cls, method), set()).add(arity)
     for key in analysed:
-        for method, wanted in current[key].deps.methods:
-            arities = reader_methods.get(method)
+        for cls, method, wanted in current[key].deps.methods:
+            arities = reader_methods.get((cls, method))
             if arities and (wanted is None or wanted in arities):
                 return False
     old_by_path = {key[0]: record for key, record in previous.items()}
