@@ -208,10 +208,10 @@ class Project:
 
     def _walk(self, directory: Path) -> Iterator[Path]:
         visited: set[tuple[int, int]] = set()
-        stack = [directory]
+        stack = [(directory, self.relative(directory))]
         found: list[Path] = []
         while stack:
-            current = stack.pop()
+            current, current_rel = stack.pop()
             try:
                 st = current.stat()
             except OSError:
@@ -232,7 +232,17 @@ class Project:
                 continue
             for entry in entries:
                 path = Path(entry.path)
-                rel = self.relative(path)
+                try:
+                    symlink = entry.is_symlink()
+                except OSError:
+                    symlink = True
+                if symlink or current_rel.startswith(".."):
+                    rel = self.relative(path)
+                else:
+                    # What `relative` gives, without resolving every entry: the directory's (already
+                    # resolved) relative path plus the name of an entry that is not a link.
+                    joined = f"{current_rel}/{entry.name}" if current_rel != "." else entry.name
+                    rel = joined if joined.isascii() else printable_path(joined)
                 try:
                     is_dir = entry.is_dir()
                 except OSError:
@@ -242,7 +252,7 @@ class Project:
                 if is_dir:
                     if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
                         continue
-                    stack.append(path)
+                    stack.append((path, rel))
                 elif file_kind(PurePosixPath(rel)) and not self.is_excluded(rel):
                     found.append(path)
         yield from sorted(found)

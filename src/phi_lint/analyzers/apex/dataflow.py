@@ -588,7 +588,15 @@ class SummaryStore:
         """The per-body summaries recorded by the bodies of one file."""
         found: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]] = {}
         for key in sorted(self.keys_of_file.get(rel_path, ())):
-            found[key] = {b: s for b, s in self.per_body[key].items() if b[0] == rel_path}
+            # An empty body summary changes no join: not kept (most bodies have one). A trivial one
+            # with a return type is kept: the join takes the first return type it meets.
+            mine = {
+                b: s
+                for b, s in self.per_body[key].items()
+                if b[0] == rel_path and not (s.trivial and s.return_sobject is None and not s.guards)
+            }
+            if mine:
+                found[key] = mine
         return found
 
 
