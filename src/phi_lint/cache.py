@@ -7,9 +7,12 @@ What a cached per-file result depends on, all of it in the key:
 - phi-lint's version and a digest of its own code and rule files (so a development checkout never
   serves results of older rule code), the config digest, the enabled rules and their options;
 - a digest of the project-wide facts: the PHI model and `project.facts` (Apex method summaries). The
-  facts digest is taken over their *content*, so an edit that leaves every summary unchanged
-  invalidates only the edited file, while an edit that changes a wrapper's summary invalidates every
-  dependant.
+  facts digest is taken over their *content* (for the summaries, over the per-file records they are
+  built from), so an edit that leaves every summary unchanged invalidates only the edited file, while
+  an edit that changes a wrapper's summary invalidates every dependant.
+
+Analyzers may also keep state between runs (`last_state` / `save_state`, one entry per analyzer and
+salt): the Apex analyzer keeps each file's record there and re-analyses only what an edit can affect.
 
 Safety:
 - Concurrent runs: every entry is written to a temporary file and moved into place with os.replace,
@@ -31,15 +34,13 @@ import pickle
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import phi_lint
-
-T = TypeVar("T")
 
 FORMAT_VERSION = "1"
 _MAGIC = b"PHILINT" + FORMAT_VERSION.encode()
@@ -343,28 +344,6 @@ def activate(cache: Cache | None, salt: str) -> None:
     """Set by the engine around `prepare()`; `salt` covers phi-lint's code, config and PHI model."""
     global _active, _active_salt
     _active, _active_salt = cache, salt
-
-
-def prepare_memo(namespace: str, source: bytes, compute: Callable[[], T]) -> T:
-    """Cache one file's contribution to a project-wide `prepare()` step, by content.
-
-    An analyzer that summarises each file before combining the summaries (e.g. Apex method summaries)
-    calls `prepare_memo("apex-summary", ctx_source, lambda: summarise(...))`: on a warm run, or when only
-    some files changed, only the changed files are parsed again. The value must be picklable and must
-    depend only on `source` (plus phi-lint's code, the config and the PHI model, which are in the key).
-    Without an active cache (no cache dir, fixtures, tests) it simply calls `compute()`.
-    """
-    cache = _active
-    if cache is None:
-        return compute()
-    key = digest_of(_active_salt, namespace, sha256_hex(source))
-    found = cache.get(f"prepare-{namespace}", key)
-    if found is not None:
-        value: T = found[0]
-        return value
-    value = compute()
-    cache.put(f"prepare-{namespace}", key, (value,))
-    return value
 
 
 def last_state(namespace: str) -> Any | None:

@@ -2,6 +2,11 @@
 the method summaries of the PHI data-flow engine (which methods pass a parameter to a sink, return a
 parameter, or return PHI they read themselves), the names of the project's classes and its string
 constants. The results live in `project.facts["apex"]`.
+
+It reads every file's declarations, then analyses the files (callees first; on forked workers for a
+large project, `parallel.py`) to the least fixpoint of the summaries, runs each analysed file's
+per-file checks on the same tree (`engine.check_prepared`), and keeps a record per file in the cache
+so that the next run analyses only what an edit can affect (`incremental.py`).
 """
 
 from __future__ import annotations
