@@ -634,7 +634,7 @@ def balanced_chunks(
     return [sorted(chunks[n]) for n in order if chunks[n]]
 
 
-def _start_method() -> str:
+def start_method() -> str:
     """`fork` where the platform has it: children inherit the project and loaded rules for free.
     PHI_LINT_START_METHOD=spawn forces the portable path (used by the benchmark to compare)."""
     import multiprocessing
@@ -660,7 +660,7 @@ def _analyse_parallel(
     from concurrent.futures.process import BrokenProcessPool
 
     global _worker_state
-    method = _start_method()
+    method = start_method()
     context = multiprocessing.get_context(method)
     if method == "fork":
         _worker_state = (project, rules, checks)

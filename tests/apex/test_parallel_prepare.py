@@ -165,3 +165,15 @@ def test_the_cli_on_a_project_worth_workers_prints_only_its_report(tmp_path: Pat
         two = cli(2)
         assert (two.returncode, two.stderr) == (1, "")
         assert two.stdout == one.stdout
+
+
+def test_where_the_engine_would_not_fork_prepare_stays_in_one_process(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(parallel, "analyse", lambda *args: calls.append(1) or {})
+    monkeypatch.setenv("PHI_LINT_START_METHOD", "spawn")
+    spawned = check_with_jobs(root, 2)
+    assert calls == []
+    monkeypatch.delenv("PHI_LINT_START_METHOD")
+    assert findings(spawned) == findings(check(root, None))

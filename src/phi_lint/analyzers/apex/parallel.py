@@ -51,9 +51,11 @@ T = TypeVar("T")
 
 
 def fork_available() -> bool:
-    import multiprocessing
+    """Workers here are always forked; where the engine would not fork (no fork on this platform, or
+    PHI_LINT_START_METHOD=spawn), prepare() stays in one process."""
+    from phi_lint import engine
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    return engine.start_method() == "fork"
 
 
 def analyse(
