@@ -74,26 +74,8 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # The records of the last run (in the cache): files whose record still holds are not analysed.
     last = cache.last_state(STATE_NAMESPACE)
     previous: dict[ContentKey, FileRecord] = last if isinstance(last, dict) else {}
-    names: dict[ContentKey, NameFacts] = {key: previous[key].names for key in keys if key in previous}
-    unknown = [ctx for ctx, key in zip(contexts, keys, strict=True) if key not in names]
-    if _worth_workers(unknown, jobs):
-        from phi_lint.analyzers.apex import parallel
-
-        for ctx, facts in zip(unknown, parallel.map_files(unknown, _names_released, jobs), strict=True):
-            names[_key(ctx)] = facts
-    else:
-        kept_bytes = 0
-        for ctx in unknown:
-            names[_key(ctx)] = _collect_names(ctx)
-            kept_bytes += len(ctx.source)
-            if kept_bytes > KEEP_TREES_BYTES:
-                # Parsed again when analysed: holding every tree until then would make memory grow
-                # with the project (a tree costs tens of times its source); parsing is the cheap part.
-                ctx.release()
-    summaries = Summaries()
-    for key in keys:
-        names[key].apply(summaries)
-    summaries.close_hierarchy()
+    names = _read_declarations(contexts, keys, previous, jobs)
+    summaries = _declarations(keys, names)
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
     classes.store_sharing(
@@ -112,7 +94,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
         if incremental.cutoff_holds(previous, records, work, work.seeds):
             stats.cutoff = True
         else:
-            summaries = _fresh_declarations(names)
+            summaries = _declarations(keys, names)
             records = _solve(summaries, previous, names, by_key, work.valid, work.seeds | work.readers, jobs)
             stats.analysed += len(work.seeds | work.readers)
     else:
@@ -147,10 +129,36 @@ def _names_released(ctx: FileContext) -> NameFacts:
     return facts
 
 
-def _fresh_declarations(names: dict[ContentKey, NameFacts]) -> Summaries:
+def _read_declarations(
+    contexts: list[FileContext], keys: list[ContentKey], previous: dict[ContentKey, FileRecord], jobs: int
+) -> dict[ContentKey, NameFacts]:
+    """Every file's declarations: from its record when its content is unchanged, else read from its
+    tree (on forked workers when there are many)."""
+    names = {key: previous[key].names for key in keys if key in previous}
+    unknown = [ctx for ctx, key in zip(contexts, keys, strict=True) if key not in names]
+    if _worth_workers(unknown, jobs):
+        from phi_lint.analyzers.apex import parallel
+
+        for ctx, facts in zip(unknown, parallel.map_files(unknown, _names_released, jobs), strict=True):
+            names[_key(ctx)] = facts
+        return names
+    kept_bytes = 0
+    for ctx in unknown:
+        names[_key(ctx)] = _collect_names(ctx)
+        kept_bytes += len(ctx.source)
+        if kept_bytes > KEEP_TREES_BYTES:
+            # Parsed again when analysed: holding every tree until then would make memory grow with
+            # the project (a tree costs tens of times its source); parsing is the cheap part.
+            ctx.release()
+    return names
+
+
+def _declarations(keys: list[ContentKey], names: dict[ContentKey, NameFacts]) -> Summaries:
+    """Summaries holding the project's declarations only, applied in file order (a later file wins a
+    duplicate member or constant, whichever run this is)."""
     summaries = Summaries()
-    for facts in names.values():
-        facts.apply(summaries)
+    for key in keys:
+        names[key].apply(summaries)
     summaries.close_hierarchy()
     return summaries
 

@@ -34,20 +34,16 @@ if TYPE_CHECKING:
     from phi_lint.analyzers.apex.dataflow import SummaryStore
     from phi_lint.analyzers.apex.incremental import FileRecord
     from phi_lint.context import FileContext
-
-    Contributions = dict[Any, Any]
     from phi_lint.engine import FileResult
 
+    Contributions = dict[Any, Any]
     # A file's record, what its bodies used of the summaries, and its per-file check result.
     Analysed = tuple["FileRecord", list[dataflow.UsedAnswers], tuple[FileResult, str] | None]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
 
-
+T = TypeVar("T")
 # Most tasks a worker is given at once.
 MAX_BATCH = 8
-
-
-T = TypeVar("T")
 
 
 def fork_available() -> bool:
