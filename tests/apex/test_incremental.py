@@ -13,16 +13,8 @@ from phi_lint.engine import CheckRequest, run_check
 from phi_lint.findings import RunResult
 from phi_lint.project import open_project
 from phi_lint.rules import default_registry
+from tests.perf.conftest import patient_project
 
-SFDX = '{"packageDirectories": [{"path": "force-app", "default": true}], "sourceApiVersion": "62.0"}'
-FIELD = """<?xml version="1.0" encoding="UTF-8"?>
-<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
-    <fullName>{name}</fullName>
-    <label>{name}</label>
-    <type>Text</type>
-    {group}
-</CustomField>
-"""
 CLASSES = {
     "Log": "public with sharing class Log {\n    public static void info(String m) { System.debug(m); }\n}\n",
     "Facade": "public with sharing class Facade {\n"
@@ -68,20 +60,12 @@ SERVICES = 5
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-incremental-secret-0123456789abcdef")
-    root = tmp_path / "proj"
-    fields = root / "force-app/main/default/objects/Patient__c/fields"
-    fields.mkdir(parents=True)
-    (root / "sfdx-project.json").write_text(SFDX)
-    for name, phi in (("SSN__c", True), ("Status__c", False)):
-        group = "<complianceGroup>HIPAA</complianceGroup>" if phi else ""
-        (fields / f"{name}.field-meta.xml").write_text(FIELD.format(name=name, group=group))
-    classes = root / "force-app/main/default/classes"
-    classes.mkdir(parents=True)
-    for name, text in CLASSES.items():
-        (classes / f"{name}.cls").write_text(text)
-    for index in range(SERVICES):
-        (classes / f"Service{index}.cls").write_text(service(index))
-    return root
+    return write_project(tmp_path / "proj", SERVICES)
+
+
+def write_project(root: Path, services: int) -> Path:
+    """Patient__c (SSN__c PHI, Status__c not), the classes of CLASSES and `services` callers."""
+    return patient_project(root, {**CLASSES, **{f"Service{i}": service(i) for i in range(services)}})
 
 
 def check(root: Path, cache_dir: Path | None) -> RunResult:

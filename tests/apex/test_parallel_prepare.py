@@ -10,29 +10,15 @@ import pytest
 
 from phi_lint.analyzers import apex
 from phi_lint.analyzers.apex import parallel
-from tests.apex.test_incremental import CLASSES, check, findings, service
+from tests.apex.test_incremental import CLASSES, check, findings, service, write_project
 
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The test project is far below the size that pays for workers: lower the bar.
     monkeypatch.setattr(apex, "PARALLEL_MIN_BYTES", 0)
-    root = tmp_path / "proj"
-    fields = root / "force-app/main/default/objects/Patient__c/fields"
-    fields.mkdir(parents=True)
-    (root / "sfdx-project.json").write_text(
-        '{"packageDirectories": [{"path": "force-app", "default": true}], "sourceApiVersion": "62.0"}'
-    )
-    (fields / "SSN__c.field-meta.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">'
-        "<fullName>SSN__c</fullName><type>Text</type><complianceGroup>HIPAA</complianceGroup></CustomField>\n"
-    )
+    root = write_project(tmp_path / "proj", 12)
     classes = root / "force-app/main/default/classes"
-    classes.mkdir(parents=True)
-    for name, text in CLASSES.items():
-        (classes / f"{name}.cls").write_text(text)
-    for index in range(12):
-        (classes / f"Service{index}.cls").write_text(service(index))
     # A caller that names no wrapper class: it reaches the logger through an interface only, so the
     # textual graph puts it anywhere and the final check must catch a summary it saw too early.
     (classes / "IAudit.cls").write_text("public interface IAudit {\n    void record(String m);\n}\n")

@@ -57,20 +57,24 @@ def _perf_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def project_root(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
+def patient_project(root: Path, classes: dict[str, str]) -> Path:
+    """An sfdx project with Patient__c (SSN__c PHI by metadata, Status__c not) and these classes."""
     fields = root / "force-app/main/default/objects/Patient__c/fields"
     fields.mkdir(parents=True)
     (root / "sfdx-project.json").write_text(SFDX)
     (fields / "SSN__c.field-meta.xml").write_text(field_xml("SSN__c", True))
     (fields / "Status__c.field-meta.xml").write_text(field_xml("Status__c", False))
-    classes = root / "force-app/main/default/classes"
-    classes.mkdir(parents=True)
-    (classes / "PatientWrapper.cls").write_text(WRAPPER)
-    for index in range(24):
-        (classes / f"Caller{index}.cls").write_text(caller(index))
+    folder = root / "force-app/main/default/classes"
+    folder.mkdir(parents=True)
+    for name, text in classes.items():
+        (folder / f"{name}.cls").write_text(text)
     return root
+
+
+@pytest.fixture
+def project_root(tmp_path: Path) -> Path:
+    callers = {f"Caller{index}": caller(index) for index in range(24)}
+    return patient_project(tmp_path / "proj", {"PatientWrapper": WRAPPER, **callers})
 
 
 Run = Callable[..., RunResult]
