@@ -29,7 +29,7 @@ from phi_lint.findings import (
     Span,
     assign_fingerprints,
 )
-from phi_lint.project import Project, file_kind, resolve_path
+from phi_lint.project import Project, file_kind
 from phi_lint.redact import redact_snippet
 from phi_lint.rules import Registry, RuleMeta
 from phi_lint.suppression import apply_suppressions
@@ -427,13 +427,18 @@ def check_prepared(ctx: FileContext) -> tuple[FileResult, str] | None:
     calls it again if it analyses the file again, and hands the last result to `keep_prepared`.
     None when the run does not report on this file or nothing was set up."""
     early = _early
-    if early is None or str(resolve_path(ctx.path)) not in early.wanted:
+    if early is None or ctx.project.resolved(ctx.path) not in early.wanted:
         return None
     import hashlib
 
     try:
         raw = ctx.path.read_bytes()
     except OSError:
+        return None
+    text, _ = decode_source(raw, ctx.rel_path)
+    if text != ctx.text:
+        # Edited since the analyzer read it: its facts are not this content's; checked after
+        # prepare() like any other file (and not cached under these bytes with those facts).
         return None
     checks = early.checks.get(ctx.kind)
     if checks is None:
@@ -442,10 +447,10 @@ def check_prepared(ctx: FileContext) -> tuple[FileResult, str] | None:
     return result, hashlib.sha256(raw).hexdigest()
 
 
-def keep_prepared(path: Path, checked: tuple[FileResult, str]) -> None:
+def keep_prepared(project: Project, path: Path, checked: tuple[FileResult, str]) -> None:
     """Hand run_check a file's final result from `check_prepared` (possibly computed in a worker)."""
     if _early is not None:
-        _early.results[str(resolve_path(path))] = checked
+        _early.results[project.resolved(path)] = checked
 
 
 # Worker processes an analyzer's prepare() may use: the run's --jobs while run_check prepares, else 1.
@@ -465,10 +470,10 @@ def resolve_jobs(jobs: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _unique_resolved(paths: Iterable[Path]) -> dict[str, Path]:
+def _unique_resolved(project: Project, paths: Iterable[Path]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in paths:
-        found.setdefault(str(resolve_path(path)), path)
+        found.setdefault(project.resolved(path), path)
     return found
 
 
@@ -485,9 +490,9 @@ def _project_files(project: Project, paths: Sequence[Path], files: list[Path]) -
             return files
     known = len(project.notifications)
     starts = [p for p in project.package_dirs if p.is_dir()] or [project.root]
-    everything = _unique_resolved(project.iter_files(starts))
+    everything = _unique_resolved(project, project.iter_files(starts))
     del project.notifications[known:]  # already reported (or irrelevant) for the checked paths
-    for key, path in _unique_resolved(files).items():
+    for key, path in _unique_resolved(project, files).items():
         everything.setdefault(key, path)
     return sorted(everything.values())
 
@@ -790,7 +795,7 @@ def run_check(request: CheckRequest) -> RunResult:
     if request.only_files is not None:
         wanted_paths = {str(p.resolve()) for p in request.only_files}
         reported = [f for f in files if str(f.resolve()) in wanted_paths]
-    _early = early = _EarlyChecks(rules, {}, {str(resolve_path(path)) for path in reported})
+    _early = early = _EarlyChecks(rules, {}, {project.resolved(path) for path in reported})
     try:
         if cache is not None:
             prepare_notes, facts_digest = _prepare_with_cache(
@@ -825,7 +830,7 @@ def run_check(request: CheckRequest) -> RunResult:
                     results[index] = stored
                     stats.from_cache += 1
                     continue
-        checked = early.results.get(str(resolve_path(path)))
+        checked = early.results.get(project.resolved(path))
         if checked is not None:
             # Checked while an analyzer prepared (same bytes, final facts): nothing left to do.
             checked_early.append((index, path, *checked))

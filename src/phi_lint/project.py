@@ -136,12 +136,23 @@ class Project:
     # keyed by analyzer name.
     facts: dict[str, Any] = field(default_factory=dict)
     _api_versions: dict[str, float | None] = field(default_factory=dict)
+    _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def resolved(self, path: Path) -> str:
+        """`resolve_path(path)` as a string, remembered for the run: the walk, the engine and every
+        finding ask for the same few thousand paths, each costing an lstat and path arithmetic."""
+        key = str(path)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = str(resolve_path(path))
+        return found
 
     def relative(self, path: Path) -> str:
+        resolved = Path(self.resolved(path))
         try:
-            rel = resolve_path(path).relative_to(self.root).as_posix()
+            rel = resolved.relative_to(self.root).as_posix()
         except ValueError:
-            rel = Path(os.path.relpath(resolve_path(path), self.root)).as_posix()
+            rel = Path(os.path.relpath(resolved, self.root)).as_posix()
         return rel if rel.isascii() else printable_path(rel)
 
     def api_version_for(self, path: Path) -> float | None:
@@ -185,13 +196,13 @@ class Project:
                 )
                 continue
             if start.is_file():
-                if file_kind(start) and str(resolve_path(start)) not in seen:
-                    seen.add(str(resolve_path(start)))
+                if file_kind(start) and self.resolved(start) not in seen:
+                    seen.add(self.resolved(start))
                     yield start
                 continue
             for directory in self._source_roots(start):
                 for file in self._walk(directory):
-                    resolved = str(resolve_path(file))
+                    resolved = self.resolved(file)
                     if resolved not in seen:
                         seen.add(resolved)
                         yield file

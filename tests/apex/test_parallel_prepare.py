@@ -163,3 +163,32 @@ def test_where_the_engine_would_not_fork_prepare_stays_in_one_process(
     assert calls == []
     monkeypatch.delenv("PHI_LINT_START_METHOD")
     assert findings(spawned) == findings(check(root, None))
+
+
+def test_a_class_edited_during_the_run_is_checked_after_prepare(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_prepared reads the file again; when it no longer holds what prepare() analysed, the file
+    is left to the normal per-file pass (its facts would not be this content's)."""
+    from phi_lint import engine
+
+    reference = findings(check(root, None))
+    real = Path.read_bytes
+    target = root / "force-app/main/default/classes/Service2.cls"
+
+    reads: list[Path] = []
+
+    def edited_meanwhile(path: Path) -> bytes:
+        data = real(path)
+        # prepare() reads the class first; every read after it sees the edit.
+        edited = path == target and target in reads
+        reads.append(path)
+        return data + b"\n// edited while prepare() ran\n" if edited else data
+
+    apex_files = len(list(target.parent.glob("*.cls")))
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", edited_meanwhile)
+        result = check(root, None)
+        assert engine.last_run_stats.checked_early == apex_files - 1
+    # The normal pass read the edited text (a comment more): same findings as the file before.
+    assert findings(result) == reference

@@ -21,7 +21,7 @@ from phi_lint import parsing
 from phi_lint.analyzers.apex import dataflow
 from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore, analyze
 from phi_lint.context import FileContext
-from phi_lint.project import file_kind, resolve_path
+from phi_lint.project import file_kind
 
 if TYPE_CHECKING:
     from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord, NameFacts
@@ -233,7 +233,7 @@ def _solve(
     for ctx in order:
         result = checked.get(_key(ctx))
         if result is not None:
-            engine.keep_prepared(ctx.path, result)
+            engine.keep_prepared(ctx.project, ctx.path, result)
     return records
 
 
@@ -283,7 +283,7 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
     for path in files:
         if file_kind(path) != "apex":
             continue
-        key = str(resolve_path(path))
+        key = project.resolved(path)
         if key in seen:
             continue
         seen.add(key)
