@@ -302,10 +302,15 @@ def analyze_file(
     return result
 
 
-def _analyzer_prepares(rules: Sequence[RuleMeta]) -> list[tuple[str, Any, Callable[..., None]]]:
-    """(package, module, prepare) of every analyzer package the enabled rules need that has one."""
+def _analyzer_prepares(
+    rules: Sequence[RuleMeta], only_kinds: set[str | None] | None = None
+) -> list[tuple[str, Any, Callable[..., None]]]:
+    """(package, module, prepare) of every analyzer package the enabled rules need that has one; with
+    `only_kinds`, only the packages that analyse those kinds of file."""
     found = []
     kinds = {k for r in rules for k in r.languages}
+    if only_kinds is not None:
+        kinds &= {k for k in only_kinds if k is not None}
     for package in sorted({ANALYZER_PACKAGES[k] for k in kinds if k in ANALYZER_PACKAGES}):
         try:
             module = importlib.import_module(f"phi_lint.analyzers.{package}")
@@ -338,8 +343,14 @@ def prepare_analyzers(
     project: Project, files: Sequence[Path], rules: Sequence[RuleMeta]
 ) -> list[Notification]:
     """Run each analyzer package's project-wide `prepare` once (e.g. Apex method summaries)."""
+    return _run_prepares(project, files, _analyzer_prepares(rules))
+
+
+def _run_prepares(
+    project: Project, files: Sequence[Path], prepares: list[tuple[str, Any, Callable[..., None]]]
+) -> list[Notification]:
     notes: list[Notification] = []
-    for package, _, prepare in _analyzer_prepares(rules):
+    for package, _, prepare in prepares:
         notes += _run_prepare(package, prepare, project, files)
     return notes
 
@@ -510,17 +521,19 @@ def _prepare_with_cache(
     cache: Any,
     salt: str,
     stats: RunStats,
-) -> tuple[list[Notification], str]:
-    """prepare_analyzers(), but each package's facts come from the cache when none of its input files
-    changed. Returns the notifications and a digest of the content of all project facts."""
+    only_kinds: set[str | None],
+) -> tuple[list[Notification], dict[str, str]]:
+    """prepare_analyzers() for the packages of `only_kinds`, but each package's facts come from the
+    cache when none of its input files changed. Returns the notifications and, by package, a digest of
+    the content of the facts it produced."""
     from phi_lint import cache as cache_mod
 
     notes: list[Notification] = []
-    prepares = _analyzer_prepares(rules)
+    prepares = _analyzer_prepares(rules, only_kinds)
     file_kinds = [(path, file_kind(path)) for path in project_files]
     all_hit = True
     # Digest of each package's facts, stored with them so a warm run does not hash them again.
-    digests: list[str] = []
+    digests: dict[str, str] = {}
     cache_mod.activate(cache, salt)
     try:
         for package, module, prepare in prepares:
@@ -540,7 +553,7 @@ def _prepare_with_cache(
                     facts, package_notes, facts_digest = stored
                     project.facts.update(facts)
                     notes += package_notes
-                    digests.append(f"{package}={facts_digest}")
+                    digests[package] = facts_digest
                     continue
             all_hit = False
             before = dict(project.facts)
@@ -548,13 +561,13 @@ def _prepare_with_cache(
             notes += package_notes
             produced = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
             facts_digest = cache_mod.stable_digest(produced)
-            digests.append(f"{package}={facts_digest}")
+            digests[package] = facts_digest
             if cache is not None and key is not None and not package_notes:
                 cache.put("facts", key, (produced, package_notes, facts_digest))
     finally:
         cache_mod.activate(None, "")
     stats.prepare_from_cache = all_hit and bool(prepares)
-    return notes, cache_mod.digest_of(*digests)
+    return notes, digests
 
 
 _MISSING = object()
@@ -786,30 +799,40 @@ def run_check(request: CheckRequest) -> RunResult:
         cache_mod.phi_model_digest(project.phi) if cache is not None else "",
     )
     started = time.perf_counter()
-    # Analyzer packages are imported only for kinds of file the project has: an Apex-only project never
-    # loads the markup parser of the LWC rules (start-up time of the pre-commit hook).
-    project_kinds = {file_kind(path) for path in project_files}
-    prepared_rules = [r for r in rules if project_kinds.intersection(r.languages)]
     _prepare_jobs = resolve_jobs(request.jobs)
     reported = files
     if request.only_files is not None:
         wanted_paths = {str(p.resolve()) for p in request.only_files}
         reported = [f for f in files if str(f.resolve()) in wanted_paths]
+    # Only the analyzer packages of the kinds of file reported on prepare (and are imported): checking
+    # one Apex class never loads the LWC analyzer or reads its facts. A file's results depend on the
+    # facts of its own package only (see file_salt below), so this changes no result.
+    reported_kinds = {file_kind(path) for path in reported}
     _early = early = _EarlyChecks(rules, {}, {project.resolved(path) for path in reported})
+    facts_digests: dict[str, str] = {}
     try:
         if cache is not None:
-            prepare_notes, facts_digest = _prepare_with_cache(
-                project, project_files, prepared_rules, cache, base_salt, stats
+            prepare_notes, facts_digests = _prepare_with_cache(
+                project, project_files, rules, cache, base_salt, stats, reported_kinds
             )
         else:
-            prepare_notes, facts_digest = prepare_analyzers(project, project_files, prepared_rules), ""
+            prepare_notes = _run_prepares(project, project_files, _analyzer_prepares(rules, reported_kinds))
     finally:
         _prepare_jobs = 1
         _early = None
     notifications += prepare_notes
     stats.prepare_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    file_salt = cache_mod.digest_of(base_salt, facts_digest)
+    # Per analyzer package: the base salt and the digest of that package's facts.
+    salts: dict[str | None, str] = {}
+
+    def file_salt(path: Path) -> str:
+        package = ANALYZER_PACKAGES.get(file_kind(path) or "")
+        if package not in salts:
+            salts[package] = cache_mod.digest_of(
+                base_salt, package or "", facts_digests.get(package or "", "")
+            )
+        return salts[package]
 
     files = reported
 
@@ -825,7 +848,7 @@ def run_check(request: CheckRequest) -> RunResult:
                 st = None
             content = cache.content_digest(path, st) if st is not None else None
             if content is not None:
-                stored = cache.get("file", _file_key(cache, project, path, content, file_salt))
+                stored = cache.get("file", _file_key(cache, project, path, content, file_salt(path)))
                 if isinstance(stored, FileResult):
                     results[index] = stored
                     stats.from_cache += 1
@@ -866,7 +889,7 @@ def run_check(request: CheckRequest) -> RunResult:
             for n in file_result.notifications
         )
         if cache is not None and digest is not None and not failed:
-            cache.put("file", _file_key(cache, project, path, digest, file_salt), file_result)
+            cache.put("file", _file_key(cache, project, path, digest, file_salt(path)), file_result)
     if cache is not None:
         cache.flush()
     stats.analyse_seconds = time.perf_counter() - started

@@ -69,3 +69,25 @@ def test_a_check_does_not_import_the_sweep_machinery(tmp_path: Path) -> None:
     one = _tiny_project(tmp_path)
     _, modules = _loaded(str(one))
     assert sorted(m for m in modules if m in ("asyncio", "urllib.request", "phi_lint.sweep.cli")) == []
+
+
+def test_checking_one_class_of_a_project_with_components_leaves_the_lwc_analyzer_alone(
+    tmp_path: Path,
+) -> None:
+    """Only the analyzer packages of the kinds of file reported on prepare: one Apex class of a project
+    that also has Lightning components loads no JavaScript data flow and runs no LWC prepare() (which
+    reads every class)."""
+    one = _tiny_project(tmp_path)
+    bundle = tmp_path / "force-app/main/default/lwc/patientCard"
+    bundle.mkdir(parents=True)
+    (bundle / "patientCard.js").write_text(
+        "import { LightningElement } from 'lwc';\nexport default class X extends LightningElement {}\n"
+    )
+    (bundle / "patientCard.html").write_text("<template><p>Patient</p></template>\n")
+    # (lwc/phi-in-url's rule module is loaded: it covers PageReference URLs in Apex too.)
+    lwc_machinery = ("phi_lint.analyzers.lwc.jsflow", "phi_lint.analyzers.lwc.phi_names")
+    _, modules = _loaded(str(one))
+    assert "phi_lint.analyzers.apex" in modules
+    assert sorted(m for m in modules if m in lwc_machinery) == []
+    _, modules = _loaded(str(tmp_path))  # the whole project: both
+    assert sorted(m for m in modules if m in lwc_machinery) == sorted(lwc_machinery)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from phi_lint.analyzers.lwc import jsflow
 from phi_lint.context import FileContext
 from phi_lint.findings import Hit, Location, Span, props
+
+if TYPE_CHECKING:
+    from phi_lint.analyzers.lwc import jsflow
 
 
 def _hits(ctx: FileContext, events: Iterable[jsflow.SinkEvent]) -> Iterator[Hit]:
@@ -31,10 +34,14 @@ def _hits(ctx: FileContext, events: Iterable[jsflow.SinkEvent]) -> Iterator[Hit]
 
 
 def phi_in_browser_storage(ctx: FileContext) -> Iterator[Hit]:
+    from phi_lint.analyzers.lwc import jsflow
+
     yield from _hits(ctx, jsflow.flow(ctx).of(jsflow.STORAGE))
 
 
 def phi_in_analytics(ctx: FileContext) -> Iterator[Hit]:
+    from phi_lint.analyzers.lwc import jsflow
+
     result = jsflow.flow(ctx)
     patterns = tuple(str(p) for p in ctx.options.get("analytics_calls", jsflow.DEFAULT_ANALYTICS_CALLS))
     # `[sinks] analytics = [...]` in phi-lint.toml adds the project's own telemetry wrappers.
@@ -58,6 +65,9 @@ def phi_in_url(ctx: FileContext) -> Iterator[Hit]:
         if apex_check is not None:
             yield from apex_check(ctx)
         return
+    # Imported here: checking an Apex class must not load the JavaScript data flow.
+    from phi_lint.analyzers.lwc import jsflow
+
     yield from _hits(ctx, jsflow.flow(ctx).of(jsflow.URL))
 
 
