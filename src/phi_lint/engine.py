@@ -454,7 +454,10 @@ def check_prepared(ctx: FileContext) -> tuple[FileResult, str] | None:
     checks = early.checks.get(ctx.kind)
     if checks is None:
         checks = early.checks[ctx.kind] = load_checks([r for r in early.rules if ctx.kind in r.languages])
-    result = analyze_file(ctx.project, ctx.path, early.rules, checks, raw=raw, prepared=ctx)
+    try:
+        result = analyze_file(ctx.project, ctx.path, early.rules, checks, raw=raw, prepared=ctx)
+    except Exception:  # analyze_file guards the rules; an engine failure is reported by the normal pass
+        return None
     return result, hashlib.sha256(raw).hexdigest()
 
 
