@@ -46,6 +46,7 @@ class FileContext:
         """Forget the parsed forms and every memoized view (a tree costs ~10x its source): they are
         rebuilt on next use. prepare() calls it once a file's facts are recorded."""
         self._memo.clear()
+        self._line_starts = []
 
     @property
     def phi(self) -> PhiModel:

@@ -399,6 +399,11 @@ class MethodSummary:
         """Says nothing a caller could use: no sink, no returned parameter, no returned PHI."""
         return not (self.sinks or self.returns_params or self.return_origins)
 
+    @property
+    def empty(self) -> bool:
+        """Trivial, and no return type or endpoint guard either: changes no join it takes part in."""
+        return self.trivial and self.return_sobject is None and not self.guards
+
     def same_as(self, other: MethodSummary | None) -> bool:
         if other is None:
             return self.trivial
@@ -550,9 +555,15 @@ class SummaryStore:
         return any(changed_at.get(name, -1) >= ran_at for name in callees)
 
     def record(self, key: tuple[str, str, int], body: tuple[str, int], summary: MethodSummary) -> None:
-        bodies = self.per_body.setdefault(key, {})
-        bodies[body] = summary
-        self.keys_of_file.setdefault(body[0], set()).add(key)
+        if summary.empty:
+            # Most bodies pass nothing on: an empty summary changes no join, so none is kept (one
+            # recorded earlier for this body is dropped).
+            earlier = self.per_body.get(key)
+            if earlier is None or earlier.pop(body, None) is None:
+                return
+        else:
+            self.per_body.setdefault(key, {})[body] = summary
+            self.keys_of_file.setdefault(body[0], set()).add(key)
         if self._publish(key):
             self.changed_at[key[1]] = self.tick()
 
@@ -588,13 +599,7 @@ class SummaryStore:
         """The per-body summaries recorded by the bodies of one file."""
         found: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]] = {}
         for key in sorted(self.keys_of_file.get(rel_path, ())):
-            # An empty body summary changes no join: not kept (most bodies have one). A trivial one
-            # with a return type is kept: the join takes the first return type it meets.
-            mine = {
-                b: s
-                for b, s in self.per_body[key].items()
-                if b[0] == rel_path and not (s.trivial and s.return_sobject is None and not s.guards)
-            }
+            mine = {b: s for b, s in self.per_body[key].items() if b[0] == rel_path}
             if mine:
                 found[key] = mine
         return found
