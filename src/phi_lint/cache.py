@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import os
 import pickle
 import secrets
@@ -209,6 +210,8 @@ class Cache:
         self._stat_index_path = self._entries / "stat-index"
         self._stat_index: dict[str, tuple[int, int, int, str, int]] | None = None
         self._stat_dirty = False
+        # Entry folders known to exist (created or seen by this process).
+        self._folders: set[str] = set()
         self.hits = 0
         self.misses = 0
         self.writes = 0
@@ -271,7 +274,10 @@ class Cache:
         blob = _MAGIC + self._mac(namespace, key, payload) + payload
         path = self._path(namespace, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            folder = str(path.parent)
+            if folder not in self._folders:  # a cold run writes thousands of entries into 256 folders
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(folder)
             _atomic_write(path, blob)
         except OSError:
             return False
@@ -323,8 +329,18 @@ class Cache:
         self._stat_dirty = False
 
 
+_temp_names = itertools.count()
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    # A name no other process or thread uses (pid and a counter), created exclusively: cheaper than
+    # mkstemp's random names, and as safe (O_EXCL fails rather than reuse a leftover file).
+    tmp = os.path.join(path.parent, f".tmp-{os.getpid()}-{next(_temp_names)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # left by a crashed process whose pid came round again
+        os.unlink(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
