@@ -225,3 +225,51 @@ def test_records_survive_only_with_the_same_settings(session: Session, root: Pat
     result, stats = session.run()
     assert stats.analysed == stats.files  # another PHI model: no record of the last run applies
     assert logged_lines(result, "Service0.cls") == []
+
+
+def test_records_are_kept_as_a_base_and_a_small_delta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What load_records gives is always what the last save_records was given, whether that save
+    rewrote the base or only the delta."""
+    from phi_lint import cache
+    from phi_lint.analyzers.apex import incremental
+    from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-records-secret-0123456789abcdef0123")
+    store = cache.Cache.open(tmp_path / "cache")
+    assert store is not None
+
+    def record(tag: str) -> incremental.FileRecord:
+        return incremental.FileRecord(incremental.NameFacts(classes=(tag,)), {}, FileFlow(), Dependencies())
+
+    def names(
+        records: dict[tuple[str, str], incremental.FileRecord],
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {key: r.names.classes for key, r in records.items()}
+
+    cache.activate(store, "salt")
+    try:
+        assert incremental.load_records() == {}
+        current = {(f"C{n}.cls", "v1"): record(f"c{n}") for n in range(40)}
+        incremental.save_records({}, current)
+        assert names(incremental.load_records()) == names(current)
+        writes = store.writes
+        for step in range(1, 6):
+            previous = incremental.load_records()
+            # One class edited (old key gone, new key), one deleted, one added, the rest held as is.
+            edited = f"C{step}.cls"
+            current = {k: v for k, v in previous.items() if k[0] not in (edited, f"C{step + 5}.cls")}
+            current[(edited, f"v{step + 1}")] = record(f"edited{step}")
+            current[(f"New{step}.cls", "v1")] = record(f"new{step}")
+            incremental.save_records(previous, current)
+            assert names(incremental.load_records()) == names(current)
+        # Small changes rewrote the delta only, never the base (one entry per save).
+        assert store.writes - writes <= 5
+        # A change to most classes rewrites the base.
+        previous = incremental.load_records()
+        current = {(k[0], "v9"): record("rewritten") for k in previous}
+        incremental.save_records(previous, current)
+        assert names(incremental.load_records()) == names(current)
+    finally:
+        cache.activate(None, "")

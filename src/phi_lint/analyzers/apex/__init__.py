@@ -45,8 +45,6 @@ KEEP_TREES_BYTES = 1 << 20
 # (the engine's per-file thresholds, for the same reason).
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 256 * 1024
-# Where prepare() keeps each file's record between runs (see analyzers/apex/incremental.py).
-STATE_NAMESPACE = "apex-records"
 
 
 @dataclass
@@ -64,7 +62,7 @@ last_prepare = PrepareStats()
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
-    from phi_lint import cache, engine
+    from phi_lint import engine
     from phi_lint.analyzers.apex import classes, incremental
 
     global last_prepare
@@ -72,8 +70,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     contexts = list(_apex_contexts(project, files))
     keys = [dataflow.content_key(ctx.rel_path, ctx.source) for ctx in contexts]
     # The records of the last run (in the cache): files whose record still holds are not analysed.
-    last = cache.last_state(STATE_NAMESPACE)
-    previous: dict[ContentKey, FileRecord] = last if isinstance(last, dict) else {}
+    previous = incremental.load_records()
     names = _read_declarations(contexts, keys, previous, jobs)
     summaries = _declarations(keys, names)
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
@@ -105,8 +102,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     summaries.inputs_digest = incremental.summaries_digest(records)
     dataflow.PREPARED.reset(summaries)
     dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
-    if stats.analysed or len(records) != len(previous):
-        cache.save_state(STATE_NAMESPACE, records)
+    incremental.save_records(previous, records)
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}

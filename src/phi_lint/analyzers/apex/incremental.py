@@ -190,3 +190,51 @@ def cutoff_holds(
     # A deleted file that contributed summaries changes what its readers read.
     deleted = (record for key, record in previous.items() if key[0] not in new_paths)
     return not any(per_method(record.contributions) for record in deleted)
+
+
+# ---- keeping the records between runs ----------------------------------------------------------------
+# The records of a large org weigh megabytes; rewriting them all after a one-class edit would cost more
+# than the analysis. They are kept as a base entry plus a small delta (the records added since, and
+# the keys gone since); the base is rewritten only when the delta grows past a quarter of it.
+BASE_NAMESPACE = "apex-records"
+DELTA_NAMESPACE = "apex-records-delta"
+
+
+@dataclass
+class Delta:
+    added: dict[ContentKey, FileRecord]
+    removed: set[ContentKey]
+
+
+def load_records() -> dict[ContentKey, FileRecord]:
+    """The last run's records (empty without a cache or on a first run)."""
+    from phi_lint import cache
+
+    base = cache.last_state(BASE_NAMESPACE)
+    records: dict[ContentKey, FileRecord] = dict(base) if isinstance(base, dict) else {}
+    delta = cache.last_state(DELTA_NAMESPACE)
+    if isinstance(delta, Delta) and records:
+        for key in delta.removed:
+            records.pop(key, None)
+        records.update(delta.added)
+    return records
+
+
+def save_records(previous: Mapping[ContentKey, FileRecord], records: dict[ContentKey, FileRecord]) -> None:
+    """Keep `records` for the next run; `previous` is what `load_records` gave this run."""
+    from phi_lint import cache
+
+    added = {key: record for key, record in records.items() if previous.get(key) is not record}
+    removed = {key for key in previous if key not in records}
+    if not added and not removed:
+        return
+    delta = cache.last_state(DELTA_NAMESPACE) if previous else None
+    if isinstance(delta, Delta):
+        # The delta of this run's starting point, brought up to date.
+        added = {**{k: v for k, v in delta.added.items() if k in records}, **added}
+        removed = (delta.removed | removed) - records.keys()
+    if not previous or len(added) > len(records) // 4:
+        cache.save_state(BASE_NAMESPACE, records)
+        cache.save_state(DELTA_NAMESPACE, Delta({}, set()))
+    else:
+        cache.save_state(DELTA_NAMESPACE, Delta(added, removed))
