@@ -2,9 +2,9 @@
 
 prepare() keeps, for every Apex file, a `FileRecord`: the file's declarations (`NameFacts`), the
 summaries its method bodies contributed, its flow facts and what its analysis asked of the rest of the
-project (`Dependencies`). The records of one run are saved in the cache as one entry. On the next run a
-record still holds when its file's content is unchanged and nothing it depends on can have changed;
-only the other files are analysed, with the held records' summaries seeded into the store.
+project (`Dependencies`). The records of one run are saved in the cache (`save_records`). On the next
+run a record still holds when its file's content is unchanged and nothing it depends on can have
+changed; only the other files are analysed, with the held records' summaries seeded into the store.
 
 Why this gives the result a cold run gives: the summaries are the least fixpoint of the per-body
 equations. A method whose summary *may* differ from last time is one declared by a new, edited or
