@@ -273,3 +273,14 @@ def test_records_are_kept_as_a_base_and_a_small_delta(
         assert names(incremental.load_records()) == names(current)
     finally:
         cache.activate(None, "")
+
+
+def test_damaged_records_are_ignored(session: Session) -> None:
+    session.run()
+    entries = [p for p in session.cache_dir.rglob("*") if p.is_file() and "state-apex-records" in str(p)]
+    assert entries
+    for path in entries:
+        path.write_bytes(path.read_bytes()[:40])  # truncated: fails the signature check
+    session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // after the damage")
+    _, stats = session.run()  # compared with a run without cache inside
+    assert stats.analysed == stats.files  # nothing usable was left: a cold prepare
