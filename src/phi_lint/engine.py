@@ -829,8 +829,20 @@ def run_check(request: CheckRequest) -> RunResult:
     # Per analyzer package: the base salt and the digest of that package's facts.
     salts: dict[str | None, str] = {}
 
+    # An analyzer may know, per file, what the file's results depend on (`file_facts_key`): then an
+    # edit elsewhere invalidates only the files whose facts it changed.
+    per_file_hooks: dict[str, Callable[[Project, Path], str | None]] = {}
+    for package, module, _ in _analyzer_prepares(rules, reported_kinds):
+        hook = getattr(module, "file_facts_key", None)
+        if hook is not None:
+            per_file_hooks[package] = hook
+
     def file_salt(path: Path) -> str:
         package = ANALYZER_PACKAGES.get(file_kind(path) or "")
+        hook = per_file_hooks.get(package or "")
+        own = hook(project, path) if hook is not None else None
+        if own is not None:
+            return cache_mod.digest_of(base_salt, package or "", "file", own)
         if package not in salts:
             salts[package] = cache_mod.digest_of(
                 base_salt, package or "", facts_digests.get(package or "", "")

@@ -284,3 +284,27 @@ def test_damaged_records_are_ignored(session: Session) -> None:
     session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // after the damage")
     _, stats = session.run()  # compared with a run without cache inside
     assert stats.analysed == stats.files  # nothing usable was left: a cold prepare
+
+
+def test_a_whole_rerun_rechecks_only_the_classes_an_edit_changes_the_meaning_of(session: Session) -> None:
+    from phi_lint import engine
+
+    def rerun() -> int:
+        cached = check(session.root, session.cache_dir)
+        analysed = engine.last_run_stats.analysed
+        assert findings(cached) == findings(check(session.root, None))
+        return analysed
+
+    rerun()
+    # A new field in one service: the project's declarations change (and the summaries digest with
+    # them), but no other class's flow facts do: only that service is checked again.
+    session.edit(
+        "Service0",
+        "    public static void run(Id i) {",
+        "    public static Integer calls;\n    public static void run(Id i) {",
+    )
+    assert rerun() == 1
+    # The wrapper stops logging: the wrapper, the facade above it and every service that logged
+    # through them; not the selector, the interfaces, the logger implementation or the recursion.
+    session.edit("Log", "System.debug(m);", "String unused = m;")
+    assert rerun() == 2 + SERVICES

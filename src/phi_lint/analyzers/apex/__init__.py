@@ -41,6 +41,8 @@ TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declara
 # Trees parsed to read declarations are kept for the analysis up to this much source (a small
 # project is parsed once); past it they are parsed again, so memory does not grow with the project.
 KEEP_TREES_BYTES = 1 << 20
+# Per-file cache keys of Apex files (see file_facts_key).
+FILE_FACTS_KEY = "apex.file-facts"
 # prepare() analyses files in worker processes only when there is enough work to pay for forking them
 # (the engine's per-file thresholds, for the same reason).
 PARALLEL_MIN_FILES = 8
@@ -62,7 +64,7 @@ last_prepare = PrepareStats()
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
-    from phi_lint import engine
+    from phi_lint import cache, engine
     from phi_lint.analyzers.apex import classes, incremental
 
     global last_prepare
@@ -100,12 +102,30 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     stats.reused = len(contexts) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
     last_prepare = stats
     summaries.inputs_digest = incremental.summaries_digest(records)
+    project.facts[FILE_FACTS_KEY] = incremental.FileFactsIndex(
+        cache.stable_digest(project.facts.get(classes.PROJECT_FACTS_KEY)),
+        {key[0]: record.flow_digest for key, record in records.items()},
+    )
     dataflow.PREPARED.reset(summaries)
     dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
     incremental.save_records(previous, records)
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
+
+
+def file_facts_key(project: Project, path: Path) -> str | None:
+    """For the engine's per-file cache: what an Apex file's results depend on beyond its own text and
+    the run's settings, so that an edit elsewhere re-checks only the files it changes the meaning of
+    (not every class whenever any summary changes). None: not known, use the package's facts digest."""
+    from phi_lint.analyzers.apex.incremental import FileFactsIndex
+    from phi_lint.cache import digest_of
+
+    index = project.facts.get(FILE_FACTS_KEY)
+    if not isinstance(index, FileFactsIndex):
+        return None
+    flow = index.flows.get(project.relative(path))
+    return None if flow is None else digest_of(index.shared, flow)
 
 
 def _worth_workers(contexts: Sequence[FileContext], jobs: int) -> bool:

@@ -62,10 +62,23 @@ class FileRecord:
     # Digest of what this file gives the project's summaries (declarations and joined summaries,
     # not its text: a comment edit leaves it unchanged).
     digest: str = ""
+    # Digest of the flow facts its checks read (what the rest of the project means for this file).
+    flow_digest: str = ""
 
     def __post_init__(self) -> None:
         if not self.digest:
             self.digest = digest_of(repr(self.names), stable_digest(per_method(self.contributions)))
+        if not self.flow_digest:
+            self.flow_digest = stable_digest(self.flow)
+
+
+@dataclass(frozen=True)
+class FileFactsIndex:
+    """What each Apex file's per-file results depend on beyond its own text (the engine's cache key):
+    its flow facts, and the class headers of the project (sharing inherited through `extends`)."""
+
+    shared: str
+    flows: dict[str, str]  # relative path -> FileRecord.flow_digest
 
 
 def summaries_digest(records: Mapping[ContentKey, FileRecord]) -> str:
