@@ -305,7 +305,9 @@ def test_instance_calls_dispatch_to_implementations(tmp_path: Path) -> None:
 
 def test_summaries_do_not_depend_on_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Analyse in the order given (not callees first) so that later rounds have work to do.
-    monkeypatch.setattr(apex, "callees_first", lambda contexts, classes: contexts)
+    monkeypatch.setattr(
+        apex, "callees_first", lambda contexts, classes: (contexts, apex.name_graph(contexts, classes))
+    )
     files = {
         f"{CLASSES}/A.cls": "public class A { public static void a(String s) { B.b('x' + s); } }\n",
         f"{CLASSES}/B.cls": "public class B { public static void b(String s) { C.c(s.trim()); } }\n",

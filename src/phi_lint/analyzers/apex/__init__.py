@@ -195,7 +195,7 @@ def _solve(
     for key in sorted(held):
         store.seed(previous[key].contributions)
     records = {key: previous[key] for key in held}
-    order, deps = ordered([by_key[key] for key in by_key if key in todo], summaries.classes)
+    order, deps = callees_first([by_key[key] for key in by_key if key in todo], summaries.classes)
     # What each analysed body used of the summaries: a file is analysed again when one of those
     # answers changes. With the (name, clock) of a sequential run, a cheap first test: a callee
     # name changed after the body ran; None for files analysed by a worker (their clocks are theirs).
@@ -415,15 +415,13 @@ def name_graph(contexts: Sequence[FileContext], classes: set[str]) -> list[list[
     return deps
 
 
-def callees_first(contexts: list[FileContext], classes: set[str]) -> list[FileContext]:
+def callees_first(
+    contexts: list[FileContext], classes: set[str]
+) -> tuple[list[FileContext], list[list[int]]]:
     """Files ordered so that a file comes after the files of the project classes it names (cycles
     broken arbitrarily): most wrappers then have their summaries before their callers are analysed,
-    which saves later rounds. The result does not depend on the order."""
-    return ordered(contexts, classes)[0]
-
-
-def ordered(contexts: list[FileContext], classes: set[str]) -> tuple[list[FileContext], list[list[int]]]:
-    """`callees_first` and the `name_graph` of its result (indexes into it)."""
+    which saves later rounds. The result does not depend on the order. Also the `name_graph` of the
+    ordered files (indexes into them), for the parallel scheduler."""
     deps = name_graph(contexts, classes)
     order: list[int] = []
     state = [0] * len(contexts)  # 0 new, 1 on the stack, 2 done
