@@ -520,19 +520,17 @@ def _rules_digest(rules: Sequence[RuleMeta], config: Config) -> str:
 def _prepare_with_cache(
     project: Project,
     project_files: Sequence[Path],
-    rules: Sequence[RuleMeta],
+    prepares: list[tuple[str, Any, Callable[..., None]]],
     cache: Any,
     salt: str,
     stats: RunStats,
-    only_kinds: set[str | None],
 ) -> tuple[list[Notification], dict[str, str]]:
-    """prepare_analyzers() for the packages of `only_kinds`, but each package's facts come from the
-    cache when none of its input files changed. Returns the notifications and, by package, a digest of
-    the content of the facts it produced."""
+    """`_run_prepares`, but each package's facts come from the cache when none of its input files
+    changed. Returns the notifications and, by package, a digest of the content of the facts it
+    produced."""
     from phi_lint import cache as cache_mod
 
     notes: list[Notification] = []
-    prepares = _analyzer_prepares(rules, only_kinds)
     file_kinds = [(path, file_kind(path)) for path in project_files]
     all_hit = True
     # Digest of each package's facts, stored with them so a warm run does not hash them again.
@@ -810,16 +808,16 @@ def run_check(request: CheckRequest) -> RunResult:
     # Only the analyzer packages of the kinds of file reported on prepare (and are imported): checking
     # one Apex class never loads the LWC analyzer or reads its facts. A file's results depend on the
     # facts of its own package only (see file_salt below), so this changes no result.
-    reported_kinds = {file_kind(path) for path in reported}
+    prepares = _analyzer_prepares(rules, {file_kind(path) for path in reported})
     _early = early = _EarlyChecks(rules, {}, {project.resolved(path) for path in reported})
     facts_digests: dict[str, str] = {}
     try:
         if cache is not None:
             prepare_notes, facts_digests = _prepare_with_cache(
-                project, project_files, rules, cache, base_salt, stats, reported_kinds
+                project, project_files, prepares, cache, base_salt, stats
             )
         else:
-            prepare_notes = _run_prepares(project, project_files, _analyzer_prepares(rules, reported_kinds))
+            prepare_notes = _run_prepares(project, project_files, prepares)
     finally:
         _prepare_jobs = 1
         _early = None
@@ -832,7 +830,7 @@ def run_check(request: CheckRequest) -> RunResult:
     # An analyzer may know, per file, what the file's results depend on (`file_facts_key`): then an
     # edit elsewhere invalidates only the files whose facts it changed.
     per_file_hooks: dict[str, Callable[[Project, Path], str | None]] = {}
-    for package, module, _ in _analyzer_prepares(rules, reported_kinds):
+    for package, module, _ in prepares:
         hook = getattr(module, "file_facts_key", None)
         if hook is not None:
             per_file_hooks[package] = hook
