@@ -131,8 +131,9 @@ def test_interrupted_run_leaves_old_report_and_a_valid_cache(
     # The next run is complete and gives the same report as a run without a cache.
     env = {**os.environ, "PHI_LINT_CACHE_KEY": "interrupt-tests"}
     cold = tmp_path / "cold.sarif"
-    warm = subprocess.run(
-        [
+
+    def sarif_check(output: Path, *cache_options: str) -> subprocess.CompletedProcess[str]:
+        command = [
             sys.executable,
             "-m",
             "phi_lint",
@@ -141,31 +142,12 @@ def test_interrupted_run_leaves_old_report_and_a_valid_cache(
             "--format",
             "sarif",
             "-o",
-            str(report),
-            "--cache-dir",
-            str(cache_dir),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "phi_lint",
-            "check",
-            str(root),
-            "--format",
-            "sarif",
-            "-o",
-            str(cold),
-            "--no-cache",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+            str(output),
+        ]
+        return subprocess.run([*command, *cache_options], env=env, capture_output=True, text=True)
+
+    warm = sarif_check(report, "--cache-dir", str(cache_dir))
+    sarif_check(cold, "--no-cache")
     assert warm.returncode == 1, warm.stderr
     # What the cache can affect: results and notifications (rule descriptors come from the rule files).
     warm_runs, cold_runs = (
