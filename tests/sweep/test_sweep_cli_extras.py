@@ -21,6 +21,11 @@ PAGE = (
 )
 
 
+def sweep_sarif(out: Path, *args: str) -> int:
+    """`phi-lint sweep ARGS --format sarif -o OUT`, its exit code."""
+    return main(["sweep", *args, "--format", "sarif", "-o", str(out)])
+
+
 def test_sitemap_pages_are_swept(site: tuple[Path, StaticServer], tmp_path: Path) -> None:
     root, server = site
     (root / "a.html").write_text(PAGE.format(title="A", body='<img src="x.png">'))
@@ -30,20 +35,7 @@ def test_sitemap_pages_are_swept(site: tuple[Path, StaticServer], tmp_path: Path
         f"<url><loc>{server.url('/a.html')}</loc></url><url><loc>{server.url('/b.html')}</loc></url></urlset>"
     )
     out = tmp_path / "out.json"
-    code = main(
-        [
-            "sweep",
-            "--sitemap",
-            server.url("/sitemap.xml"),
-            "--format",
-            "sarif",
-            "-o",
-            str(out),
-            "-q",
-            "--select",
-            "axe",
-        ]
-    )
+    code = sweep_sarif(out, "--sitemap", server.url("/sitemap.xml"), "-q", "--select", "axe")
     assert code == 1
     run = json.loads(out.read_text())["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["axe/image-alt"]
@@ -54,21 +46,10 @@ def test_shards_split_the_pages_and_merge_back(tmp_path: Path) -> None:
     parts = []
     for k in (1, 2):
         out = tmp_path / f"sweep-{k}.sarif"
-        code = main(
-            [
-                "sweep",
-                "--config",
-                str(DEMO / "sweep.toml"),
-                "--shard",
-                f"{k}/2",
-                "--format",
-                "sarif",
-                "-o",
-                str(out),
-                "-q",
-                "--select",
-                "a11y/phi-in-title,axe/image-alt,a11y/accessible-authentication",
-            ]
+        code = sweep_sarif(
+            out,
+            *("--config", str(DEMO / "sweep.toml"), "--shard", f"{k}/2", "-q"),
+            *("--select", "a11y/phi-in-title,axe/image-alt,a11y/accessible-authentication"),
         )
         assert code in (0, 1)
         parts.append(out)
@@ -119,19 +100,13 @@ def test_sf_org_sign_in_keeps_the_session_and_no_secret(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     out = tmp_path / "out.sarif"
-    code = main(
-        [
-            "sweep",
-            server.url("/lightning/page/home.html"),
-            "--sf-org",
-            "clinic-uat",
-            "--format",
-            "sarif",
-            "-o",
-            str(out),
-            "--select",
-            "a11y/phi-in-title",
-        ]
+    code = sweep_sarif(
+        out,
+        server.url("/lightning/page/home.html"),
+        "--sf-org",
+        "clinic-uat",
+        "--select",
+        "a11y/phi-in-title",
     )
     assert code == 0, out.read_text()  # signed in: the page did not fall back to the "login" title
     captured = capsys.readouterr()
