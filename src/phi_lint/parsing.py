@@ -54,16 +54,11 @@ def query(kind: str, pattern: str) -> Query:
     return compiled
 
 
-def run_query(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:
-    """A (cached) query's captures by name, in no particular order."""
-    found: dict[str, list[Node]] = QueryCursor(query(kind, pattern)).captures(node)
-    return found
-
-
 def captures(kind: str, pattern: str, node: Node) -> dict[str, list[Node]]:
-    """Run a (cached) query and return its captures by name, each list in document order."""
+    """Run a (cached) query and return its captures by name, each list in document order (by start;
+    an enclosing node, which starts at the same byte as its first child, before it)."""
     found: dict[str, list[Node]] = QueryCursor(query(kind, pattern)).captures(node)
-    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+    return {name: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte)) for name, nodes in found.items()}
 
 
 def matches(kind: str, pattern: str, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:

@@ -85,11 +85,8 @@ def index(ctx: FileContext) -> dict[str, list[Node]]:
     def build() -> dict[str, list[Node]]:
         # One query with a capture per type: tree-sitter walks the tree in C and only the wanted
         # nodes become Python objects (a Python walk over every node cost twice as much).
-        captured = parsing.run_query("apex", _INDEX_QUERY, ctx.tree.root_node)
-        # Document order: by start, and an enclosing node (same start, later end) first.
-        return {
-            t: sorted(captured.get(t, ()), key=lambda n: (n.start_byte, -n.end_byte)) for t in INDEXED_TYPES
-        }
+        captured = parsing.captures("apex", _INDEX_QUERY, ctx.tree.root_node)
+        return {t: captured.get(t, []) for t in INDEXED_TYPES}
 
     return ctx.memo("apex.syntax.index", build)
 
