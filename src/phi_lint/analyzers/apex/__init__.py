@@ -151,16 +151,17 @@ def _read_declarations(
     """Every file's declarations: from its record when its content is unchanged, else read from its
     tree (on forked workers when there are many)."""
     names = {key: previous[key].names for key in keys if key in previous}
-    unknown = [ctx for ctx, key in zip(contexts, keys, strict=True) if key not in names]
-    if _worth_workers(unknown, jobs):
+    unknown = [(ctx, key) for ctx, key in zip(contexts, keys, strict=True) if key not in names]
+    if _worth_workers([ctx for ctx, _ in unknown], jobs):
         from phi_lint.analyzers.apex import parallel
 
-        for ctx, facts in zip(unknown, parallel.map_files(unknown, _names_released, jobs), strict=True):
-            names[_key(ctx)] = facts
+        read = parallel.map_files([ctx for ctx, _ in unknown], _names_released, jobs)
+        for (_, key), facts in zip(unknown, read, strict=True):
+            names[key] = facts
         return names
     kept_bytes = 0
-    for ctx in unknown:
-        names[_key(ctx)] = _collect_names(ctx)
+    for ctx, key in unknown:
+        names[key] = _collect_names(ctx)
         kept_bytes += len(ctx.source)
         if kept_bytes > KEEP_TREES_BYTES:
             # Parsed again when analysed: holding every tree until then would make memory grow with
@@ -195,6 +196,12 @@ def _solve(
     for key in sorted(held):
         store.seed(previous[key].contributions)
     records = {key: previous[key] for key in held}
+    # Each file's content key, computed once (it hashes the source).
+    key_by_path = {ctx.rel_path: key for key, ctx in by_key.items()}
+
+    def key_of(ctx: FileContext) -> ContentKey:
+        return key_by_path[ctx.rel_path]
+
     order, deps = callees_first([by_key[key] for key in by_key if key in todo], summaries.classes)
     # What each analysed body used of the summaries: a file is analysed again when one of those
     # answers changes. With the (name, clock) of a sequential run, a cheap first test: a callee
@@ -202,16 +209,16 @@ def _solve(
     watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
 
     def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers], Checked | None] | None:
-        analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
+        analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is None:
             return None
         record, units, checked = analysed
         return record, [answers for _, _, answers in units], checked
 
     def run(ctx: FileContext) -> None:
-        analysed = _analyse_file(ctx, names[_key(ctx)], summaries, store)
+        analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is not None:
-            records[_key(ctx)], watch[_key(ctx)], checked[_key(ctx)] = analysed
+            records[key_of(ctx)], watch[key_of(ctx)], checked[key_of(ctx)] = analysed
 
     # The per-file check results of each file's last analysis (see engine.check_prepared).
     checked: dict[ContentKey, Checked | None] = {}
@@ -221,12 +228,12 @@ def _solve(
 
         done = parallel.analyse(order, deps, store, analyse_one, jobs)
         for index, (record, used, result) in done.items():
-            key = _key(order[index])
+            key = key_of(order[index])
             records[key] = record
             watch[key] = [(set(), None, answers) for answers in used]
             checked[key] = result
     for ctx in order:
-        if _key(ctx) not in watch:
+        if key_of(ctx) not in watch:
             run(ctx)
     # Later rounds analyse again, whole, the files with a body whose callee changed after it ran; on
     # real code that is a few percent of the files, once or twice.
@@ -237,7 +244,7 @@ def _solve(
             if any(
                 (ran_at is None or store.stale(callees, ran_at))
                 and dataflow.answers_changed(summaries, answers)
-                for callees, ran_at, answers in watch.get(_key(ctx), ())
+                for callees, ran_at, answers in watch.get(key_of(ctx), ())
             )
         ]
         if not stale:
@@ -247,7 +254,7 @@ def _solve(
     from phi_lint import engine
 
     for ctx in order:
-        result = checked.get(_key(ctx))
+        result = checked.get(key_of(ctx))
         if result is not None:
             engine.keep_prepared(ctx.project, ctx.path, result)
     return records
@@ -283,10 +290,6 @@ def _analyse_file(
     finally:
         ctx.release()
     return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units], checked
-
-
-def _key(ctx: FileContext) -> ContentKey:
-    return dataflow.content_key(ctx.rel_path, ctx.source)
 
 
 def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:
