@@ -937,14 +937,7 @@ def check_injection(ctx: FileContext) -> Iterator[Hit]:
     while wrappers:
         wrapper = wrappers.pop(0)
         label = f"{wrapper.name} (which runs {wrapper.method})"
-        owner = facts.enclosing_class(wrapper.node)
-        for call in syntax.calls_named(ctx, wrapper.name.lower()):
-            receiver, _name, args = syntax.call_parts(ctx, call)
-            if len(args) != wrapper.arity or syntax.inside(call, wrapper.node) or facts.in_test_code(call):
-                continue
-            if receiver and receiver.lower() not in ("this", (owner.name.lower() if owner else "")):
-                continue
-            value = syntax.string_value(ctx, args[wrapper.index])
+        for call, value in _wrapper_calls(ctx, facts, wrapper):
             outer = _forwarded_parameter(ctx, value, call, wrapper.method)
             if outer is not None:
                 # `executeSearch(String sosl) { searchRecords(sosl); }`: a wrapper of a wrapper.
@@ -957,6 +950,21 @@ def check_injection(ctx: FileContext) -> Iterator[Hit]:
                 if found is not None:
                     yield _injection_hit(ctx, call, label, found, hole)
                     break
+
+
+def _wrapper_calls(
+    ctx: FileContext, facts: classes.FileClasses, wrapper: PassThrough
+) -> Iterator[tuple[Node, syntax.StringValue]]:
+    """Calls of a pass-through method from this file (same arity, outside the method itself and
+    outside test code, on no receiver or on `this` or its own class) with the text each passes."""
+    owner = facts.enclosing_class(wrapper.node)
+    for call in syntax.calls_named(ctx, wrapper.name.lower()):
+        receiver, _name, args = syntax.call_parts(ctx, call)
+        if len(args) != wrapper.arity or syntax.inside(call, wrapper.node) or facts.in_test_code(call):
+            continue
+        if receiver and receiver.lower() not in ("this", (owner.name.lower() if owner else "")):
+            continue
+        yield call, syntax.string_value(ctx, args[wrapper.index])
 
 
 def _forwarded_parameter(
@@ -1061,14 +1069,7 @@ def check_insecure_callout(ctx: FileContext) -> Iterator[Hit]:
     seen = {(w.name.lower(), w.arity) for w, _ in wrappers}
     while wrappers:
         wrapper, sink = wrappers.pop(0)
-        owner = facts.enclosing_class(wrapper.node)
-        for call in syntax.calls_named(ctx, wrapper.name.lower()):
-            receiver, _name, args = syntax.call_parts(ctx, call)
-            if len(args) != wrapper.arity or syntax.inside(call, wrapper.node) or facts.in_test_code(call):
-                continue
-            if receiver and receiver.lower() not in ("this", (owner.name.lower() if owner else "")):
-                continue
-            value = syntax.string_value(ctx, args[wrapper.index])
+        for call, value in _wrapper_calls(ctx, facts, wrapper):
             outer = _forwarded_parameter(ctx, value, call, "setEndpoint")
             if outer is not None:
                 if (outer.name.lower(), outer.arity) not in seen:
