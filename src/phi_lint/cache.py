@@ -27,6 +27,7 @@ Safety:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import itertools
@@ -35,15 +36,17 @@ import pickle
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import phi_lint
 
 FORMAT_VERSION = "1"
+T = TypeVar("T")
+
 _MAGIC = b"PHILINT" + FORMAT_VERSION.encode()
 _MAC_SIZE = hashlib.sha256().digest_size
 # A file whose mtime is this close to the moment it was hashed may change again within the same
@@ -173,6 +176,12 @@ def phi_model_digest(model: Any) -> str:
     if any(isinstance(v, (set, frozenset)) for v in values):
         return stable_digest(model)
     return sha256_hex(repr(model).encode("utf-8", "surrogatepass"))[:40]
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest_once() -> str:
+    """`code_digest()` for the life of this process (the code does not change while it runs)."""
+    return code_digest()
 
 
 def code_digest() -> str:
@@ -329,6 +338,47 @@ class Cache:
         self._stat_dirty = False
 
 
+class FileMemo:
+    """Values computed from one file each (a field file's facts for the PHI model), remembered across
+    runs by the file's content hash, so an unchanged file is neither read nor parsed again.
+
+    The content hash comes from the cache's stat index (size, mtime and inode unchanged: no read),
+    so the trust is the same as for every cached result. Entries are keyed by phi-lint's code digest:
+    a change to the code that computes the values starts afresh. Only files asked for in this run
+    are kept, so deleted files drop out. A computation that raises is not remembered.
+    """
+
+    def __init__(self, cache: Cache, name: str) -> None:
+        self._cache = cache
+        self._key = digest_of(code_digest_once(), name)
+        self._known: dict[str, tuple[str, Any]] | None = None
+        self._used: dict[str, tuple[str, Any]] = {}
+        self._computed = 0
+
+    def get(self, path: Path, compute: Callable[[], T]) -> T:
+        digest = self._cache.content_digest(path)
+        if digest is None:
+            return compute()  # unreadable: the computation reports it (or raises) as without a memo
+        if self._known is None:
+            loaded = self._cache.get("index", self._key)
+            self._known = loaded if isinstance(loaded, dict) else {}
+        key = str(path)
+        known = self._known.get(key)
+        if known is not None and known[0] == digest:
+            self._used[key] = known
+            return cast(T, known[1])
+        value = compute()
+        self._used[key] = (digest, value)
+        self._computed += 1
+        return value
+
+    def flush(self) -> None:
+        """Store what this run used, if it differs from what was stored."""
+        if self._computed or (self._known is not None and self._known.keys() != self._used.keys()):
+            self._cache.put("index", self._key, self._used)
+            self._computed = 0
+
+
 _temp_names = itertools.count()
 
 
@@ -378,6 +428,12 @@ def save_state(namespace: str, value: Any) -> None:
     cache = _active
     if cache is not None:
         cache.put(f"state-{namespace}", digest_of(_active_salt, namespace), (value,))
+
+
+def active_memo(name: str) -> FileMemo | None:
+    """A `FileMemo` in the cache active around `prepare()` (None without a cache). Flush it before
+    `prepare()` returns."""
+    return FileMemo(_active, name) if _active is not None else None
 
 
 def sibling_inputs(path: Path, kind: str) -> Iterable[Path]:

@@ -177,13 +177,20 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
                 )
     if overrides:
         config = replace(config, **overrides)
-    project = open_project(root, config)
+    cache_dir: Path | None = None
+    cache = None
+    if not getattr(args, "no_cache", False):
+        from phi_lint.cache import Cache
+
+        cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
+        cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
+        cache = Cache.open(cache_dir)
+    project = open_project(root, config, cache)
     request = CheckRequest(paths=paths, project=project, registry=registry)
     jobs = getattr(args, "jobs", None)
     request.jobs = jobs if jobs is not None else config.jobs  # 0: the engine uses every core
-    if not getattr(args, "no_cache", False):
-        cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
-        request.cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
+    request.cache_dir = cache_dir
+    request.cache = cache
     changed_since = getattr(args, "changed_since", None)
     if changed_since:
         from phi_lint.gitdiff import changed_files

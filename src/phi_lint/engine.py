@@ -393,6 +393,9 @@ class CheckRequest:
     only_files: set[Path] | None = None
     # Persistent cache directory (`.phi-lint-cache/` by default in the CLI); None = no cache.
     cache_dir: Path | None = None
+    # The cache already opened at `cache_dir` (the CLI's, which `open_project` read the PHI model
+    # through), so the run shares its stat index instead of loading it again.
+    cache: Any = None
 
 
 @dataclass
@@ -790,7 +793,9 @@ def run_check(request: CheckRequest) -> RunResult:
     files = list(project.iter_files(request.paths))
     project_files = _project_files(project, request.paths, files)
     notifications: list[Notification] = list(project.notifications)
-    cache = cache_mod.Cache.open(request.cache_dir) if request.cache_dir is not None else None
+    cache = request.cache
+    if cache is None and request.cache_dir is not None:
+        cache = cache_mod.Cache.open(request.cache_dir)
     rules_digest = _rules_digest(rules, config)
     base_salt = cache_mod.digest_of(
         cache_mod.code_digest() if cache is not None else "",

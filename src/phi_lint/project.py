@@ -11,15 +11,20 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from phi_lint import xmlsafe
 from phi_lint.config import Config
 from phi_lint.findings import Notification, NotificationKind, Severity
 from phi_lint.phi import FieldFacts, PhiModel, read_field_file, read_object_file
+
+if TYPE_CHECKING:
+    from phi_lint.cache import Cache, FileMemo
+
+_T = TypeVar("_T")
 
 SFDX_PROJECT = "sfdx-project.json"
 # Directories that never hold the project's own source.
@@ -61,18 +66,21 @@ METADATA_SUFFIXES = (
 
 def file_kind(path: PurePosixPath | Path) -> str | None:
     """The kind of a file (apex, js, template, aura, xml) or None when phi-lint does not read it."""
-    name = path.name
-    parts = {p.lower() for p in path.parts[:-1]}
+    return _kind_of(path.name, {p.lower() for p in path.parts[:-1]})
+
+
+def _kind_of(name: str, folders: set[str] | frozenset[str]) -> str | None:
+    """`file_kind` from a file name and the lower-cased names of the folders above it."""
     if name.endswith((".cls", ".trigger")):
         return "apex"
     if name.endswith(METADATA_SUFFIXES):
         return "xml"
-    in_components = "lwc" in parts or "aura" in parts
+    in_components = "lwc" in folders or "aura" in folders
     if name.endswith(".js") and in_components and not name.endswith((".test.js", ".spec.js")):
         return "js"
-    if name.endswith(".html") and "lwc" in parts:
+    if name.endswith(".html") and "lwc" in folders:
         return "template"
-    if name.endswith((".cmp", ".app")) and "aura" in parts:
+    if name.endswith((".cmp", ".app")) and "aura" in folders:
         return "aura"
     return None
 
@@ -137,6 +145,7 @@ class Project:
     facts: dict[str, Any] = field(default_factory=dict)
     _api_versions: dict[str, float | None] = field(default_factory=dict)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+    _relative: dict[str, str] = field(default_factory=dict, repr=False)
 
     def resolved(self, path: Path) -> str:
         """`resolve_path(path)` as a string, remembered for the run: the walk, the engine and every
@@ -148,12 +157,17 @@ class Project:
         return found
 
     def relative(self, path: Path) -> str:
-        resolved = Path(self.resolved(path))
-        try:
-            rel = resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = Path(os.path.relpath(resolved, self.root)).as_posix()
-        return rel if rel.isascii() else printable_path(rel)
+        """The path relative to the project root (POSIX), remembered for the run like `resolved`."""
+        key = str(path)
+        found = self._relative.get(key)
+        if found is None:
+            resolved = Path(self.resolved(path))
+            try:
+                rel = resolved.relative_to(self.root).as_posix()
+            except ValueError:
+                rel = Path(os.path.relpath(resolved, self.root)).as_posix()
+            found = self._relative[key] = rel if rel.isascii() else printable_path(rel)
+        return found
 
     def api_version_for(self, path: Path) -> float | None:
         """`<apiVersion>` of a class/trigger's -meta.xml, else sourceApiVersion of sfdx-project.json."""
@@ -219,10 +233,11 @@ class Project:
 
     def _walk(self, directory: Path) -> Iterator[Path]:
         visited: set[tuple[int, int]] = set()
-        stack = [(directory, self.relative(directory))]
-        found: list[Path] = []
+        # (directory, its path relative to the root, its resolved path)
+        stack = [(directory, self.relative(directory), self.resolved(directory))]
+        found: list[tuple[tuple[str, ...], Path]] = []
         while stack:
-            current, current_rel = stack.pop()
+            current, current_rel, current_resolved = stack.pop()
             try:
                 st = current.stat()
             except OSError:
@@ -241,19 +256,29 @@ class Project:
                     )
                 )
                 continue
+            outside = current_rel.startswith("..")
+            # Folder names above this directory's entries, for `file_kind` (relative path's parts).
+            folders = frozenset(p.lower() for p in current_rel.split("/") if p not in ("", "."))
             for entry in entries:
-                path = Path(entry.path)
                 try:
                     symlink = entry.is_symlink()
                 except OSError:
                     symlink = True
-                if symlink or current_rel.startswith(".."):
+                if symlink or outside:
+                    path = Path(entry.path)
                     rel = self.relative(path)
+                    resolved = self.resolved(path)
+                    kind_folders: frozenset[str] = frozenset(p.lower() for p in PurePosixPath(rel).parts[:-1])
                 else:
-                    # What `relative` gives, without resolving every entry: the directory's (already
-                    # resolved) relative path plus the name of an entry that is not a link.
+                    # What `relative` and `resolved` give, without resolving every entry: the
+                    # directory's (already resolved) paths plus the name of an entry that is not a
+                    # link. Remembered (for the files listed), so the engine's later questions about
+                    # the file cost nothing. Paths are built only for what is walked or listed.
                     joined = f"{current_rel}/{entry.name}" if current_rel != "." else entry.name
                     rel = joined if joined.isascii() else printable_path(joined)
+                    resolved = os.path.join(current_resolved, entry.name)
+                    kind_folders = folders
+                    path = None
                 try:
                     is_dir = entry.is_dir()
                 except OSError:
@@ -263,10 +288,17 @@ class Project:
                 if is_dir:
                     if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
                         continue
-                    stack.append((path, rel))
-                elif file_kind(PurePosixPath(rel)) and not self.is_excluded(rel):
-                    found.append(path)
-        yield from sorted(found)
+                    stack.append((path or Path(entry.path), rel, resolved))
+                elif _kind_of(entry.name, kind_folders) and not self.is_excluded(rel):
+                    if path is None:
+                        path = Path(entry.path)
+                        key = str(path)
+                        self._relative.setdefault(key, rel)
+                        self._resolved.setdefault(key, resolved)
+                    # Sorted by components: the order of sorting the Paths themselves, but cheaper.
+                    found.append((tuple(entry.path.split(os.sep)), path))
+        found.sort(key=lambda item: item[0])
+        yield from (path for _, path in found)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -319,7 +351,9 @@ def find_root(start: Path) -> Path:
     return resolve_path(start) if start.is_dir() else resolve_path(start).parent
 
 
-def open_project(root: Path, config: Config) -> Project:
+def open_project(root: Path, config: Config, cache: Cache | None = None) -> Project:
+    """The project at `root`, with its PHI model. With a cache, field and object files that did not
+    change since the last run are not parsed again (their facts are remembered by content hash)."""
     package_dirs: list[Path] = []
     source_api: float | None = None
     notifications: list[Notification] = []
@@ -356,20 +390,28 @@ def open_project(root: Path, config: Config) -> Project:
         forceignore=forceignore,
         notifications=notifications,
     )
-    project.phi = build_phi_model(project)
+    memo = None
+    if cache is not None:
+        from phi_lint.cache import FileMemo
+
+        memo = FileMemo(cache, "phi-model-files")
+    project.phi = build_phi_model(project, memo)
+    if memo is not None:
+        memo.flush()
     return project
 
 
-def build_phi_model(project: Project) -> PhiModel:
+def build_phi_model(project: Project, memo: FileMemo | None = None) -> PhiModel:
     """Read every field definition in the project's package directories (not only the checked files):
     a PHI field defined in one package is PHI in every class that reads it."""
     model = PhiModel(settings=project.config.phi)
+    reader = _MetadataReader(project, model, memo)
     for package in project.package_dirs:
         for objects_dir in _objects_dirs(package):
             for obj_dir in sorted(p for p in objects_dir.iterdir() if p.is_dir()):
-                _read_object_dir(project, model, obj_dir)
+                reader.object_dir(obj_dir)
             for mdapi in sorted(objects_dir.glob("*.object")):
-                _read_object(project, model, mdapi)
+                reader.object_file(mdapi)
     return model
 
 
@@ -383,24 +425,63 @@ def _objects_dirs(package: Path) -> Iterator[Path]:
             yield Path(dirpath)
 
 
-def _read_object_dir(project: Project, model: PhiModel, obj_dir: Path) -> None:
-    meta = obj_dir / f"{obj_dir.name}.object-meta.xml"
-    if meta.is_file():
-        _read_object(project, model, meta)
-    fields_dir = obj_dir / "fields"
-    if not fields_dir.is_dir():
-        return
-    for field_file in sorted(fields_dir.glob("*.field-meta.xml")):
-        rel = project.relative(field_file)
+@dataclass
+class _MetadataReader:
+    """Adds the facts of field and object files to a PHI model, through the memo when there is one."""
+
+    project: Project
+    model: PhiModel
+    memo: FileMemo | None
+
+    def _read(self, path: Path, parse: Callable[[], _T]) -> _T | None:
+        """`parse()`, remembered by the file's content; None (and nothing added) when the file is
+        unreadable or refused. An unreadable file is reported when the file itself is checked; a refused
+        one (malformed, DOCTYPE, entities) may hide a PHI field, so it is reported now."""
         try:
-            facts = read_field_file(field_file, rel)
+            return self.memo.get(path, parse) if self.memo is not None else parse()
         except OSError:
-            continue  # reported as unreadable when the file itself is checked
+            return None
         except xmlsafe.XmlError as exc:
-            _refused_metadata(project, rel, exc)
-            continue
-        if facts is not None:
-            model.add_field(facts)
+            _refused_metadata(self.project, self.project.relative(path), exc)
+            return None
+
+    def object_dir(self, obj_dir: Path) -> None:
+        meta = obj_dir / f"{obj_dir.name}.object-meta.xml"
+        if meta.is_file():
+            self.object_file(meta)
+        fields_dir = obj_dir / "fields"
+        try:
+            listed = [e for e in os.scandir(fields_dir) if e.name.endswith(".field-meta.xml")]
+            entries = sorted(listed, key=lambda e: e.name)
+        except OSError:  # no fields folder (or not a folder)
+            return
+        folder_rel = self.project.relative(fields_dir)
+        for entry in entries:
+            field_file = Path(entry.path)
+            try:
+                linked = entry.is_symlink()
+            except OSError:
+                linked = True
+            if linked or folder_rel.startswith(".."):
+                rel = self.project.relative(field_file)
+            else:  # `relative` without resolving the file again (as the project walk does)
+                joined = f"{folder_rel}/{entry.name}"
+                rel = joined if joined.isascii() else printable_path(joined)
+            facts = self._read(field_file, functools.partial(read_field_file, field_file, rel))
+            if facts is not None:
+                self.model.add_field(facts)
+
+    def object_file(self, path: Path) -> None:
+        rel = self.project.relative(path)
+        read = self._read(path, functools.partial(read_object_file, path, rel))
+        if read is None:
+            return
+        facts_list, autonumber = read
+        object_name = path.name.split(".")[0]
+        if autonumber is not None:
+            self.model.autonumber_names[object_name.lower()] = autonumber
+        for facts in facts_list:
+            self.model.add_field(facts)
 
 
 def _refused_metadata(project: Project, rel: str, exc: xmlsafe.XmlError) -> None:
@@ -409,22 +490,6 @@ def _refused_metadata(project: Project, rel: str, exc: xmlsafe.XmlError) -> None
     engine's for the file, so a run that also checks it reports it once."""
     note = Notification(NotificationKind.PARSE_ERROR, str(exc), path=rel, line=exc.line)
     project.notifications.append(note)
-
-
-def _read_object(project: Project, model: PhiModel, path: Path) -> None:
-    rel = project.relative(path)
-    try:
-        facts_list, autonumber = read_object_file(path, rel)
-    except OSError:
-        return
-    except xmlsafe.XmlError as exc:
-        _refused_metadata(project, rel, exc)
-        return
-    object_name = path.name.split(".")[0]
-    if autonumber is not None:
-        model.autonumber_names[object_name.lower()] = autonumber
-    for facts in facts_list:
-        model.add_field(facts)
 
 
 __all__ = ["FieldFacts", "Project", "file_kind", "find_root", "open_project"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from phi_lint import engine
+from phi_lint.cache import Cache
 from phi_lint.config import Config
 from phi_lint.engine import CheckRequest, run_check
 from phi_lint.findings import RunResult
@@ -94,14 +95,18 @@ def run(tmp_path: Path) -> Run:
         config: Config | None = None,
         cache_dir: Path | None = None,
     ) -> RunResult:
-        project = open_project(root, config or Config())
+        directory = (cache_dir or tmp_path / "cache") if cache else None
+        # Like the CLI: the cache is opened first and the PHI model is read through it.
+        opened = Cache.open(directory) if directory is not None else None
+        project = open_project(root, config or Config(), opened)
         request = CheckRequest(
             paths=paths or [root],
             project=project,
             registry=perf_rules.registry(),
             jobs=jobs,
             only_files=only,
-            cache_dir=(cache_dir or tmp_path / "cache") if cache else None,
+            cache_dir=directory,
+            cache=opened,
         )
         return run_check(request)
 

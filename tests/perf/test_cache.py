@@ -226,3 +226,34 @@ def test_config_digest_changes_with_phi_settings() -> None:
 
     base = Config()
     assert base.digest() != replace(base, phi=PhiSettings(fields=("*.Notes__c",))).digest()
+
+
+def test_unchanged_metadata_is_not_parsed_again(project_root: Path, run: Run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The PHI model's field files are parsed once; later runs take their facts from the cache until
+    a field file changes, and the results stay those of a run without cache."""
+    import os
+    import time
+
+    from phi_lint import project as project_module
+
+    when = time.time() - 60  # files written just now are not trusted by their stat (racily clean)
+    for path in project_root.rglob("*"):
+        os.utime(path, (when, when))
+    run(project_root)
+    parsed: list[str] = []
+    real_read = project_module.read_field_file
+
+    def counting_read(path: Path, rel: str) -> object:
+        parsed.append(path.name)
+        return real_read(path, rel)
+
+    monkeypatch.setattr(project_module, "read_field_file", counting_read)
+    run(project_root)
+    assert parsed == []
+    field = project_root / "force-app/main/default/objects/Patient__c/fields/Status__c.field-meta.xml"
+    field.write_text(field_xml("Status__c", True))
+    os.utime(field, (when + 30, when + 30))
+    warm = run(project_root)
+    assert parsed == ["Status__c.field-meta.xml"]
+    assert "PHI field Status__c is logged" in _messages(warm, "Caller1.cls")
+    assert comparable(warm) == comparable(run(project_root, cache=False))

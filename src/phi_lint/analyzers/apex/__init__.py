@@ -11,8 +11,9 @@ so that the next run analyses only what an edit can affect (`incremental.py`).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,20 +70,20 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
 
     global last_prepare
     jobs = engine.prepare_jobs()
-    contexts = list(_apex_contexts(project, files))
-    keys = [dataflow.content_key(ctx.rel_path, ctx.source) for ctx in contexts]
+    # Each file's content key; a file is read only when it is analysed or its declarations are
+    # unknown (with a cache, an unchanged file's key comes from its content hash in the stat index).
+    sources = _ApexSources(project, files)
+    keys = sources.keys
     # The records of the last run (in the cache): files whose record still holds are not analysed.
     previous = incremental.load_records()
-    names = _read_declarations(contexts, keys, previous, jobs)
+    names = _read_declarations(sources, previous, jobs)
     summaries = _declarations(keys, names)
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
-    classes.store_sharing(
-        project, [(ctx.path, names[key].headers) for ctx, key in zip(contexts, keys, strict=True)]
-    )
-    by_key = dict(zip(keys, contexts, strict=True))
+    classes.store_sharing(project, [(sources.paths[key], names[key].headers) for key in keys])
     work = incremental.plan(previous, names, summaries)
-    stats = PrepareStats(files=len(contexts))
+    by_key = sources.contexts(work.seeds | work.readers)
+    stats = PrepareStats(files=len(keys))
     records: dict[ContentKey, FileRecord] = {}
     if work.readers:
         # Optimistic: analyse the edited files alone, their readers' records seeded as they were;
@@ -99,7 +100,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     else:
         records = _solve(summaries, previous, names, by_key, work.valid, work.seeds, jobs)
         stats.analysed = len(work.seeds)
-    stats.reused = len(contexts) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
+    stats.reused = len(keys) - len(work.seeds) - (0 if stats.cutoff else len(work.readers))
     last_prepare = stats
     summaries.inputs_digest = incremental.summaries_digest(records)
     project.facts[FILE_FACTS_KEY] = incremental.FileFactsIndex(
@@ -108,7 +109,8 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     )
     dataflow.PREPARED.reset(summaries)
     dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
-    incremental.save_records(previous, records)
+    # A file edited while this run read it has a record that may not match its key: never kept.
+    incremental.save_records(previous, {k: r for k, r in records.items() if k not in sources.unsure})
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
@@ -146,21 +148,22 @@ def _names_released(ctx: FileContext) -> NameFacts:
 
 
 def _read_declarations(
-    contexts: list[FileContext], keys: list[ContentKey], previous: dict[ContentKey, FileRecord], jobs: int
+    sources: _ApexSources, previous: dict[ContentKey, FileRecord], jobs: int
 ) -> dict[ContentKey, NameFacts]:
     """Every file's declarations: from its record when its content is unchanged, else read from its
     tree (on forked workers when there are many)."""
-    names = {key: previous[key].names for key in keys if key in previous}
-    unknown = [(ctx, key) for ctx, key in zip(contexts, keys, strict=True) if key not in names]
-    if _worth_workers([ctx for ctx, _ in unknown], jobs):
+    names = {key: previous[key].names for key in sources.keys if key in previous}
+    unknown_contexts = sources.contexts({key for key in sources.keys if key not in names})
+    unknown = list(unknown_contexts.items())
+    if _worth_workers(list(unknown_contexts.values()), jobs):
         from phi_lint.analyzers.apex import parallel
 
-        read = parallel.map_files([ctx for ctx, _ in unknown], _names_released, jobs)
-        for (_, key), facts in zip(unknown, read, strict=True):
+        read = parallel.map_files([ctx for _, ctx in unknown], _names_released, jobs)
+        for (key, _), facts in zip(unknown, read, strict=True):
             names[key] = facts
         return names
     kept_bytes = 0
-    for ctx, key in unknown:
+    for key, ctx in unknown:
         names[key] = _collect_names(ctx)
         kept_bytes += len(ctx.source)
         if kept_bytes > KEEP_TREES_BYTES:
@@ -292,13 +295,14 @@ def _analyse_file(
     return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units], checked
 
 
-def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileContext]:
+def _apex_paths(project: Project, files: Sequence[Path]) -> list[Path]:
     """The Apex files among `files` (the engine passes every file of the project, not only those being
-    checked: a wrapper may live in a file that is not), each read once; unreadable and oversized files
-    are skipped here (the engine reports them when it checks them)."""
+    checked: a wrapper may live in a file that is not), once each; oversized files are skipped here
+    (the engine reports them when it checks them)."""
     from phi_lint import engine  # the engine imports the analyzers: import it when first used
 
     seen: set[str] = set()
+    found: list[Path] = []
     for path in files:
         if file_kind(path) != "apex":
             continue
@@ -311,18 +315,84 @@ def _apex_contexts(project: Project, files: Sequence[Path]) -> Iterable[FileCont
             # parsing them here would cost seconds for a generated class nobody checks.
             if path.stat().st_size > engine.MAX_FILE_BYTES:
                 continue
-            raw = path.read_bytes()
         except OSError:
             continue
-        text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-        yield FileContext(
-            project=project,
-            path=path,
-            rel_path=project.relative(path),
-            kind="apex",
-            source=text.encode("utf-8"),
-            text=text,
-        )
+        found.append(path)
+    return found
+
+
+def _read_context(project: Project, path: Path) -> FileContext:
+    """The file read and its newlines normalised (raises OSError)."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return FileContext(
+        project=project,
+        path=path,
+        rel_path=project.relative(path),
+        kind="apex",
+        source=text.encode("utf-8"),
+        text=text,
+    )
+
+
+class _ApexSources:
+    """The project's Apex files by content key, read only when needed.
+
+    A large project's unchanged files are neither read nor decoded: their key comes from a memo by
+    content hash (the cache's stat index, so no read either). Unreadable files are left out (the
+    engine reports them when it checks them)."""
+
+    def __init__(self, project: Project, files: Sequence[Path]) -> None:
+        from phi_lint import cache
+
+        self.project = project
+        self.keys: list[ContentKey] = []
+        self.paths: dict[ContentKey, Path] = {}
+        # Files read so far (to compute their key, or to analyse them), each read once: a small
+        # project's trees, parsed to read declarations, are kept for the analysis.
+        self._read: dict[ContentKey, FileContext] = {}
+        # Keys of files that changed between computing the key and reading them for analysis.
+        self.unsure: set[ContentKey] = set()
+        memo = cache.active_memo("apex-content-keys")
+        for path in _apex_paths(project, files):
+            rel = project.relative(path)
+            try:
+                if memo is not None:
+                    digest = memo.get(path, functools.partial(self._digest_of, path))
+                else:
+                    digest = self._digest_of(path)
+            except OSError:
+                continue
+            key = (rel, digest)
+            self.keys.append(key)
+            self.paths[key] = path
+        if memo is not None:
+            memo.flush()
+
+    def _digest_of(self, path: Path) -> str:
+        ctx = _read_context(self.project, path)
+        key = dataflow.content_key(ctx.rel_path, ctx.source)
+        self._read[key] = ctx
+        return key[1]
+
+    def contexts(self, wanted: set[ContentKey]) -> dict[ContentKey, FileContext]:
+        """Contexts of the `wanted` keys, in file order. A file that can no longer be read is left out;
+        one whose content no longer matches its key is analysed as it is now, but its key is marked
+        `unsure` (its record must not be kept under the old key)."""
+        found: dict[ContentKey, FileContext] = {}
+        for key in self.keys:
+            if key not in wanted:
+                continue
+            ctx = self._read.get(key)
+            if ctx is None:
+                try:
+                    ctx = _read_context(self.project, self.paths[key])
+                except OSError:
+                    continue
+                if dataflow.content_key(ctx.rel_path, ctx.source) != key:
+                    self.unsure.add(key)
+                self._read[key] = ctx
+            found[key] = ctx
+        return found
 
 
 def _collect_names(ctx: FileContext) -> NameFacts:
