@@ -34,9 +34,9 @@ import hashlib
 import re
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
@@ -270,14 +270,18 @@ class Origin:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
+    """The abstract value of an expression or variable. Immutable; a NamedTuple rather than a frozen
+    dataclass because the interpretation builds hundreds of thousands of them per project, and a frozen
+    dataclass pays `object.__setattr__` for each of its twelve fields (about 3x slower to build)."""
+
     origins: frozenset[Origin] = frozenset()
     # Parameter indexes of the enclosing method that flow into this value (summaries).
     params: frozenset[int] = frozenset()
     # SObject type of the record (or of the records in a collection), when known.
     sobject: str | None = None
     # PHI field paths (lower case, relative to the record) a query selected, with where it read them.
+    # Always sorted by path, each path once (`join` relies on it).
     fields: tuple[tuple[str, Origin], ...] = ()
     # The record's content is known (query result or `new X(...)`), so an absent PHI read means none.
     known: bool = False
@@ -301,30 +305,55 @@ class Value:
         return bool(self.origins or self.params)
 
     def join(self, other: Value) -> Value:
-        if other is EMPTY:
-            return self
+        if other is EMPTY or (other is self and self.prefix != ""):
+            return self  # (an empty prefix joined with itself becomes None: see _common_prefix)
         if self is EMPTY:
             return other
-        fields = dict(self.fields)
-        fields.update(other.fields)
+        # Both field tuples are sorted with unique paths: only a merge of two non-empty ones needs
+        # the sort (the other side's paths win, as `dict.update` did).
+        if not other.fields:
+            fields = self.fields
+        elif not self.fields:
+            fields = other.fields
+        else:
+            merged = dict(self.fields)
+            merged.update(other.fields)
+            fields = tuple(sorted(merged.items(), key=_first))
         return Value(
             self.origins | other.origins,
             self.params | other.params,
             self.sobject or other.sobject,
-            tuple(sorted(fields.items(), key=lambda kv: kv[0])),
+            fields,
             self.known and other.known,
             self.literal or other.literal,
             self.random or other.random,
             self.static or other.static,
             self.text if self.text == other.text else None,
             _common_prefix(self.prefix, other.prefix),
-            self.lead | other.lead if self.lead and other.lead else frozenset(),
+            self.lead | other.lead if self.lead and other.lead else _NO_PARAMS,
             self.response or other.response,
         )
 
     def content(self) -> Value:
         """The data of this value without its record identity (what `String.valueOf` keeps)."""
+        if (
+            self.sobject is None
+            and not self.fields
+            and not self.known
+            and self.text is None
+            and self.prefix is None
+            and not self.lead
+            and not self.response
+        ):
+            return self  # nothing to drop
         return Value(self.origins, self.params, literal=self.literal, random=self.random, static=self.static)
+
+
+_NO_PARAMS: frozenset[int] = frozenset()
+
+
+def _first(item: tuple[str, Origin]) -> str:
+    return item[0]
 
 
 EMPTY = Value()
@@ -1034,7 +1063,7 @@ class FileAnalysis:
                     value = init_flow.eval(value_node) if value_node is not None else EMPTY
                     if self.is_sobject_type(element_type(type_text)) and not value.known:
                         value = value.join(self.record_value(var or decl, element_type(type_text)))
-                    cls.fields[parsing.text(var, self.src).lower()] = (type_text, replace(value, static=True))
+                    cls.fields[parsing.text(var, self.src).lower()] = (type_text, value._replace(static=True))
         for member in members:
             if member.type in ("method_declaration", "constructor_declaration"):
                 body_node = parsing.field(member, "body")
@@ -1252,8 +1281,7 @@ class MethodFlow:
     def _conform(self, type_text: str, value: Value, node: Node | None) -> Value:
         """Apply what a declared type tells: Ids carry no PHI; a PHI record of unknown content is PHI."""
         if is_safe_type(type_text):
-            return replace(
-                EMPTY,
+            return Value(
                 text=value.text,
                 prefix=value.prefix,
                 literal=value.literal,
@@ -1263,11 +1291,11 @@ class MethodFlow:
         elem = element_type(type_text)
         if self.f.is_sobject_type(elem):
             if value.sobject is None or value.sobject.lower() == "sobject":
-                value = replace(value, sobject=elem)
+                value = value._replace(sobject=elem)
             if not value.known and not value.origins and node is not None:
                 value = value.join(self.f.record_value(node, elem))
         elif not value.response and _is_response_type(elem):
-            value = replace(value, response=True)
+            value = value._replace(response=True)
         return value
 
     def lookup(self, name: str, members: bool = True) -> Value | None:
@@ -1474,7 +1502,7 @@ class MethodFlow:
             value = left.content().join(right.content())
             text = left.text + right.text if left.text is not None and right.text is not None else None
             prefix = left.text + (right.prefix or "") if left.text is not None else left.prefix
-            return replace(value, text=text, prefix=prefix, lead=left.lead)
+            return value._replace(text=text, prefix=prefix, lead=left.lead)
         if kind == "ternary_expression":
             self.eval(parsing.field(node, "condition"))
             return self.eval(parsing.field(node, "consequence")).join(
@@ -1512,7 +1540,7 @@ class MethodFlow:
             if type_node is not None:
                 elem = element_type(parsing.text(type_node, self.src))
                 if self.f.is_sobject_type(elem):
-                    value = replace(value, sobject=elem)
+                    value = value._replace(sobject=elem)
             return value
         if kind == "object_creation_expression":
             return self.eval_new(node)
@@ -1582,7 +1610,7 @@ class MethodFlow:
             base_value = self.eval(base)
             value = self.read_fields(node, base_value, path)
         # A field of a custom setting or class constant is as static as its holder (static IVs).
-        return replace(value, static=True) if base_value.static and not value.static else value
+        return value._replace(static=True) if base_value.static and not value.static else value
 
     def read_members(
         self, node: Node, var: str | None, base: Value, holder_type: str | None, path: list[str]
@@ -1650,7 +1678,7 @@ class MethodFlow:
             named = next((name for name in path if catalogue_name_match(name)), None)
             if named is not None:
                 read = self.f.origin(node, f"{named} in a response", "catalogue", (named,))
-                return replace(base, origins=base.origins | {read}, fields=())
+                return base._replace(origins=base.origins | {read}, fields=())
         if obj is None or obj.lower() == "sobject":
             # Unknown or generic record: only custom field names are worth asking the PHI model about;
             # a field of a tainted Apex object is as tainted as the object.
@@ -1660,12 +1688,12 @@ class MethodFlow:
             if last.lower().endswith(("__c", "__pc")):
                 found = self.f.field_origin(node, None, ".".join(path[-2:]) if len(path) > 1 else last)
                 if found is not None:
-                    return replace(base.content(), origins=base.origins | {found}, sobject=None)
+                    return base.content()._replace(origins=base.origins | {found}, sobject=None)
                 if obj is not None:
                     return Value(params=base.params)
             if obj is not None:
                 return Value(params=base.params)
-            return replace(base, sobject=None, fields=())
+            return base._replace(sobject=None, fields=())
         joined = ".".join(path)
         reason_path = ".".join(path[-2:]) if len(path) > 1 else path[0]
         if path[-1].lower().endswith(("__r", "__pr")) or (
@@ -1706,7 +1734,7 @@ class MethodFlow:
             name = parsing.text(left, self.src)
             if operator != "=":
                 old = self.lookup(name) or EMPTY
-                right_value = replace(old.content().join(right_value.content()), lead=old.lead)
+                right_value = old.content().join(right_value.content())._replace(lead=old.lead)
             self.assign(name, right_value, node=right)
             return right_value
         if left.type == "field_access":
@@ -1734,7 +1762,7 @@ class MethodFlow:
                 if written is not None and _is_data(right_value, right):
                     added = added.join(Value(frozenset({written})))
                 self.env[name.lower()] = record.join(
-                    replace(added, sobject=record.sobject, known=record.known)
+                    added._replace(sobject=record.sobject, known=record.known)
                 )
             return right_value
         if left.type == "array_access":
@@ -1777,11 +1805,11 @@ class MethodFlow:
                     fname = parsing.text(parsing.field(arg, "left"), self.src)
                     arg_value = self.eval(parsing.field(arg, "right"))
                     written = self.f.field_origin(arg, type_text, fname)
-                    value = value.join(replace(arg_value.content(), sobject=type_text, known=True))
+                    value = value.join(arg_value.content()._replace(sobject=type_text, known=True))
                     if written is not None and _is_data(arg_value, parsing.field(arg, "right")):
                         value = value.join(Value(frozenset({written}), sobject=type_text, known=True))
                 else:
-                    value = value.join(replace(self.eval(arg).content(), sobject=type_text, known=True))
+                    value = value.join(self.eval(arg).content()._replace(sobject=type_text, known=True))
             return value
         values = [self.eval(a) for a in arg_nodes]
         content = join_all(v.content() for v in values)
@@ -1789,7 +1817,7 @@ class MethodFlow:
             self.f.emit(URL, node, "new PageReference", values[0].content())
         if low.split("<")[0] in ("list", "set", "map") or low.endswith("[]"):
             elem = element_type(type_text)
-            return replace(join_all(values), sobject=elem if self.f.is_sobject_type(elem) else None)
+            return join_all(values)._replace(sobject=elem if self.f.is_sobject_type(elem) else None)
         if low in HTTP_REQUEST_TYPES or low in EMAIL_MESSAGE_TYPES or low in EMAIL_ATTACHMENT_TYPES:
             return EMPTY
         return content
@@ -1847,7 +1875,7 @@ class MethodFlow:
             if full in RANDOM_STATIC:
                 return Value(random=True)
             if full in ("json.deserialize", "json.deserializestrict", "json.deserializeuntyped"):
-                return replace(all_args, response=True)
+                return all_args._replace(response=True)
             if full in OPAQUE_STATIC or qualifier == "limits":
                 return EMPTY
             if full in LITERAL_WRAPPERS:
@@ -1932,7 +1960,7 @@ class MethodFlow:
         if recv_norm in HTTP_REQUEST_TYPES or recv_norm in EMAIL_MESSAGE_TYPES:
             return EMPTY
         result = receiver.content().join(all_args)
-        return replace(result, response=True) if receiver.response else result
+        return result._replace(response=True) if receiver.response else result
 
     def _may_call_project(self, obj: Node | None, qualifier: str | None, recv_norm: str) -> bool:
         """Could this call reach a method of the project (whose summary may change in prepare())?
