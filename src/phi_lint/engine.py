@@ -6,6 +6,7 @@ suppressions and baselines, assigns fingerprints and keeps going when a file or 
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import os
@@ -555,19 +556,22 @@ def _prepare_with_cache(
                 stored = cache.get("facts", key)
                 if isinstance(stored, tuple) and len(stored) == 3:
                     facts, package_notes, facts_digest = stored
-                    project.facts.update(facts)
+                    rebuild = functools.partial(
+                        _rebuild_fact, package, prepare, project, project_files, cache, salt, facts
+                    )
+                    project.facts.update(_deferred_parts(facts, cache, rebuild))
                     notes += package_notes
                     digests[package] = facts_digest
                     continue
             all_hit = False
-            before = dict(project.facts)
+            before = dict(project.facts.raw_items())
             package_notes = _run_prepare(package, prepare, project, list(project_files))
             notes += package_notes
-            produced = {k: v for k, v in project.facts.items() if before.get(k, _MISSING) is not v}
+            produced = {k: v for k, v in project.facts.raw_items() if before.get(k, _MISSING) is not v}
             facts_digest = cache_mod.stable_digest(produced)
             digests[package] = facts_digest
             if cache is not None and key is not None and not package_notes:
-                cache.put("facts", key, (produced, package_notes, facts_digest))
+                cache.put("facts", key, (_stored_parts(cache, key, produced), package_notes, facts_digest))
     finally:
         cache_mod.activate(None, "")
     stats.prepare_from_cache = all_hit and bool(prepares)
@@ -575,6 +579,74 @@ def _prepare_with_cache(
 
 
 _MISSING = object()
+# A fact whose pickle is larger than this is stored in its own cache entry and loaded only when asked
+# for: a run whose per-file results all come from the cache (a pre-commit check of an unchanged class)
+# then never unpickles the Apex method summaries of the whole org (1.5 MB at 1,000 classes).
+FACT_PART_BYTES = 256 * 1024
+
+
+def _stored_parts(cache: Any, key: str, produced: dict[str, Any]) -> dict[str, Any]:
+    """`produced` as stored in the facts entry `key`: large facts in entries of their own."""
+    import pickle
+
+    from phi_lint.cache import StoredPart, digest_of
+
+    stored: dict[str, Any] = {}
+    for name, value in produced.items():
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            payload = b""
+        part = StoredPart(digest_of(key, name))
+        if len(payload) > FACT_PART_BYTES and cache.put_pickled("facts-part", part.key, payload):
+            stored[name] = part
+        else:
+            stored[name] = value
+    return stored
+
+
+def _deferred_parts(stored: dict[str, Any], cache: Any, rebuild: Callable[[str], Any]) -> dict[str, Any]:
+    """The facts of a cached entry, its large parts `Deferred` (loaded from their own entries)."""
+    from phi_lint.cache import StoredPart
+    from phi_lint.project import Deferred
+
+    def loader(name: str, part: StoredPart) -> Callable[[], Any]:
+        def load() -> Any:
+            found = cache.get("facts-part", part.key)
+            return found if found is not None else rebuild(name)
+
+        return load
+
+    return {
+        name: Deferred(loader(name, value)) if isinstance(value, StoredPart) else value
+        for name, value in stored.items()
+    }
+
+
+def _rebuild_fact(
+    package: str,
+    prepare: Callable[..., None],
+    project: Project,
+    project_files: Sequence[Path],
+    cache: Any,
+    salt: str,
+    stored: dict[str, Any],
+    name: str,
+) -> Any:
+    """A large fact whose own entry is gone or damaged (the facts entry that named it was read): the
+    package's prepare() runs again, now, and its value is returned."""
+    from phi_lint import cache as cache_mod
+    from phi_lint.cache import StoredPart
+
+    for other, value in stored.items():
+        if isinstance(value, StoredPart):
+            dict.pop(project.facts, other, None)  # not deferred any more: prepare() recomputes them
+    cache_mod.activate(cache, salt)
+    try:
+        _run_prepare(package, prepare, project, list(project_files))
+    finally:
+        cache_mod.activate(None, "")
+    return dict.get(project.facts, name)
 
 
 def _file_key(cache: Any, project: Project, path: Path, content: str, file_salt: str) -> str:
@@ -691,7 +763,8 @@ def _analyse_parallel(
         # Forked workers share the parent's pages until they write to them. The cyclic garbage collector
         # writes to the header of every object it traverses, so one full collection in a worker copies
         # the whole inherited heap (the prepare() facts of a large org: gigabytes). Frozen objects are
-        # never traversed.
+        # never traversed. Facts still in the cache are loaded first, once, not by every worker.
+        project.facts.load_all()
         gc.collect()
         gc.freeze()
     else:

@@ -131,6 +131,62 @@ class ForceIgnore:
         return result
 
 
+class Deferred:
+    """A project fact not loaded yet (see `Facts`): `load()` gives its value."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+
+class Facts(dict[str, Any]):
+    """`Project.facts`: project-wide facts by name. A value may be `Deferred`: a large fact kept in
+    the cache (the Apex method summaries of a big org) is loaded only when a file that is not in the
+    cache needs it, so a run whose results all come from the cache never unpickles it."""
+
+    def _value(self, key: str, value: Any) -> Any:
+        if isinstance(value, Deferred):
+            value = value.load()
+            super().__setitem__(key, value)
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._value(key, super().__getitem__(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._value(key, super().get(key, default))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return self._value(key, super().setdefault(key, default))
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        return value.load() if isinstance(value, Deferred) else value
+
+    def items(self) -> Any:
+        self.load_all()
+        return super().items()
+
+    def values(self) -> Any:
+        self.load_all()
+        return super().values()
+
+    def raw_items(self) -> list[tuple[str, Any]]:
+        """The entries as stored, deferred ones not loaded."""
+        return list(super().items())
+
+    def load_all(self) -> None:
+        """Load every deferred fact (before forking workers: each would load its own copy)."""
+        for key, value in list(super().items()):
+            if isinstance(value, Deferred):
+                self._value(key, value)
+
+    def __reduce__(self) -> Any:
+        self.load_all()
+        return (Facts, (dict(self),))
+
+
 @dataclass
 class Project:
     root: Path
@@ -142,7 +198,7 @@ class Project:
     notifications: list[Notification] = field(default_factory=list)
     # Project-wide facts that analyzers compute before per-file checks (e.g. Apex method summaries),
     # keyed by analyzer name.
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
     _api_versions: dict[str, float | None] = field(default_factory=dict)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _relative: dict[str, str] = field(default_factory=dict, repr=False)

@@ -257,3 +257,46 @@ def test_unchanged_metadata_is_not_parsed_again(project_root: Path, run: Run, mo
     assert parsed == ["Status__c.field-meta.xml"]
     assert "PHI field Status__c is logged" in _messages(warm, "Caller1.cls")
     assert comparable(warm) == comparable(run(project_root, cache=False))
+
+
+def _facts_parts(cache_dir: Path) -> list[Path]:
+    return [p for p in (cache_dir / "v1" / "facts-part").rglob("*") if p.is_file()]
+
+
+def test_large_facts_are_loaded_only_when_a_file_needs_them(
+    project_root: Path, run: Run, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A large fact is kept in its own entry: a run whose results all come from the cache never loads
+    it; a run that must analyse a file loads it, or recomputes it when that entry is damaged."""
+    from phi_lint.cache import Cache
+    from phi_lint.project import Deferred, open_project
+    from tests.perf import perf_rules
+
+    monkeypatch.setattr(engine, "FACT_PART_BYTES", 0)  # every fact is "large"
+    cache_dir = tmp_path / "cache"
+
+    def check(index: int) -> tuple[engine.RunStats, object]:
+        """Caller<index> checked with the cache: the run's stats, and what the project's facts hold
+        afterwards (the results are compared with a run without cache)."""
+        cache = Cache.open(cache_dir)
+        project = open_project(project_root, Config(), cache)
+        only = {project_root / CLASSES / f"Caller{index}.cls"}
+        request = engine.CheckRequest(
+            [project_root], project, perf_rules.registry(), only_files=only, cache_dir=cache_dir, cache=cache
+        )
+        result = engine.run_check(request)
+        stats = engine.last_run_stats
+        assert comparable(result) == comparable(run(project_root, only=only, cache=False))
+        assert _messages(result, f"Caller{index}.cls")
+        return stats, dict.get(project.facts, perf_rules.FACTS_KEY)
+
+    check(1)
+    assert _facts_parts(cache_dir)
+    stats, fact = check(1)
+    assert stats.from_cache == 1 and stats.prepare_from_cache and isinstance(fact, Deferred)
+    stats, fact = check(2)  # not cached: its analysis needs the facts
+    assert stats.analysed == 1 and stats.prepare_from_cache and not isinstance(fact, Deferred)
+    for part in _facts_parts(cache_dir):
+        part.write_bytes(b"damaged")
+    stats, fact = check(3)  # the facts entry names a damaged part: prepare() runs again
+    assert stats.analysed == 1 and not isinstance(fact, Deferred)
