@@ -22,6 +22,11 @@ Safety:
   edited or committed-by-someone-else entry fails the check and is ignored (then rewritten): entries
   are pickles, and a pickle from an untrusted pull request must never be loaded.
 - Any OSError while reading or writing the cache degrades to "no cache", never to a failed run.
+
+Size: every edit of the project writes new entries (its per-file results, the Apex facts of that state
+of the project), and a new phi-lint version or config orphans the old ones. So entries are aged: an
+entry read by a run has its mtime refreshed (at most once a day), and once a day a run deletes the
+entries nobody used for `MAX_AGE_DAYS` (`prune_if_due`).
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ _MAC_SIZE = hashlib.sha256().digest_size
 # A file whose mtime is this close to the moment it was hashed may change again within the same
 # timestamp tick; its stat entry is not trusted (git's "racily clean" problem).
 _RACY_SECONDS = 2.0
+# Entries no run has used for this long are deleted (see Cache.prune_if_due), at most once a day.
+MAX_AGE_DAYS = 7
+_PRUNE_EVERY_SECONDS = 86400.0
+# A used entry's mtime is refreshed when older than this (one utime per entry per day, not per read).
+_TOUCH_AFTER_SECONDS = 86400.0
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by phi-lint.\n"
@@ -254,8 +264,11 @@ class Cache:
 
     def get(self, namespace: str, key: str) -> Any | None:
         """The stored value, or None when absent, corrupt, forged or unreadable."""
+        path = self._path(namespace, key)
         try:
-            blob = self._path(namespace, key).read_bytes()
+            with open(path, "rb") as stream:
+                modified = os.fstat(stream.fileno()).st_mtime
+                blob = stream.read()
         except OSError:
             self.misses += 1
             return None
@@ -273,7 +286,35 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
+        if time.time() - modified > _TOUCH_AFTER_SECONDS:
+            with contextlib.suppress(OSError):  # still in use: not pruned (see prune_if_due)
+                os.utime(path)
         return value
+
+    def prune_if_due(self) -> int:
+        """Once a day (the first run after a day has passed), delete the entries that no run has read or
+        written for `MAX_AGE_DAYS`. Returns how many were deleted."""
+        marker = self.directory / "last-pruned"
+        now = time.time()
+        try:
+            if now - marker.stat().st_mtime < _PRUNE_EVERY_SECONDS:
+                return 0
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return 0
+        deleted = 0
+        cutoff = now - MAX_AGE_DAYS * 86400
+        for dirpath, _, filenames in os.walk(self._entries):
+            for name in filenames:
+                entry = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    if os.stat(entry).st_mtime < cutoff:
+                        os.unlink(entry)
+                        deleted += 1
+        with contextlib.suppress(OSError):
+            _atomic_write(marker, b"")
+        return deleted
 
     def put(self, namespace: str, key: str, value: Any) -> bool:
         """Store a value; False (and nothing written) when it cannot be pickled or written."""

@@ -983,6 +983,7 @@ def run_check(request: CheckRequest) -> RunResult:
             cache.put("file", _file_key(cache, project, path, digest, file_salt(path)), file_result)
     if cache is not None:
         cache.flush()
+        cache.prune_if_due()
     stats.analyse_seconds = time.perf_counter() - started
 
     findings: list[Finding] = []

@@ -300,3 +300,36 @@ def test_large_facts_are_loaded_only_when_a_file_needs_them(
         part.write_bytes(b"damaged")
     stats, fact = check(3)  # the facts entry names a damaged part: prepare() runs again
     assert stats.analysed == 1 and not isinstance(fact, Deferred)
+
+
+def test_entries_unused_for_a_week_are_pruned_once_a_day(
+    project_root: Path, run: Run, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    from phi_lint.cache import MAX_AGE_DAYS, Cache
+
+    cache_dir = tmp_path / "cache"
+    run(project_root)
+    cache = Cache.open(cache_dir)
+    assert cache is not None
+    cache.put("file", "ab" + "0" * 38, "an entry of an older state of the project")
+    orphan = cache_dir / "v1" / "file" / "ab" / ("0" * 38)
+    old = time.time() - (MAX_AGE_DAYS + 1) * 86400
+    entries = [p for p in (cache_dir / "v1").rglob("*") if p.is_file()]
+    for entry in [*entries, cache_dir / "last-pruned"]:
+        os.utime(entry, (old, old))
+    warm = run(project_root)  # reads (and so keeps) what it uses, then prunes the rest
+    assert engine.last_run_stats.from_cache == FILES
+    assert not orphan.exists()
+    kept = [p for p in (cache_dir / "v1").rglob("*") if p.is_file()]
+    assert kept and all(time.time() - p.stat().st_mtime < 86400 for p in kept)
+    assert comparable(run(project_root)) == comparable(warm)
+    assert engine.last_run_stats.from_cache == FILES
+    # Pruned at most once a day: an entry aged now survives until tomorrow's first run.
+    cache.put("file", "cd" + "0" * 38, "another")
+    second = cache_dir / "v1" / "file" / "cd" / ("0" * 38)
+    os.utime(second, (old, old))
+    run(project_root)
+    assert second.exists()
