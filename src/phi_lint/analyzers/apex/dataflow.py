@@ -239,6 +239,8 @@ STANDARD_OBJECTS = frozenset(
     )
 )
 EXPRESSION_STATEMENTS = frozenset({"expression_statement", "throw_statement"})
+COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
+LITERAL_TYPES = frozenset({"int", "decimal_floating_point_literal", "boolean", "null_literal"})
 
 
 # ---- values ----------------------------------------------------------------------------------------
@@ -488,7 +490,12 @@ class Summaries:
         """The summary of `cls.method` with `arity` parameters. With `dispatch` (an instance call
         through a variable of type `cls`), the overrides and implementations in subtypes are joined in:
         a call through an `ILogger` reaches whatever implements it."""
-        low_cls, low_method = cls.lower(), method.lower()
+        return self.lookup_low(cls.lower(), method.lower(), arity, dispatch)
+
+    def lookup_low(
+        self, low_cls: str, low_method: str, arity: int, dispatch: bool = False
+    ) -> MethodSummary | None:
+        """`lookup` with the class and method names already in lower case."""
         by_arity = self.methods.get((low_cls, low_method))
         found = by_arity.get(arity) if by_arity else None
         if found is None and (low_cls, low_method, arity) in self.declared:
@@ -841,14 +848,20 @@ class FileAnalysis:
 
     def lookup(self, cls: str, method: str, arity: int, dispatch: bool = False) -> MethodSummary | None:
         low_cls, low_method = cls.lower(), method.lower()
-        self.deps.methods.add((low_cls, low_method, arity))
-        self._ask("declared", low_cls, low_method, str(arity))
+        summaries, deps = self.summaries, self.deps
+        deps.methods.add((low_cls, low_method, arity))
+        # `_ask("declared", ...)` inlined: asked for every call of a project or library method.
+        deps.answers[("declared", low_cls, low_method, str(arity))] = (
+            low_cls,
+            low_method,
+            arity,
+        ) in summaries.declared
         if dispatch:
             self._ask("subtypes", low_cls)
-            subtypes = self.summaries.subtypes.get(low_cls, ())
+            subtypes = summaries.subtypes.get(low_cls, ())
             if len(subtypes) <= MAX_DISPATCH:
-                self.deps.methods.update((sub, low_method, arity) for sub in subtypes)
-        return self.summaries.lookup(cls, method, arity, dispatch)
+                deps.methods.update((sub, low_method, arity) for sub in subtypes)
+        return summaries.lookup_low(low_cls, low_method, arity, dispatch)
 
     # ---- PHI questions (memoized: the model walks metadata) -------------------------------------------
     def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
@@ -1466,43 +1479,53 @@ class MethodFlow:
             return EMPTY
         if self.depth >= MAX_DEPTH:
             return self._flat_value(node)
+        # Leaves first, here: they are most of the nodes evaluated and need neither the depth
+        # bookkeeping (they evaluate nothing below them) nor a second frame.
+        kind = node.type
+        if kind == "identifier":
+            found = self.lookup(parsing.text(node, self.src))
+            return found if found is not None else EMPTY
+        if kind == "string_literal":
+            body = _unquote(parsing.text(node, self.src))
+            return Value(literal=True, text=body, prefix=body)
+        if kind in LITERAL_TYPES:
+            return EMPTY
         self.depth += 1
         try:
-            return self._eval(node)
+            return self._eval(node, kind)
         finally:
             self.depth -= 1
 
-    def _eval(self, node: Node) -> Value:
-        kind = node.type
-        if kind == "string_literal":
-            literal = parsing.text(node, self.src)
-            body = _unquote(literal)
-            return Value(literal=True, text=body, prefix=body)
-        if kind in ("int", "decimal_floating_point_literal", "boolean", "null_literal"):
-            return EMPTY
-        if kind == "identifier":
-            name = parsing.text(node, self.src)
-            found = self.lookup(name)
-            return found if found is not None else EMPTY
-        if kind == "parenthesized_expression":
-            return join_all(self.eval(c) for c in node.named_children)
-        if kind == "field_access":
-            return self.eval_field_access(node)
+    def _eval(self, node: Node, kind: str) -> Value:
         if kind == "method_invocation":
             return self.eval_call(node)
-        if kind == "query_expression":
-            self._eval_binds(node)
-            return self.f.query_value(node)
         if kind == "binary_expression":
-            left = self.eval(parsing.field(node, "left"))
-            right = self.eval(parsing.field(node, "right"))
+            left = self.eval(node.child_by_field_name("left"))
+            right = self.eval(node.child_by_field_name("right"))
             operator = node.children[1].type if node.child_count > 2 else "+"
             if operator in BOOLEAN_OPERATORS:
                 return EMPTY
-            value = left.content().join(right.content())
+            # The join of both sides' content, with the text and lead of the concatenation (built in
+            # one go: `left.content().join(right.content())._replace(...)` built up to four values).
             text = left.text + right.text if left.text is not None and right.text is not None else None
             prefix = left.text + (right.prefix or "") if left.text is not None else left.prefix
-            return value._replace(text=text, prefix=prefix, lead=left.lead)
+            return Value(
+                left.origins | right.origins,
+                left.params | right.params,
+                literal=left.literal or right.literal,
+                random=left.random or right.random,
+                static=left.static or right.static,
+                text=text,
+                prefix=prefix,
+                lead=left.lead,
+            )
+        if kind == "field_access":
+            return self.eval_field_access(node)
+        if kind == "parenthesized_expression":
+            return join_all(self.eval(c) for c in node.named_children)
+        if kind == "query_expression":
+            self._eval_binds(node)
+            return self.f.query_value(node)
         if kind == "ternary_expression":
             self.eval(parsing.field(node, "condition"))
             return self.eval(parsing.field(node, "consequence")).join(
@@ -1824,45 +1847,55 @@ class MethodFlow:
 
     # ---- calls ---------------------------------------------------------------------------------------
     def eval_call(self, node: Node) -> Value:
-        obj = parsing.field(node, "object")
-        name_node = parsing.field(node, "name")
-        name = parsing.text(name_node, self.src)
+        src = self.src
+        obj = node.child_by_field_name("object")
+        name = parsing.text(node.child_by_field_name("name"), src)
         low = name.lower()
-        args_node = parsing.field(node, "arguments")
-        arg_nodes = [
-            a
-            for a in (args_node.named_children if args_node is not None else [])
-            if a.type not in ("line_comment", "block_comment")
-        ]
-        args = [self.eval(a) for a in arg_nodes]
+        args_node = node.child_by_field_name("arguments")
+        args = (
+            [self.eval(a) for a in args_node.named_children if a.type not in COMMENT_TYPES]
+            if args_node is not None
+            else []
+        )
         # Who is called: a class (static call), a variable (instance call), or an expression.
         qualifier: str | None = None  # class name of a static call, lower
         recv_type: str | None = None
         recv_var: str | None = None
         receiver = EMPTY
-        if obj is None or obj.type == "this":
+        obj_type = obj.type if obj is not None else ""
+        if obj is None or obj_type == "this":
             qualifier = None
-        elif obj.type == "identifier" and not self.is_variable(parsing.text(obj, self.src)):
-            qualifier = parsing.text(obj, self.src).lower()
-        elif obj.type == "field_access" and self._is_class_path(obj):
-            qualifier = parsing.text(obj, self.src).replace(" ", "").lower()
+        elif obj_type == "identifier":
+            obj_text = parsing.text(obj, src)
+            if not self.is_variable(obj_text):
+                qualifier = obj_text.lower()
+            else:
+                receiver = self.eval(obj)
+                recv_var = obj_text.lower()
+                recv_type = self.type_of(recv_var)
+        elif obj_type == "field_access" and self._is_class_path(obj):
+            qualifier = parsing.text(obj, src).replace(" ", "").lower()
         else:
             receiver = self.eval(obj)
-            if obj.type == "identifier":
-                recv_var = parsing.text(obj, self.src).lower()
+            if obj_type == "field_access" and _is_this(obj.child_by_field_name("object")):
+                recv_var = parsing.text(obj.child_by_field_name("field"), src).lower()
                 recv_type = self.type_of(recv_var)
-            elif obj.type == "field_access" and _is_this(parsing.field(obj, "object")):
-                recv_var = parsing.text(parsing.field(obj, "field"), self.src).lower()
-                recv_type = self.type_of(recv_var)
-            elif obj.type == "object_creation_expression":
+            elif obj_type == "object_creation_expression":
                 # `new AppLogger().write(msg)`, `new Messaging.SingleEmailMessage()...`
-                recv_type = parsing.text(parsing.field(obj, "type"), self.src)
+                recv_type = parsing.text(obj.child_by_field_name("type"), src)
         recv_norm = normalize_type(recv_type) if recv_type else ""
-        all_args = join_all(a.content() for a in args)
+        if not args:
+            all_args = EMPTY
+        elif len(args) == 1:
+            all_args = args[0].content()
+        else:
+            all_args = join_all(a.content() for a in args)
         if self._may_call_project(obj, qualifier, recv_norm):
             self.callees.add(low)
 
-        self._sinks(node, obj, qualifier, recv_norm, recv_var, low, name, args, all_args)
+        # The callee's summary, when the sink check looked it up (the result below needs the same one:
+        # summaries do not change while a body runs, so it is not asked twice).
+        asked, found = self._sinks(node, obj, qualifier, recv_norm, recv_var, low, name, args, all_args)
 
         # The result.
         if _is_sanitizer(name):
@@ -1886,7 +1919,7 @@ class MethodFlow:
             ) or qualifier.endswith("__mdt"):
                 # Custom settings / metadata: configuration, the same for every call.
                 return Value(static=True, sobject=qualifier.split(".")[-1])
-            summary = self._summary_for(qualifier, low, len(args))
+            summary = found if asked else self._summary_for(qualifier, low, len(args))
             if summary is not None:
                 return self._apply_return(summary, args)
             if low in OPAQUE_METHODS:
@@ -1910,10 +1943,13 @@ class MethodFlow:
             if self.f.is_class(qualifier):
                 return EMPTY  # a project method we know (no summary: it returns nothing of its input)
             return all_args
-        if obj is None or obj.type == "this":
-            summary = self._summary_for(self.cls.name.lower(), low, len(args))
-            if summary is None and self.cls.outer is not None:
-                summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
+        if obj is None or obj_type == "this":
+            if asked:
+                summary = found
+            else:
+                summary = self._summary_for(self.cls.name.lower(), low, len(args))
+                if summary is None and self.cls.outer is not None:
+                    summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
             if summary is not None:
                 return self._apply_return(summary, args)
             return EMPTY if self._defined_here(low) else all_args
@@ -1923,7 +1959,7 @@ class MethodFlow:
             return Value(response=True)
         receiver_class = _receiver_class(recv_norm)
         if receiver_class:
-            summary = self._summary_for(receiver_class, low, len(args), dispatch=True)
+            summary = found if asked else self._summary_for(receiver_class, low, len(args), dispatch=True)
             if summary is not None:
                 return self._apply_return(summary, args)
         if low in OPAQUE_METHODS:
@@ -2014,8 +2050,12 @@ class MethodFlow:
         name: str,
         args: list[Value],
         all_args: Value,
-    ) -> None:
+    ) -> tuple[bool, MethodSummary | None]:
+        """Emit the sink events of a call; returns whether it looked up the callee's summary, and
+        the summary it found."""
         f = self.f
+        asked = False
+        summary: MethodSummary | None = None
         if qualifier == "system" and low == "debug":
             f.emit(LOG, node, "System.debug", all_args)
         elif qualifier == "logger" and low in NEBULA_LOG_METHODS:
@@ -2052,6 +2092,7 @@ class MethodFlow:
         else:
             callee_cls = self.cls.name.lower() if obj is None or obj.type == "this" else None
         if callee_cls:
+            asked = True
             summary = self._summary_for(callee_cls, low, len(args), dispatch)
             if summary is None and (obj is None or obj.type == "this") and self.cls.outer is not None:
                 summary = self._summary_for(self.cls.outer.name.lower(), low, len(args))
@@ -2100,6 +2141,7 @@ class MethodFlow:
         # Crypto.
         if qualifier == "crypto":
             self._crypto(node, low, name, args)
+        return asked, summary
 
     def _crypto(self, node: Node, low: str, name: str, args: list[Value]) -> None:
         f = self.f
@@ -2142,6 +2184,7 @@ def is_test_code(declaration: Node, src: bytes) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def _receiver_class(recv_norm: str) -> str | None:
     """The class whose method an instance call runs: `foo` for `Foo`/`ns.Foo`; None for collections,
     whose methods (`add`, `get`...) are the system's, not the element type's."""
@@ -2262,6 +2305,8 @@ def _call_on(node: Node, src: bytes, qualifier: str) -> bool:
 
 def _unquote(literal: str) -> str:
     body = literal[1:-1] if len(literal) >= 2 else ""
+    if "\\" not in body:
+        return body  # no escapes (most literals): skip the regular expression
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body)
 
 
