@@ -56,7 +56,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import syntax
@@ -207,8 +207,10 @@ class Query:
 # ---- tokenizer ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token of a query text. A NamedTuple (immutable, built about 3x faster than a frozen
+    dataclass): a project's queries make hundreds of thousands of them."""
+
     kind: (
         str  # 'word' (identifier or dotted path) | 'string' | 'number' | 'bind' | 'punct' | 'hole' | 'braces'
     )

@@ -1474,14 +1474,14 @@ def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
     i = bisect_right(starts, literal.start_byte) - 1
     top = tops[i] if i >= 0 and literal.end_byte <= tops[i].end_byte else None
     if top is None:
-        return literal, syntax.literal_value(ctx, literal).text
+        return literal, syntax.literal_text(ctx, literal)
     # One concatenation is shared by all its literals: compute its text once.
     values: dict[int, syntax.StringValue] = ctx.memo("apex.structure.concatenations", dict)
     value = values.get(top.start_byte)
     if value is None:
         value = values[top.start_byte] = syntax.string_value(ctx, top)
     if not value.complete:
-        return literal, syntax.literal_value(ctx, literal).text
+        return literal, syntax.literal_text(ctx, literal)
     if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
         return None  # judged on the last literal of the concatenation
     return top, value.text

@@ -476,6 +476,16 @@ def literal_value(ctx: FileContext, node: Node) -> StringValue:
     return value
 
 
+def literal_text(ctx: FileContext, node: Node) -> str:
+    """`literal_value(ctx, node).text` without building (and copying) the per-character lists: the
+    hard-coded secret rule asks it of every string literal of the file."""
+    raw = ctx.source[node.start_byte : node.end_byte]
+    body = raw[1:-1].decode("utf-8", errors="replace") if len(raw) >= 2 else ""
+    if "\\" not in body:
+        return body  # no escapes: the text is the body as written
+    return literal_value(ctx, node).text
+
+
 def _decode_escapes(body: str, pos: int, value: StringValue) -> None:
     i = 0
     while i < len(body):
