@@ -1476,11 +1476,13 @@ def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
     if top is None:
         return literal, syntax.literal_text(ctx, literal)
     # One concatenation is shared by all its literals: compute its text once.
-    values: dict[int, syntax.StringValue] = ctx.memo("apex.structure.concatenations", dict)
-    value = values.get(top.start_byte)
+    # (None: the text is not wholly known, and each literal is judged alone.)
+    values: dict[int, syntax.StringValue | None] = ctx.memo("apex.structure.concatenations", dict)
+    if top.start_byte in values:
+        value = values[top.start_byte]
+    else:
+        value = values[top.start_byte] = syntax.complete_string_value(ctx, top)
     if value is None:
-        value = values[top.start_byte] = syntax.string_value(ctx, top)
-    if not value.complete:
         return literal, syntax.literal_text(ctx, literal)
     if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
         return None  # judged on the last literal of the concatenation

@@ -510,19 +510,36 @@ def _decode_escapes(body: str, pos: int, value: StringValue) -> None:
         i += 1
 
 
-def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> StringValue:
-    """Best-effort text of a String expression (see the module docstring)."""
+class _Incomplete(Exception):
+    """Raised by `string_value` in strict mode at the first part of the text that is not known."""
+
+
+def complete_string_value(ctx: FileContext, expr: Node) -> StringValue | None:
+    """`string_value(ctx, expr)` when the whole text is known, else None. Stops at the first unknown
+    part instead of reading the rest: most concatenations hold a variable or a call, and the
+    hard-coded secret rule, which asks this of every concatenation, only judges complete ones."""
+    try:
+        return string_value(ctx, expr, _strict=True)
+    except _Incomplete:
+        return None
+
+
+def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0, _strict: bool = False) -> StringValue:
+    """Best-effort text of a String expression (see the module docstring). `_strict`: raise
+    `_Incomplete` instead of returning a value with holes (see `complete_string_value`)."""
     value = StringValue()
     if expr is None:
         return value
     if _depth > 12:
+        if _strict:
+            raise _Incomplete
         value.add_hole(expr)
         return value
     t = expr.type
     if t == "string_literal":
         return literal_value(ctx, expr)
     if t == "parenthesized_expression" and expr.named_children:
-        return string_value(ctx, expr.named_children[0], _depth + 1)
+        return string_value(ctx, expr.named_children[0], _depth + 1, _strict)
     if t == "binary_expression" and _is_plus(ctx, expr):
         # Flatten the left-leaning `a + b + c + ...` chain: a key split over 30 lines is one depth.
         operands: list[Node] = []
@@ -534,24 +551,45 @@ def string_value(ctx: FileContext, expr: Node | None, _depth: int = 0) -> String
             node = parsing.field(node, "left")
         if node is not None:
             operands.append(node)
+        if _strict and any(_always_hole(ctx, operand) for operand in operands):
+            raise _Incomplete  # (before reading the literals and variables around it)
         for operand in reversed(operands):
-            value.extend(string_value(ctx, operand, _depth + 1))
+            value.extend(string_value(ctx, operand, _depth + 1, _strict))
         return value
+    # The parts below are read without `_strict` (a local's text may drop an unknown initializer when
+    # it is assigned again), then judged whole.
+    resolved: StringValue | None = None
     if t == "identifier":
         resolved = _identifier_value(ctx, expr, _depth)
-        if resolved is not None:
-            return resolved
-    if t == "field_access":
+    elif t == "field_access":
         resolved = _constant_field_value(ctx, expr, _depth)
-        if resolved is not None:
-            return resolved
-    if t == "method_invocation":
+    elif t == "method_invocation":
         receiver, name, args = call_parts(ctx, expr)
         low = f"{receiver}.{name}".lower()
         if low == "string.format" and args:
-            return _format_value(ctx, args, _depth)
+            resolved = _format_value(ctx, args, _depth)
+    if resolved is not None:
+        if _strict and not resolved.complete:
+            raise _Incomplete
+        return resolved
+    if _strict:
+        raise _Incomplete
     value.add_hole(expr)
     return value
+
+
+def _always_hole(ctx: FileContext, node: Node) -> bool:
+    """Does `string_value` give a hole for this expression whatever the file declares? (Calls other
+    than `String.format`, literals of other types, ...: only names and `+` chains can be resolved.)"""
+    t = node.type
+    if t in ("string_literal", "identifier", "field_access", "binary_expression"):
+        return False
+    if t == "parenthesized_expression":
+        return not node.named_children
+    if t == "method_invocation":
+        receiver, name, args = call_parts(ctx, node)
+        return not (args and f"{receiver}.{name}".lower() == "string.format")
+    return True
 
 
 def _is_plus(ctx: FileContext, node: Node) -> bool:
