@@ -479,6 +479,17 @@ def prepare_jobs() -> int:
     return _prepare_jobs
 
 
+# Set by an analyzer's prepare() that read a file whose bytes had changed since the run took its
+# content hash: its facts are then not those of the content the facts cache would key them by.
+_facts_uncacheable = False
+
+
+def facts_not_cacheable() -> None:
+    """For an analyzer's prepare(): do not cache the facts of this run (see `_facts_uncacheable`)."""
+    global _facts_uncacheable
+    _facts_uncacheable = True
+
+
 def resolve_jobs(jobs: int) -> int:
     if jobs > 0:
         return jobs
@@ -565,12 +576,14 @@ def _prepare_with_cache(
                     continue
             all_hit = False
             before = dict(project.facts.raw_items())
+            global _facts_uncacheable
+            _facts_uncacheable = False
             package_notes = _run_prepare(package, prepare, project, list(project_files))
             notes += package_notes
             produced = {k: v for k, v in project.facts.raw_items() if before.get(k, _MISSING) is not v}
             facts_digest = cache_mod.stable_digest(produced)
             digests[package] = facts_digest
-            if cache is not None and key is not None and not package_notes:
+            if cache is not None and key is not None and not package_notes and not _facts_uncacheable:
                 cache.put("facts", key, (_stored_parts(cache, key, produced), package_notes, facts_digest))
     finally:
         cache_mod.activate(None, "")

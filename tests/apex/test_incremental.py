@@ -328,13 +328,13 @@ def test_an_edit_reads_only_the_classes_it_analyses(
     _backdate(root, 60)
     session.run()
     reads: list[str] = []
-    real_read = apex._read_context
+    real_read = apex._decoded
 
-    def counting_read(project: object, path: Path) -> object:
+    def counting_read(path: Path) -> str:
         reads.append(path.name)
-        return real_read(project, path)  # type: ignore[arg-type]
+        return real_read(path)
 
-    monkeypatch.setattr(apex, "_read_context", counting_read)
+    monkeypatch.setattr(apex, "_decoded", counting_read)
     session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // reviewed")
     _backdate(root / "force-app/main/default/classes/Service0.cls", 30)
     apex.last_prepare = apex.PrepareStats()
@@ -366,3 +366,55 @@ def test_a_class_edited_while_it_is_read_keeps_no_record(session: Session, root:
         cache.activate(None, "")
     assert "// edited" in contexts[target].text
     assert sources.unsure == {target}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_large_project_mode_reads_texts_when_needed_and_keeps_no_poisoned_record(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Past KEEP_TREES_BYTES a class's text is read when used and forgotten after its analysis. A
+    class whose bytes differ, when read for analysis, from those its key was taken from (edited during
+    the run; here simulated, on the workers too) is analysed as read but keeps no record, so the next
+    run analyses it again and equals a run without cache."""
+    monkeypatch.setattr(apex, "KEEP_TREES_BYTES", 0)
+    monkeypatch.setattr(apex, "PARALLEL_MIN_BYTES", 0)
+    cache_dir = tmp_path / "cache"
+    made: list[apex._ApexSources] = []
+    real_sources = apex._ApexSources
+
+    def keep_sources(*args: object) -> apex._ApexSources:
+        made.append(real_sources(*args))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(apex, "_ApexSources", keep_sources)
+    reads = tmp_path / "reads"  # shared with forked workers: the simulated edit shows from the 2nd read
+    reads.write_text("")
+    real_read = apex._decoded
+
+    def edited_after_first_read(path: Path) -> str:
+        text = real_read(path)
+        if path.name == "Service2.cls":
+            with reads.open("a") as log:
+                log.write("x")
+            if len(reads.read_text()) > 1:
+                return text.replace("Log.info(p.Status__c);", "Log.info(p.SSN__c);")
+        return text
+
+    registry = default_registry()
+
+    def run(cache: Path | None) -> RunResult:
+        return run_check(
+            CheckRequest([root], open_project(root, Config()), registry, jobs=jobs, cache_dir=cache)
+        )
+
+    with monkeypatch.context() as patch:
+        patch.setattr(apex, "_decoded", edited_after_first_read)
+        run(cache_dir)
+    sources = made[-1]
+    assert sources.lazy and [key[0].rsplit("/", 1)[-1] for key in sources.unsure] == ["Service2.cls"]
+    # Every text was forgotten once its file was analysed.
+    assert all(ctx._loaded is None for ctx in sources._made.values())
+    apex.last_prepare = apex.PrepareStats()
+    again = run(cache_dir)
+    assert apex.last_prepare.analysed >= 1  # Service2 had no record
+    assert findings(again) == findings(run(None))

@@ -109,8 +109,11 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     )
     dataflow.PREPARED.reset(summaries)
     dataflow.PREPARED.flows = {key: record.flow for key, record in records.items()}
-    # A file edited while this run read it has a record that may not match its key: never kept.
+    # A file edited while this run read it has a record that may not match its key: never kept, and
+    # neither are the facts built with it.
     incremental.save_records(previous, {k: r for k, r in records.items() if k not in sources.unsure})
+    if sources.unsure:
+        engine.facts_not_cacheable()
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
@@ -136,9 +139,14 @@ def _worth_workers(contexts: Sequence[FileContext], jobs: int) -> bool:
     return (
         jobs > 1
         and len(contexts) >= PARALLEL_MIN_FILES
-        and sum(len(ctx.source) for ctx in contexts) >= PARALLEL_MIN_BYTES
+        and sum(_size_of(ctx) for ctx in contexts) >= PARALLEL_MIN_BYTES
         and parallel.fork_available()
     )
+
+
+def _size_of(ctx: FileContext) -> int:
+    """The file's size, without reading a context whose text is not loaded."""
+    return ctx.byte_size if isinstance(ctx, _ApexContext) else len(ctx.source)
 
 
 def _names_released(ctx: FileContext) -> NameFacts:
@@ -213,7 +221,9 @@ def _solve(
 
     def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers], Checked | None] | None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
-        if analysed is None:
+        if analysed is None or (isinstance(ctx, _ApexContext) and ctx.changed):
+            # On a worker: a file that changed since its key was taken is left to the parent, whose
+            # own read marks the key unsure there (a worker's marks die with it).
             return None
         record, units, checked = analysed
         return record, [answers for _, _, answers in units], checked
@@ -295,14 +305,14 @@ def _analyse_file(
     return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units], checked
 
 
-def _apex_paths(project: Project, files: Sequence[Path]) -> list[Path]:
+def _apex_paths(project: Project, files: Sequence[Path]) -> list[tuple[Path, int]]:
     """The Apex files among `files` (the engine passes every file of the project, not only those being
     checked: a wrapper may live in a file that is not), once each; oversized files are skipped here
     (the engine reports them when it checks them)."""
     from phi_lint import engine  # the engine imports the analyzers: import it when first used
 
     seen: set[str] = set()
-    found: list[Path] = []
+    found: list[tuple[Path, int]] = []
     for path in files:
         if file_kind(path) != "apex":
             continue
@@ -311,35 +321,93 @@ def _apex_paths(project: Project, files: Sequence[Path]) -> list[Path]:
             continue
         seen.add(key)
         try:
-            # Files over the engine's size limit are skipped by the engine (with a notification);
-            # parsing them here would cost seconds for a generated class nobody checks.
-            if path.stat().st_size > engine.MAX_FILE_BYTES:
-                continue
+            size = path.stat().st_size
         except OSError:
             continue
-        found.append(path)
+        # Files over the engine's size limit are skipped by the engine (with a notification); parsing
+        # them here would cost seconds for a generated class nobody checks.
+        if size <= engine.MAX_FILE_BYTES:
+            found.append((path, size))
     return found
 
 
-def _read_context(project: Project, path: Path) -> FileContext:
-    """The file read and its newlines normalised (raises OSError)."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    return FileContext(
-        project=project,
-        path=path,
-        rel_path=project.relative(path),
-        kind="apex",
-        source=text.encode("utf-8"),
-        text=text,
-    )
+def _decoded(path: Path) -> str:
+    """The file's text as the engine reads it: BOM dropped, newlines normalised (raises OSError)."""
+    return path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _ApexContext(FileContext):
+    """An Apex file's context in prepare(), whose text is read when first needed.
+
+    On a large project (`_ApexSources.lazy`) `release()` forgets the text with the tree: the process
+    then holds the text of the files being analysed only, not of every class of the org (forked
+    workers read their own files). A file read again must still have the bytes of its content key;
+    one that changed, or can no longer be read, is analysed as it now is (empty if unreadable) and its
+    key is marked unsure, so no record is kept under that key."""
+
+    def __init__(
+        self, sources: _ApexSources, key: ContentKey, path: Path, byte_size: int, text: str | None = None
+    ) -> None:
+        self._sources = sources
+        self._key = key
+        self.byte_size = byte_size
+        self._loaded: tuple[bytes, str] | None = None
+        super().__init__(sources.project, path, key[0], "apex", b"", "")
+        self._loaded = (text.encode("utf-8"), text) if text is not None else None
+
+    # The dataclass's `source` and `text` fields, read from the file on first use.
+    @property  # type: ignore[override]
+    def source(self) -> bytes:
+        return self._load()[0]
+
+    @source.setter
+    def source(self, value: bytes) -> None:
+        pass  # set (to a placeholder) only by FileContext.__init__
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        return self._load()[1]
+
+    @text.setter
+    def text(self, value: str) -> None:
+        pass
+
+    def _load(self) -> tuple[bytes, str]:
+        if self._loaded is None:
+            try:
+                text = _decoded(self.path)
+            except OSError:
+                text = ""
+                self._sources.unsure.add(self._key)
+            source = text.encode("utf-8")
+            if dataflow.content_key(self.rel_path, source) != self._key:
+                self._sources.unsure.add(self._key)
+            self._loaded = (source, text)
+        return self._loaded
+
+    @property
+    def changed(self) -> bool:
+        """Read, and found to differ from (or no longer readable as) its content key."""
+        return self._key in self._sources.unsure
+
+    def release(self) -> None:
+        super().release()
+        if self._sources.lazy:
+            self._loaded = None
+
+    def forget_text(self) -> None:
+        """Forget the text (large projects only), keeping any tree: after a textual scan."""
+        if self._sources.lazy and not self._memo:
+            self._loaded = None
 
 
 class _ApexSources:
     """The project's Apex files by content key, read only when needed.
 
     A large project's unchanged files are neither read nor decoded: their key comes from a memo by
-    content hash (the cache's stat index, so no read either). Unreadable files are left out (the
-    engine reports them when it checks them)."""
+    content hash (the cache's stat index, so no read either), and a file's text is held only while
+    it is analysed (`_ApexContext`). Unreadable files are left out (the engine reports them when it
+    checks them)."""
 
     def __init__(self, project: Project, files: Sequence[Path]) -> None:
         from phi_lint import cache
@@ -347,51 +415,46 @@ class _ApexSources:
         self.project = project
         self.keys: list[ContentKey] = []
         self.paths: dict[ContentKey, Path] = {}
-        # Files read so far (to compute their key, or to analyse them), each read once: a small
-        # project's trees, parsed to read declarations, are kept for the analysis.
-        self._read: dict[ContentKey, FileContext] = {}
+        sized = _apex_paths(project, files)
+        # Past this much source, texts are read when needed and forgotten after (as trees are).
+        self.lazy = sum(size for _, size in sized) > KEEP_TREES_BYTES
+        self._sizes: dict[ContentKey, int] = {}
+        # Contexts made so far, each once: a small project's texts and trees (parsed to read
+        # declarations) are kept for the analysis.
+        self._made: dict[ContentKey, _ApexContext] = {}
         # Keys of files that changed between computing the key and reading them for analysis.
         self.unsure: set[ContentKey] = set()
         memo = cache.active_memo("apex-content-keys")
-        for path in _apex_paths(project, files):
+        for path, size in sized:
             rel = project.relative(path)
+            compute = functools.partial(self._digest_of, path, rel, size)
             try:
-                if memo is not None:
-                    digest = memo.get(path, functools.partial(self._digest_of, path))
-                else:
-                    digest = self._digest_of(path)
+                digest = memo.get(path, compute) if memo is not None else compute()
             except OSError:
                 continue
             key = (rel, digest)
             self.keys.append(key)
             self.paths[key] = path
+            self._sizes[key] = size
         if memo is not None:
             memo.flush()
 
-    def _digest_of(self, path: Path) -> str:
-        ctx = _read_context(self.project, path)
-        key = dataflow.content_key(ctx.rel_path, ctx.source)
-        self._read[key] = ctx
+    def _digest_of(self, path: Path, rel: str, size: int) -> str:
+        text = _decoded(path)
+        key = dataflow.content_key(rel, text.encode("utf-8"))
+        if not self.lazy:
+            self._made[key] = _ApexContext(self, key, path, size, text)
         return key[1]
 
     def contexts(self, wanted: set[ContentKey]) -> dict[ContentKey, FileContext]:
-        """Contexts of the `wanted` keys, in file order. A file that can no longer be read is left out;
-        one whose content no longer matches its key is analysed as it is now, but its key is marked
-        `unsure` (its record must not be kept under the old key)."""
+        """Contexts of the `wanted` keys, in file order (their text is read when first used)."""
         found: dict[ContentKey, FileContext] = {}
         for key in self.keys:
-            if key not in wanted:
-                continue
-            ctx = self._read.get(key)
-            if ctx is None:
-                try:
-                    ctx = _read_context(self.project, self.paths[key])
-                except OSError:
-                    continue
-                if dataflow.content_key(ctx.rel_path, ctx.source) != key:
-                    self.unsure.add(key)
-                self._read[key] = ctx
-            found[key] = ctx
+            if key in wanted:
+                ctx = self._made.get(key)
+                if ctx is None:
+                    ctx = self._made[key] = _ApexContext(self, key, self.paths[key], self._sizes[key])
+                found[key] = ctx
         return found
 
 
@@ -484,6 +547,8 @@ def name_graph(contexts: Sequence[FileContext], classes: set[str]) -> list[list[
     deps: list[list[int]] = []
     for index, ctx in enumerate(contexts):
         names = {word.decode("ascii").lower() for word in set(_IDENTIFIER.findall(ctx.source))}
+        if isinstance(ctx, _ApexContext):
+            ctx.forget_text()  # read again when analysed (on a worker, for most files)
         deps.append(sorted(by_class[n] for n in names & by_class.keys() if by_class[n] != index))
     return deps
 
