@@ -550,12 +550,14 @@ def parse_query_text(text: str, apex_comments: bool = False) -> ParsedQuery:
 # ---- resolution against objects --------------------------------------------------------------
 
 
-def child_relationship_object(relationship: str, phi: PhiModel) -> str | None:
-    """`Encounters__r` -> `Encounter__c` when the project knows that object; standard plurals too."""
+def child_relationship_object(relationship: str, phi: PhiModel, parent: str | None = None) -> str | None:
+    """`Encounters__r` -> `Encounter__c` when the project knows that object; standard plurals too.
+    The children of a custom metadata type (`parent` `__mdt`) are custom metadata types too."""
     low = relationship.lower()
     if low in STANDARD_CHILD_RELATIONSHIPS:
         return STANDARD_CHILD_RELATIONSHIPS[low]
-    base, suffix = (relationship[:-3], "__c") if low.endswith("__r") else (relationship, "")
+    custom_suffix = "__mdt" if _is_metadata_type(parent) else "__c"
+    base, suffix = (relationship[:-3], custom_suffix) if low.endswith("__r") else (relationship, "")
     candidates = [base]
     if base.lower().endswith("ies"):
         candidates.append(base[:-3] + "y")
@@ -574,6 +576,10 @@ def child_relationship_object(relationship: str, phi: PhiModel) -> str | None:
     return (candidates[-1] if len(candidates) > 1 else base) + suffix
 
 
+def _is_metadata_type(obj: str | None) -> bool:
+    return obj is not None and obj.lower().endswith("__mdt")
+
+
 def resolve_path(path: str, base_object: str | None, alias: str | None = None) -> tuple[str | None, str]:
     """(`object owning the last segment`, `field`) for a field path read from `base_object`."""
     parts = path.split(".")
@@ -581,6 +587,11 @@ def resolve_path(path: str, base_object: str | None, alias: str | None = None) -
         parts = parts[1:]
     if len(parts) == 1:
         return base_object, parts[0]
+    if _is_metadata_type(base_object):
+        # A custom metadata type's relationships lead to EntityDefinition, FieldDefinition or another
+        # custom metadata type, never to records (`SObjectType__r.QualifiedApiName`): which one is
+        # not known from the name, so no object is named (a guessed `SObjectType__c` is not one).
+        return None, parts[-1]
     rel = parts[-2]
     mapped = STANDARD_RELATIONSHIPS.get(rel.lower())
     if mapped is not None:
@@ -596,7 +607,7 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
         base = parsed.field_objects[i] if i < len(parsed.field_objects) else parsed.from_object
         alias = parsed.from_alias
         if f.relationship:
-            base = child_relationship_object(f.relationship, phi)
+            base = child_relationship_object(f.relationship, phi, base)
             alias = None
         if f.typeof_type is not None:
             obj: str | None = None if f.typeof_type == "ELSE" else f.typeof_type
