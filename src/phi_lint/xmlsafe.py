@@ -46,6 +46,17 @@ def _local(name: str) -> str:
     return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
 
 
+_HANDLERS = (
+    "StartDoctypeDeclHandler",
+    "EntityDeclHandler",
+    "UnparsedEntityDeclHandler",
+    "ExternalEntityRefHandler",
+    "StartElementHandler",
+    "EndElementHandler",
+    "CharacterDataHandler",
+)
+
+
 def parse_bytes(data: bytes) -> Element:
     if len(data) > MAX_XML_BYTES:
         raise XmlError(f"XML file larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
@@ -105,6 +116,11 @@ def parse_bytes(data: bytes) -> Element:
         # `<?xml encoding="TTF-8"?>` (unknown: LookupError) or a multi-byte encoding expat cannot
         # switch to (ValueError): a file nobody can deploy, reported instead of crashing the run.
         raise XmlError("unsupported encoding in the XML declaration", parser.CurrentLineNumber) from exc
+    finally:
+        # The handlers refer to the parser (for line numbers) and the parser to them: a reference
+        # cycle that would keep every parsed element alive until the garbage collector ran.
+        for handler in _HANDLERS:
+            setattr(parser, handler, None)
     if not roots:
         raise XmlError("empty XML document")
     return roots[0]

@@ -114,6 +114,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     incremental.save_records(previous, {k: r for k, r in records.items() if k not in sources.unsure})
     if sources.unsure:
         engine.facts_not_cacheable()
+    sources.close()
     # A new dict (not an update in place): the engine's facts cache detects what prepare() produced by
     # identity.
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
@@ -295,6 +296,10 @@ def _analyse_file(
         return None
     contributions = store.contributions_of(ctx.rel_path)
     record = FileRecord(names, contributions, analysis.flow(), analysis.deps)
+    used: list[tuple[set[str], int | None, dataflow.UsedAnswers]] = [
+        (unit.callees, unit.ran_at, unit.answers) for unit in analysis.units
+    ]
+    analysis.close()
     try:
         # The file's per-file checks run now, on this tree and with these flow facts, instead of on
         # a second parse after prepare(); the caller keeps the result of the file's last analysis.
@@ -302,7 +307,7 @@ def _analyse_file(
         checked = engine.check_prepared(ctx)
     finally:
         ctx.release()
-    return record, [(unit.callees, unit.ran_at, unit.answers) for unit in analysis.units], checked
+    return record, used, checked
 
 
 def _apex_paths(project: Project, files: Sequence[Path]) -> list[tuple[Path, int]]:
@@ -445,6 +450,10 @@ class _ApexSources:
         if not self.lazy:
             self._made[key] = _ApexContext(self, key, path, size, text)
         return key[1]
+
+    def close(self) -> None:
+        """Forget the contexts (each points back here: a cycle only the garbage collector would free)."""
+        self._made.clear()
 
     def contexts(self, wanted: set[ContentKey]) -> dict[ContentKey, FileContext]:
         """Contexts of the `wanted` keys, in file order (their text is read when first used)."""

@@ -1028,6 +1028,14 @@ class FileAnalysis:
                 again = True
         return again
 
+    def close(self) -> None:
+        """Break the analysis <-> body reference cycle (each `MethodFlow` points back at its file), so
+        that reference counting frees the file's whole evaluation graph (values, origins, trees) the
+        moment the analysis is dropped. Left to the cyclic garbage collector, these graphs were most
+        of a large run's memory (about 350 MB of garbage at 1,000 classes with collection off) and
+        most of its collection time."""
+        self.units.clear()
+
     def flow(self) -> FileFlow:
         """The node-free facts the rules read."""
         events = []
@@ -2372,4 +2380,7 @@ def _file_flow(ctx: FileContext) -> FileFlow:
     prepared = PREPARED.get(summaries, ctx.rel_path, ctx.source)
     if prepared is not None:
         return prepared
-    return analyze(ctx, summaries).flow()
+    analysis = analyze(ctx, summaries)
+    flow = analysis.flow()
+    analysis.close()
+    return flow
