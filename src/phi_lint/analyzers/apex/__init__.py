@@ -204,6 +204,8 @@ def _solve(
     """Seed the summaries of the `held` records, analyse the `todo` files to a fixpoint on top of
     them, and return every file's record (held ones as they were). `summaries` must hold the
     declarations only; it ends with the method summaries too."""
+    from phi_lint.analyzers.apex import incremental
+
     store = SummaryStore(summaries)
     for key in sorted(held):
         store.seed(previous[key].contributions)
@@ -227,12 +229,15 @@ def _solve(
             # own read marks the key unsure there (a worker's marks die with it).
             return None
         record, units, checked = analysed
+        # The parent has the file's declarations already (it re-attaches them): not sent back.
+        record.names = incremental.NO_NAMES
         return record, [answers for _, _, answers in units], checked
 
     def run(ctx: FileContext) -> None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is not None:
-            records[key_of(ctx)], watch[key_of(ctx)], checked[key_of(ctx)] = analysed
+            record, watch[key_of(ctx)], checked[key_of(ctx)] = analysed
+            records[key_of(ctx)] = incremental.interned(record)
 
     # The per-file check results of each file's last analysis (see engine.check_prepared).
     checked: dict[ContentKey, Checked | None] = {}
@@ -243,8 +248,9 @@ def _solve(
         done = parallel.analyse(order, deps, store, analyse_one, jobs)
         for index, (record, used, result) in done.items():
             key = key_of(order[index])
-            records[key] = record
-            watch[key] = [(set(), None, answers) for answers in used]
+            record.names = names[key]
+            records[key] = incremental.interned(record)
+            watch[key] = [(set(), None, incremental.interned_answers(answers)) for answers in used]
             checked[key] = result
     for ctx in order:
         if key_of(ctx) not in watch:
