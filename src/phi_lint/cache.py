@@ -40,7 +40,6 @@ import itertools
 import os
 import pickle
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
@@ -84,6 +83,8 @@ def _secret() -> bytes | None:
     except OSError:
         pass
     try:
+        import tempfile  # only the first run on this machine needs it
+
         base.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=base, prefix=".key-")
         with os.fdopen(fd, "wb") as handle:
