@@ -369,7 +369,8 @@ class _ApexContext(FileContext):
     # The dataclass's `source` and `text` fields, read from the file on first use.
     @property  # type: ignore[override]
     def source(self) -> bytes:
-        return self._load()[0]
+        loaded = self._loaded  # read hundreds of thousands of times a run: no call when loaded
+        return (loaded if loaded is not None else self._load())[0]
 
     @source.setter
     def source(self, value: bytes) -> None:
@@ -377,7 +378,8 @@ class _ApexContext(FileContext):
 
     @property  # type: ignore[override]
     def text(self) -> str:
-        return self._load()[1]
+        loaded = self._loaded
+        return (loaded if loaded is not None else self._load())[1]
 
     @text.setter
     def text(self, value: str) -> None:
