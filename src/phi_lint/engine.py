@@ -647,7 +647,8 @@ def _rebuild_fact(
     name: str,
 ) -> Any:
     """A large fact whose own entry is gone or damaged (the facts entry that named it was read): the
-    package's prepare() runs again, now, and its value is returned."""
+    package's prepare() runs again, now, and its value is returned. If that fails, this raises: the
+    file that asked is then reported as not analysed (and not cached), never checked without facts."""
     from phi_lint import cache as cache_mod
     from phi_lint.cache import StoredPart
 
@@ -656,9 +657,12 @@ def _rebuild_fact(
             dict.pop(project.facts, other, None)  # not deferred any more: prepare() recomputes them
     cache_mod.activate(cache, salt)
     try:
-        _run_prepare(package, prepare, project, list(project_files))
+        failures = _run_prepare(package, prepare, project, list(project_files))
     finally:
         cache_mod.activate(None, "")
+    if failures or name not in project.facts:
+        reason = failures[0].message if failures else f"{name} was not produced"
+        raise RuntimeError(f"cached project facts were damaged and could not be rebuilt: {reason}")
     return dict.get(project.facts, name)
 
 

@@ -301,6 +301,35 @@ def test_large_facts_are_loaded_only_when_a_file_needs_them(
     stats, fact = check(3)  # the facts entry names a damaged part: prepare() runs again
     assert stats.analysed == 1 and not isinstance(fact, Deferred)
 
+    # Damaged again, and now prepare() itself fails: the file that needs the facts is reported as not
+    # analysed (never checked without them) and its result is not cached.
+    for part in _facts_parts(cache_dir):
+        part.write_bytes(b"damaged")
+
+    def failing_prepare(project: object, files: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(perf_rules, "prepare", failing_prepare)
+    cache = Cache.open(cache_dir)
+    target = project_root / CLASSES / "Caller4.cls"
+    request = engine.CheckRequest(
+        [project_root],
+        open_project(project_root, Config(), cache),
+        perf_rules.registry(),
+        only_files={target},
+        cache_dir=cache_dir,
+        cache=cache,
+    )
+    failed = engine.run_check(request)
+    # The rule that reads the facts reports its failure; the file's other rules still ran.
+    assert _messages(failed, "Caller4.cls") == ["PHI field SSN__c is logged"]
+    assert any(
+        "could not be rebuilt" in n.message and n.path and "Caller4" in n.path for n in failed.notifications
+    )
+    monkeypatch.undo()
+    stats, _ = check(4)
+    assert stats.analysed == 1  # the failed result was not cached
+
 
 def test_entries_unused_for_a_week_are_pruned_once_a_day(
     project_root: Path, run: Run, tmp_path: Path
