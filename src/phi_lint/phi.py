@@ -576,6 +576,64 @@ class PhiModel:
                 yield kind, match
 
 
+class PhiAnswers:
+    """The PHI model's answers, memoized for the whole run: the model matches names and walks
+    metadata on every question, and a project asks the same few hundred questions thousands of times
+    (the Apex data flow and the SOQL rules ask about every query). Kept beside the model (keyed by
+    identity) rather than on it, so the model itself is unchanged."""
+
+    _by_model: dict[int, tuple[PhiModel, PhiAnswers]] = {}
+
+    def __init__(self, phi: PhiModel) -> None:
+        self.phi = phi
+        self._fields: dict[tuple[str | None, str], PhiReason | None] = {}
+        self._spelled: dict[tuple[str | None, str], PhiReason | None] = {}
+        self._objects: dict[str, PhiReason | None] = {}
+        self._field_names: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, phi: PhiModel) -> PhiAnswers:
+        found = cls._by_model.get(id(phi))
+        if found is not None and found[0] is phi:
+            return found[1]
+        if len(cls._by_model) > 16:  # one model per run; tests build many
+            cls._by_model.clear()
+        answers = cls(phi)
+        cls._by_model[id(phi)] = (phi, answers)
+        return answers
+
+    def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
+        """`PhiModel.field_reason`, remembered case-insensitively (the first spelling asked is the one
+        the reason's text shows)."""
+        key = (obj.lower() if obj else None, fld.lower())
+        if key not in self._fields:
+            self._fields[key] = self.phi.field_reason(obj, fld)
+        return self._fields[key]
+
+    def field_reason_as_spelled(self, obj: str | None, fld: str) -> PhiReason | None:
+        """`PhiModel.field_reason`, remembered by exact spelling (the reason's text spells the object
+        and field as asked, as the SOQL rules show them)."""
+        key = (obj, fld)
+        spelled = self._spelled
+        if key in spelled:
+            return spelled[key]
+        reason = spelled[key] = self.phi.field_reason(obj, fld)
+        return reason
+
+    def object_reason(self, obj: str) -> PhiReason | None:
+        key = obj.lower()
+        if key not in self._objects:
+            self._objects[key] = None if key in ("sobject", "id") else self.phi.object_reason(obj)
+        return self._objects[key]
+
+    def phi_field_names(self, obj: str) -> tuple[str, ...]:
+        """`Patient__c.SSN__c, ...`: the object's PHI fields its metadata declares, qualified."""
+        key = obj.lower()
+        if key not in self._field_names:
+            self._field_names[key] = tuple(f"{obj}.{f}" for f in self.phi.phi_fields(obj))
+        return self._field_names[key]
+
+
 # ---- reading field metadata -----------------------------------------------------------------------
 
 

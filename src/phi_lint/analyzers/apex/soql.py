@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from phi_lint import parsing
 from phi_lint.analyzers.apex import syntax
 from phi_lint.findings import Span
-from phi_lint.phi import PhiModel, PhiReason, relationship_to_object
+from phi_lint.phi import PhiAnswers, PhiModel, PhiReason, relationship_to_object
 
 if TYPE_CHECKING:
     from phi_lint.context import FileContext
@@ -819,43 +819,10 @@ def query_at(ctx: FileContext, node: Node) -> Query | None:
     return table.get(key)
 
 
-class _Reasons:
-    """The PHI model's answers about query fields, memoized for the whole run by exact spelling (a
-    reason's text spells the object and field as asked). A project selects the same few hundred
-    fields in thousands of queries, and each answer matches names and walks metadata; the flow
-    analysis and the structure rules both ask about every query. Kept beside the model (keyed by
-    identity, like `dataflow.PhiAnswers`) so the model itself is unchanged."""
-
-    _by_model: dict[int, tuple[PhiModel, _Reasons]] = {}
-
-    def __init__(self, phi: PhiModel) -> None:
-        self.phi = phi
-        self.fields: dict[tuple[str | None, str], PhiReason | None] = {}
-
-    @classmethod
-    def of(cls, phi: PhiModel) -> _Reasons:
-        found = cls._by_model.get(id(phi))
-        if found is not None and found[0] is phi:
-            return found[1]
-        if len(cls._by_model) > 16:  # one model per run; tests build many
-            cls._by_model.clear()
-        reasons = cls(phi)
-        cls._by_model[id(phi)] = (phi, reasons)
-        return reasons
-
-    def field_reason(self, obj: str | None, fld: str) -> PhiReason | None:
-        key = (obj, fld)
-        fields = self.fields
-        if key in fields:
-            return fields[key]
-        reason = fields[key] = self.phi.field_reason(obj, fld)
-        return reason
-
-
 def phi_fields(query: Query, phi: PhiModel) -> list[tuple[FieldRef, PhiReason]]:
     """The PHI fields whose stored values the query returns (COUNT()/COUNT(x)/SUM/AVG do not)."""
     found: list[tuple[FieldRef, PhiReason]] = []
-    field_reason = _Reasons.of(phi).field_reason
+    field_reason = PhiAnswers.of(phi).field_reason_as_spelled
     for ref in query.fields:
         if not ref.returns_value:
             continue
