@@ -10,8 +10,12 @@ order that rotates every repetition so that neither tool always runs on a warmer
 - phi-lint cold: `python -m phi_lint check PROJECT --jobs J` with an empty cache directory;
 - phi-lint warm: the same command again on the cache the cold run filled (nothing changed);
 - the tree-sitter floor (bench/floor.py): parse + one cursor walk + one query per Apex file.
-Each figure is the median wall time (process start included); memory is the peak of the sum over the
-process tree (proportional set size, so forked workers' shared pages are not counted twice; RSS too).
+Each figure is the median wall time (process start included), measured with nothing else watching the
+processes. Memory is measured in separate runs (one more of each command after the timed repetitions):
+the peak of the sum over the process tree (proportional set size, so forked workers' shared pages are
+not counted twice; RSS too), sampled every 20 ms from /proc/*/smaps_rollup. Reading smaps_rollup walks
+the page tables of the process under its memory-map lock (about 6 ms for a 500 MB process), so sampling
+during the timed runs would slow both tools, PMD's large JVM most.
 Then the pre-commit case: one file edited, `phi-lint check that/File.cls` with the rest cached, against
 PMD on that one file.
 
@@ -80,13 +84,16 @@ class Series:
     def cpu(self) -> float:
         return statistics.median(s.cpu for s in self.samples)
 
+    # Runs measured for memory only (their times are not used: the sampler slows them).
+    memory: list[Sample] = field(default_factory=list)
+
     @property
     def pss(self) -> float:
-        return max(s.peak_pss_mb for s in self.samples)
+        return max(s.peak_pss_mb for s in self.memory) if self.memory else 0.0
 
     @property
     def rss(self) -> float:
-        return max(s.peak_rss_mb for s in self.samples)
+        return max(s.peak_rss_mb for s in self.memory) if self.memory else 0.0
 
 
 # ---- measuring a process tree -------------------------------------------------------------------------
@@ -120,7 +127,11 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Sample:
+def measure(
+    cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, memory: bool = False
+) -> Sample:
+    """Run `cmd`, timing it; with `memory`, also sample the peak memory of its process tree (which
+    slows it: see the module doc)."""
     peak = [0, 0]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -142,13 +153,15 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     return Sample(
         wall,
         peak[0] / 1024,
@@ -300,6 +313,14 @@ def whole_project(size: int, reps: int, jobs: int, work: Path, lib: Path, seed: 
         for name, step in steps[rep % len(steps) :] + steps[: rep % len(steps)]:
             print(f"  size {size} rep {rep + 1}/{reps}: {name}", file=sys.stderr, flush=True)
             step()
+    print(f"  size {size}: memory runs", file=sys.stderr, flush=True)
+    pmd.memory.append(measure(pmd_cmd, memory=True))
+    shutil.rmtree(cache, ignore_errors=True)
+    cold.memory.append(measure(phi_command(project, jobs, cache, output), memory=True))
+    warm.memory.append(measure(phi_command(project, jobs, cache, output), memory=True))
+    shutil.rmtree(cache, ignore_errors=True)
+    serial.memory.append(measure(phi_command(project, 1, cache, output), memory=True))
+    floor.memory.append(measure(floor_cmd, memory=True))
     floor_inner = [json.loads(s.stdout)["seconds"] for s in floor.samples]
     return {
         "size": size,
@@ -310,6 +331,9 @@ def whole_project(size: int, reps: int, jobs: int, work: Path, lib: Path, seed: 
         "phi_findings": phi_findings(output),
         "series": {
             s.name: [asdict(x) | {"stdout": ""} for x in s.samples] for s in (pmd, cold, warm, floor, serial)
+        },
+        "memory_runs": {
+            s.name: [asdict(x) | {"stdout": ""} for x in s.memory] for s in (pmd, cold, warm, floor, serial)
         },
         "pmd_cpu": pmd.cpu,
         "cold_cpu": cold.cpu,
@@ -364,9 +388,9 @@ def one_file(
         "pmd_cpu": pmd.cpu if pmd.samples else None,
         "floor_cpu": floor.cpu,
         "phi_walls": [s.wall for s in phi.samples],
-        "phi_pss": phi.pss,
+        "phi_pss": None,  # not measured here (see whole_project)
         "pmd_wall": pmd.wall if pmd.samples else None,
-        "pmd_pss": pmd.pss if pmd.samples else None,
+        "pmd_pss": None,
         "floor_wall": floor.wall,
         "findings": phi_findings(output),
     }
