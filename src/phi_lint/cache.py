@@ -56,7 +56,7 @@ _MAGIC = b"PHILINT" + FORMAT_VERSION.encode()
 _MAC_SIZE = hashlib.sha256().digest_size
 # A file whose mtime is this close to the moment it was hashed may change again within the same
 # timestamp tick; its stat entry is not trusted (git's "racily clean" problem).
-_RACY_SECONDS = 2.0
+RACY_SECONDS = 2.0
 # Entries no run has used for this long are deleted (see Cache.prune_if_due), at most once a day.
 MAX_AGE_DAYS = 7
 _PRUNE_EVERY_SECONDS = 86400.0
@@ -69,12 +69,21 @@ _CACHEDIR_TAG = (
 )
 
 
+def user_cache_dir() -> Path:
+    """phi-lint's folder in the user's cache directory (the cache key, the parsed rules): outside any
+    project. Raises RuntimeError when there is no home directory."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phi-lint"
+
+
 def _secret() -> bytes | None:
     """The HMAC key. Kept outside the project so a committed cache directory cannot forge entries."""
     env = os.environ.get("PHI_LINT_CACHE_KEY")
     if env:
         return env.encode("utf-8")
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phi-lint"
+    try:
+        base = user_cache_dir()
+    except RuntimeError:  # no home directory
+        return None
     key_file = base / "cache-key"
     try:
         key = key_file.read_bytes()
@@ -191,16 +200,12 @@ def phi_model_digest(model: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def code_digest_once() -> str:
-    """`code_digest()` for the life of this process (the code does not change while it runs)."""
-    return code_digest()
-
-
 def code_digest() -> str:
     """phi-lint's version plus the size and mtime of its own modules and rule files.
 
     A released wheel changes with its version; a development checkout changes when someone edits a
-    rule, and the cache must never serve results of the old code. Costs about one stat per file.
+    rule, and the cache must never serve results of the old code. Costs about one stat per file, once
+    per process (the code a process runs does not change while it runs).
     """
     package = Path(phi_lint.__file__).parent
     parts: list[str] = [phi_lint.__version__]
@@ -249,9 +254,9 @@ class Cache:
             entries.mkdir(parents=True, exist_ok=True)
             tag = directory / "CACHEDIR.TAG"
             if not tag.exists():
-                _atomic_write(tag, _CACHEDIR_TAG.encode())
+                atomic_write_bytes(tag, _CACHEDIR_TAG.encode())
                 # Never committed by accident (a committed cache would be ignored anyway: see HMAC).
-                _atomic_write(directory / ".gitignore", b"# Created by phi-lint\n*\n")
+                atomic_write_bytes(directory / ".gitignore", b"# Created by phi-lint\n*\n")
         except OSError:
             return None
         return cls(directory, secret)
@@ -314,7 +319,7 @@ class Cache:
                         os.unlink(entry)
                         deleted += 1
         with contextlib.suppress(OSError):
-            _atomic_write(marker, b"")
+            atomic_write_bytes(marker, b"")
         return deleted
 
     def put(self, namespace: str, key: str, value: Any) -> bool:
@@ -334,7 +339,7 @@ class Cache:
             if folder not in self._folders:  # a cold run writes thousands of entries into 256 folders
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(folder)
-            _atomic_write(path, blob)
+            atomic_write_bytes(path, blob)
         except OSError:
             return False
         self.writes += 1
@@ -369,7 +374,7 @@ class Cache:
 
     def remember_digest(self, path: Path, st: os.stat_result, digest: str) -> None:
         now = time.time_ns()
-        if now - st.st_mtime_ns < _RACY_SECONDS * 1e9:
+        if now - st.st_mtime_ns < RACY_SECONDS * 1e9:
             return  # may change again within the same mtime tick; hash it again next time
         self._load_stat_index()[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
         self._stat_dirty = True
@@ -397,7 +402,7 @@ class FileMemo:
 
     def __init__(self, cache: Cache, name: str) -> None:
         self._cache = cache
-        self._key = digest_of(code_digest_once(), name)
+        self._key = digest_of(code_digest(), name)
         self._known: dict[str, tuple[str, Any]] | None = None
         self._used: dict[str, tuple[str, Any]] = {}
         self._computed = 0
@@ -442,7 +447,7 @@ def _unpickle(payload: bytes) -> Any:
 _temp_names = itertools.count()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     # A name no other process or thread uses (pid and a counter), created exclusively: cheaper than
     # mkstemp's random names, and as safe (O_EXCL fails rather than reuse a leftover file).
     tmp = os.path.join(path.parent, f".tmp-{os.getpid()}-{next(_temp_names)}")

@@ -266,10 +266,6 @@ def load_rules(directory: Path | None = None, memo_folder: Path | None = None) -
     return Registry(metas)
 
 
-# Files modified this recently may change again within the same mtime tick: never memoized.
-_RACY_SECONDS = 2.0
-
-
 def _parsed_rule_files(paths: list[Path], folder: Path) -> dict[str, Any]:
     """The parsed TOML of every rule file, from a JSON memo in the user's cache directory while the
     files' sizes and mtimes are those it was made from. Parsing 33 rule files with tomllib (pure
@@ -278,10 +274,10 @@ def _parsed_rule_files(paths: list[Path], folder: Path) -> dict[str, Any]:
     not parse are never memoized, so their error is reported as without the memo."""
     import hashlib
     import json
-    import os
     import time
 
     from phi_lint import __version__
+    from phi_lint.cache import RACY_SECONDS, atomic_write_bytes
 
     try:
         stats = [(str(path), path.stat()) for path in paths]
@@ -303,14 +299,13 @@ def _parsed_rule_files(paths: list[Path], folder: Path) -> dict[str, Any]:
             parsed[name] = tomllib.loads(Path(name).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return {}
-    if any(time.time_ns() - st.st_mtime_ns < _RACY_SECONDS * 1e9 for _, st in stats):
+    # A file modified this recently may change again within the same mtime tick: not memoized.
+    if any(time.time_ns() - st.st_mtime_ns < RACY_SECONDS * 1e9 for _, st in stats):
         return parsed
     try:
         text = json.dumps(parsed)
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".rules-{signature}.{os.getpid()}"
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, memo)
+        atomic_write_bytes(memo, text.encode("utf-8"))
         for stale in folder.glob("rules-*.json"):
             if stale != memo:
                 stale.unlink(missing_ok=True)
@@ -321,10 +316,10 @@ def _parsed_rule_files(paths: list[Path], folder: Path) -> dict[str, Any]:
 
 @cache
 def default_registry() -> Registry:
-    import os
+    from phi_lint.cache import user_cache_dir
 
     try:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "phi-lint"
+        folder = user_cache_dir()
     except RuntimeError:  # no home directory
         return load_rules()
     return load_rules(memo_folder=folder)
