@@ -330,8 +330,7 @@ class Project:
                     # directory's (already resolved) paths plus the name of an entry that is not a
                     # link. Remembered (for the files listed), so the engine's later questions about
                     # the file cost nothing. Paths are built only for what is walked or listed.
-                    joined = f"{current_rel}/{entry.name}" if current_rel != "." else entry.name
-                    rel = joined if joined.isascii() else printable_path(joined)
+                    rel = _child_rel(current_rel, entry.name)
                     resolved = os.path.join(current_resolved, entry.name)
                     kind_folders = folders
                     path = None
@@ -360,6 +359,12 @@ class Project:
 @functools.lru_cache(maxsize=8192)
 def _resolved_directory(directory: str) -> Path:
     return resolve_path(Path(directory))
+
+
+def _child_rel(folder_rel: str, name: str) -> str:
+    """`Project.relative` of an entry that is not a symbolic link, from its folder's relative path."""
+    joined = f"{folder_rel}/{name}" if folder_rel != "." else name
+    return joined if joined.isascii() else printable_path(joined)
 
 
 def printable_path(rel: str) -> str:
@@ -521,8 +526,7 @@ class _MetadataReader:
             if linked or folder_rel.startswith(".."):
                 rel = self.project.relative(field_file)
             else:  # `relative` without resolving the file again (as the project walk does)
-                joined = f"{folder_rel}/{entry.name}"
-                rel = joined if joined.isascii() else printable_path(joined)
+                rel = _child_rel(folder_rel, entry.name)
             facts = self._read(field_file, functools.partial(read_field_file, field_file, rel))
             if facts is not None:
                 self.model.add_field(facts)
