@@ -418,3 +418,19 @@ def test_large_project_mode_reads_texts_when_needed_and_keeps_no_poisoned_record
     again = run(cache_dir)
     assert apex.last_prepare.analysed >= 1  # Service2 had no record
     assert findings(again) == findings(run(None))
+
+
+def test_a_utf16_class_gives_the_summaries_its_text_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare() reads a class as the engine's checks do (`engine.decode_source`): a logging wrapper
+    saved as UTF-16 still makes its callers' PHI arguments logged."""
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-incremental-secret-0123456789abcdef")
+    utf8 = write_project(tmp_path / "utf8", 1)
+    utf16 = write_project(tmp_path / "utf16", 1)
+    log = utf16 / "force-app/main/default/classes/Log.cls"
+    log.write_bytes(log.read_text().encode("utf-16"))
+    expected = logged_lines(check(utf8, None), "Service0.cls")
+    assert expected == [4, 7]
+    assert logged_lines(check(utf16, None), "Service0.cls") == expected
+    assert logged_lines(check(utf16, tmp_path / "cache"), "Service0.cls") == expected

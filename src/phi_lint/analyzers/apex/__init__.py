@@ -342,9 +342,20 @@ def _apex_paths(project: Project, files: Sequence[Path]) -> list[tuple[Path, int
     return found
 
 
+class _NotText(OSError):
+    """A file the engine skips as not text (binary content, invalid UTF-16)."""
+
+
 def _decoded(path: Path) -> str:
-    """The file's text as the engine reads it: BOM dropped, newlines normalised (raises OSError)."""
-    return path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    """The file's text exactly as the engine reads it for its checks (`engine.decode_source`: UTF-8 or
+    UTF-16, BOM dropped, newlines normalised). Raises OSError when unreadable, `_NotText` when the
+    engine would skip it."""
+    from phi_lint.engine import decode_source
+
+    text, _ = decode_source(path.read_bytes(), "")
+    if text is None:
+        raise _NotText(f"not a text file: {path}")
+    return text
 
 
 class _ApexContext(FileContext):
