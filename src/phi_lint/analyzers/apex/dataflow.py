@@ -1465,8 +1465,8 @@ class MethodFlow:
         if kind == "method_invocation":
             return self.eval_call(node)
         if kind == "binary_expression":
-            left = self.eval(node.child_by_field_name("left"))
-            right = self.eval(node.child_by_field_name("right"))
+            left = self.eval(parsing.field(node, "left"))
+            right = self.eval(parsing.field(node, "right"))
             operator = node.children[1].type if node.child_count > 2 else "+"
             if operator in BOOLEAN_OPERATORS:
                 return EMPTY
@@ -1813,10 +1813,10 @@ class MethodFlow:
     # ---- calls ---------------------------------------------------------------------------------------
     def eval_call(self, node: Node) -> Value:
         src = self.src
-        obj = node.child_by_field_name("object")
-        name = parsing.text(node.child_by_field_name("name"), src)
+        obj = parsing.field(node, "object")
+        name = parsing.text(parsing.field(node, "name"), src)
         low = name.lower()
-        args_node = node.child_by_field_name("arguments")
+        args_node = parsing.field(node, "arguments")
         args = (
             [self.eval(a) for a in args_node.named_children if a.type not in COMMENT_TYPES]
             if args_node is not None
@@ -1842,12 +1842,12 @@ class MethodFlow:
             qualifier = parsing.text(obj, src).replace(" ", "").lower()
         else:
             receiver = self.eval(obj)
-            if obj_type == "field_access" and _is_this(obj.child_by_field_name("object")):
-                recv_var = parsing.text(obj.child_by_field_name("field"), src).lower()
+            if obj_type == "field_access" and _is_this(parsing.field(obj, "object")):
+                recv_var = parsing.text(parsing.field(obj, "field"), src).lower()
                 recv_type = self.type_of(recv_var)
             elif obj_type == "object_creation_expression":
                 # `new AppLogger().write(msg)`, `new Messaging.SingleEmailMessage()...`
-                recv_type = parsing.text(obj.child_by_field_name("type"), src)
+                recv_type = parsing.text(parsing.field(obj, "type"), src)
         recv_norm = normalize_type(recv_type) if recv_type else ""
         if not args:
             all_args = EMPTY

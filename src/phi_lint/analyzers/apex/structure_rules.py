@@ -1458,7 +1458,7 @@ def _concatenation_tops(ctx: FileContext) -> tuple[list[int], list[Node]]:
         for node in syntax.nodes(ctx, "binary_expression"):
             if node.start_byte < end:
                 continue
-            op = node.child_by_field_name("operator")
+            op = parsing.field(node, "operator")
             if op is not None and ctx.source[op.start_byte : op.end_byte] == b"+":
                 tops.append(node)
                 end = node.end_byte

@@ -102,7 +102,7 @@ def calls_by_name(ctx: FileContext) -> dict[str, list[Node]]:
         table: dict[str, list[Node]] = {}
         source = ctx.source
         for call in nodes(ctx, "method_invocation"):
-            name = call.child_by_field_name("name")
+            name = parsing.field(call, "name")
             if name is not None:
                 key = source[name.start_byte : name.end_byte].decode("utf-8", errors="replace").lower()
                 table.setdefault(key, []).append(call)
