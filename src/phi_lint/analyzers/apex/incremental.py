@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from phi_lint.analyzers.apex.classes import ClassHeader
 from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow, MethodSummary, Summaries, UsedAnswers
@@ -77,8 +78,12 @@ class FileRecord:
 NO_NAMES = NameFacts()
 
 
-def _interned_key(question: tuple[object, ...]) -> tuple[object, ...]:
-    return tuple(sys.intern(part) if isinstance(part, str) else part for part in question)
+_Key = TypeVar("_Key", bound=tuple[object, ...])
+
+
+def _interned_key(question: _Key) -> _Key:
+    """The same tuple with its strings interned (numbers and flags as they are)."""
+    return cast(_Key, tuple(sys.intern(part) if isinstance(part, str) else part for part in question))
 
 
 def interned(record: FileRecord) -> FileRecord:
@@ -88,13 +93,13 @@ def interned(record: FileRecord) -> FileRecord:
     the saved records, pickled once, are smaller and faster to load)."""
     deps = record.deps
     deps.methods = {(sys.intern(cls), sys.intern(method), arity) for cls, method, arity in deps.methods}
-    deps.answers = {_interned_key(question): found for question, found in deps.answers.items()}  # type: ignore[misc]
+    deps.answers = {_interned_key(question): found for question, found in deps.answers.items()}
     return record
 
 
 def interned_answers(answers: UsedAnswers) -> UsedAnswers:
     """What a body used of the summaries, its names interned (see `interned`)."""
-    return {_interned_key(question): found for question, found in answers.items()}  # type: ignore[misc]
+    return {_interned_key(question): found for question, found in answers.items()}
 
 
 @dataclass(frozen=True)
