@@ -200,6 +200,50 @@ def test_recursive_methods_terminate(tmp_path: Path) -> None:
     assert flow.lines(f"{CLASSES}/Loop.cls") == [4]
 
 
+def test_a_value_carried_around_a_loop_reaches_a_sink_read_earlier_in_the_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`last` is logged before it is assigned PHI in the same body: only the next iteration logs PHI,
+    so the body must run a second time. A variable declared in the body (`row`) is scoped to one
+    iteration: it alone never asks for a second pass."""
+    code = """public with sharing class Carry {
+    public static void each(List<Patient__c> ps) {
+        String last = '';
+        for (Patient__c p : ps) {
+            System.debug(last);
+            last = p.SSN__c;
+        }
+    }
+    public static void count(List<Patient__c> ps) {
+        String last = '';
+        for (Integer i = 0; i < ps.size(); i++) {
+            System.debug(last);
+            last = ps[i].SSN__c;
+        }
+    }
+    public static void local(List<Patient__c> ps) {
+        for (Patient__c p : ps) {
+            String row = p.Name;
+            System.debug(row);
+        }
+    }
+}
+"""
+    passes: list[bool] = []
+    real = dataflow.MethodFlow._loop_carried
+
+    def recording(self: dataflow.MethodFlow, before: dict[str, dataflow.Value]) -> bool:
+        carried = real(self, before)
+        passes.append(carried)
+        return carried
+
+    monkeypatch.setattr(dataflow.MethodFlow, "_loop_carried", recording)
+    flow = analyse(tmp_path, {f"{CLASSES}/Carry.cls": code})
+    assert flow.lines(f"{CLASSES}/Carry.cls") == [5, 12]
+    # each/count: carried after the first pass, not after the second; local: never carried.
+    assert passes.count(True) == 2
+
+
 def test_all_flow_rules_share_one_analysis_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code = "public class Svc { public static void run(Patient__c p) { System.debug(p.SSN__c); } }\n"
     flow = analyse(tmp_path, {f"{CLASSES}/Svc.cls": code})

@@ -764,7 +764,14 @@ class FileAnalysis:
         self.src = ctx.source
         self.phi: PhiModel = ctx.phi
         self.summaries = summaries
-        self.sink_patterns = {k: tuple(p.lower() for p in v) for k, v in sink_patterns.items()}
+        # Configured sinks (`[sinks] log = ["ClinicLog.*"]`) of the flow kinds, each kind's patterns
+        # as one compiled regex: asked for every call with a known owner, where `fnmatchcase` once
+        # per pattern cost more than the rest of the sink check.
+        self.sink_matchers = [
+            (kind, re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns)).match)
+            for kind, patterns in sink_patterns.items()
+            if kind in FLOW_KINDS and patterns
+        ]
         self.events: dict[tuple[str, int, int], SinkEvent] = {}
         # Set while prepare() computes summaries; None when checking with final summaries.
         self.store = store
@@ -1389,7 +1396,7 @@ class MethodFlow:
                 before = dict(self.env)
                 for child in node.named_children:
                     self.visit(child)
-                if self.env == before:  # nothing flows around the loop: a second pass adds nothing
+                if not self._loop_carried(before):  # nothing flows around: a second pass adds nothing
                     break
             self.branch_depth -= 1
             return
@@ -1420,6 +1427,13 @@ class MethodFlow:
         for child in node.named_children:
             self.visit(child)
 
+    def _loop_carried(self, before: dict[str, Value]) -> bool:
+        """Did a pass over a loop body change a variable that was in scope before the loop (one the
+        next iteration can read)? A local declared in the body is not: Apex scopes it to one
+        iteration and forbids shadowing, so the next iteration declares it again before any read."""
+        env = self.env
+        return any(env.get(name) != value for name, value in before.items())
+
     def visit_foreach(self, node: Node) -> None:
         type_text = parsing.text(parsing.field(node, "type"), self.src)
         var = parsing.field(node, "name")
@@ -1434,7 +1448,7 @@ class MethodFlow:
             before = dict(self.env)
             if body is not None:
                 self.visit(body)
-            if self.env == before:
+            if not self._loop_carried(before):
                 break
         self.branch_depth -= 1
 
@@ -2041,10 +2055,10 @@ class MethodFlow:
             f.emit(LOG, node, f"{shown}.{name} {args[0].sobject}", _foreign(args[0]))
         # Configured sinks (`[sinks] log = ["ClinicLog.*"]`).
         owner = qualifier or (_receiver_class(recv_norm) if recv_norm else None)
-        if owner:
+        if owner and f.sink_matchers:
             qualified = f"{owner.split('.')[-1]}.{low}"
-            for kind, patterns in f.sink_patterns.items():
-                if kind in FLOW_KINDS and any(fnmatch.fnmatchcase(qualified, p) for p in patterns):
+            for kind, matches in f.sink_matchers:
+                if matches(qualified):
                     shown = parsing.text(obj, self.src) if obj is not None else _display(owner)
                     f.emit(kind, node, f"{shown}.{name}", all_args)
         # Project wrappers (method summaries): static calls on a class, instance calls through a typed
