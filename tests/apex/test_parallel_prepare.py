@@ -77,15 +77,51 @@ def check_with_jobs(root: Path, jobs: int):  # type: ignore[no-untyped-def]
     return run_check(CheckRequest([root], open_project(root, Config()), default_registry(), jobs=jobs))
 
 
-def test_tasks_group_cycles_and_come_after_their_dependencies() -> None:
-    # 0 -> 1 -> 2 -> 1 (cycle 1-2), 3 -> 0, 4 alone
-    tasks, task_deps = parallel._tasks(5, [[1], [2], [1], [0], []])
-    assert sorted(tasks) == [[0], [1, 2], [3], [4]]
-    position = {tuple(task): n for n, task in enumerate(tasks)}
-    assert position[(1, 2)] < position[(0,)] < position[(3,)]
-    for n, needs in enumerate(task_deps):
-        assert all(need < n for need in needs)
-    assert task_deps[position[(3,)]] == {position[(0,)]}
+def test_each_file_waits_for_the_earlier_files_it_names_and_a_cycle_does_not_serialise() -> None:
+    """In `callees_first` order, a file waits for the files before it that it names; a name of a later
+    file closes a cycle and is not waited for, so the files of a cycle run on several workers."""
+    # 0 names nothing; 1 names 0 and 2 (2 closes the cycle 1-2); 2 names 1; 3 names 1.
+    tasks, task_deps = parallel._tasks(4, [[], [0, 2], [1], [1]])
+    assert tasks == [[0], [1], [2], [3]]
+    assert task_deps == [set(), {0}, {1}, {1}]
+    # After 1, both 2 and 3 are ready at once (two workers can take them).
+    ready_after_1 = [t for t, needs in enumerate(task_deps) if needs <= {0, 1} and t > 1]
+    assert ready_after_1 == [2, 3]
+
+
+def test_a_large_cycle_is_analysed_on_both_workers(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub class names 16 leaves and every leaf names the hub: one cycle of 17 files, as in real
+    orgs. Its leaves are shared out between both workers (they used to be one task, on one worker),
+    and the findings are those of one process."""
+    classes = root / "force-app/main/default/classes"
+    leaves = 16
+    calls = "".join(f"        Leaf{index}.pass(p);\n" for index in range(leaves))
+    (classes / "Hub.cls").write_text(
+        "public with sharing class Hub {\n"
+        f"    public static void run(Patient__c p) {{\n{calls}    }}\n"
+        "    public static String name(Patient__c p) { return p.SSN__c; }\n"
+        "}\n"
+    )
+    for index in range(leaves):
+        (classes / f"Leaf{index}.cls").write_text(
+            f"public with sharing class Leaf{index} {{\n"
+            "    public static void pass(Patient__c p) { System.debug(Hub.name(p)); }\n"
+            "}\n"
+        )
+    reference = findings(check(root, None))
+    parent = os.getpid()
+    real = apex._analyse_file
+
+    def recording(ctx, *args):  # type: ignore[no-untyped-def]
+        if ctx.path.stem.startswith("Leaf") and os.getpid() != parent:
+            (root / f".analysed-{ctx.path.stem}-by-{os.getpid()}").write_text("")
+        return real(ctx, *args)
+
+    monkeypatch.setattr(apex, "_analyse_file", recording)
+    assert findings(check_with_jobs(root, 2)) == reference
+    workers = {marker.name.rsplit("-", 1)[1] for marker in root.glob(".analysed-Leaf*")}
+    assert len(workers) == 2
+    assert any(f[0].startswith("Leaf") for f in reference)
 
 
 def test_apex_files_are_checked_on_the_tree_prepare_parsed(
