@@ -124,6 +124,42 @@ def test_a_large_cycle_is_analysed_on_both_workers(root: Path, monkeypatch: pyte
     assert any(f[0].startswith("Leaf") for f in reference)
 
 
+def test_the_final_check_runs_on_the_workers(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files analysed before a summary they use was final (here `Indirect`, which reaches the logger
+    through an interface the textual graph does not see) are analysed again on the workers, not in
+    the parent, and the result is that of one process."""
+    reference = findings(check(root, None))
+    parent = os.getpid()
+    in_parent: list[str] = []
+    stale_found: list[int] = []
+    real = apex._analyse_file
+    real_analyse = parallel.analyse
+
+    def recording(ctx, *args):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            in_parent.append(ctx.rel_path)
+        return real(ctx, *args)
+
+    def counting(order, deps, store, analyse_one, workers, stale=None):  # type: ignore[no-untyped-def]
+        assert stale is not None
+
+        def asked(analysed):  # type: ignore[no-untyped-def]
+            found = stale(analysed)
+            stale_found.append(found)
+            return found
+
+        return real_analyse(order, deps, store, analyse_one, workers, asked)
+
+    monkeypatch.setattr(apex, "_analyse_file", recording)
+    monkeypatch.setattr(parallel, "analyse", counting)
+    monkeypatch.setattr(
+        parallel, "_tasks", lambda count, deps: ([[i] for i in range(count)], [set()] * count)
+    )
+    assert findings(check_with_jobs(root, 2)) == reference
+    assert any(stale_found)  # no file waits for another: some saw a summary too early
+    assert in_parent == []
+
+
 def test_apex_files_are_checked_on_the_tree_prepare_parsed(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

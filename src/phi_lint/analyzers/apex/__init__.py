@@ -245,7 +245,10 @@ def _solve(
     if _worth_workers(order, jobs):
         from phi_lint.analyzers.apex import parallel
 
-        done = parallel.analyse(order, deps, store, analyse_one, jobs)
+        def used_changed(analysed: parallel.Analysed) -> bool:
+            return any(dataflow.answers_changed(summaries, answers) for answers in analysed[1])
+
+        done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed)
         for index, (record, used, result) in done.items():
             key = key_of(order[index])
             record.names = names[key]
