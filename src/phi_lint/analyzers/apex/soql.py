@@ -54,6 +54,7 @@ and dynamic texts exist only as strings, so neither can rely on the tree.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -591,8 +592,39 @@ def resolve_path(path: str, base_object: str | None, alias: str | None = None) -
     return relationship_to_object(rel), parts[-1]
 
 
-def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[list[FieldRef], list[str]]:
-    refs: list[FieldRef] = []
+class _ResolvedField(NamedTuple):
+    """A FieldRef without its place in the file: what the query text alone (and the PHI model) says."""
+
+    object: str | None
+    field: str
+    path: str
+    start: int  # index into the text
+    end: int
+    role: str
+    function: str | None
+    relationship: str | None
+    typeof_type: str | None
+    wildcard: bool
+    from_object: str | None
+    from_path: str
+
+
+class _QueryShape(NamedTuple):
+    """What a query text reads, resolved against the PHI model's objects: immutable, so one shape
+    serves every query with the same text (see `_shape`)."""
+
+    language: str | None
+    from_object: str | None
+    objects: tuple[str, ...]
+    fields: tuple[_ResolvedField, ...]
+    with_mode: str | None
+    is_count: bool
+    is_aggregate: bool
+    binds: tuple[str, ...]
+
+
+def _resolve(parsed: ParsedQuery, phi: PhiModel) -> _QueryShape:
+    fields: list[_ResolvedField] = []
     objects: list[str] = [phi.object_spelling.get(o.lower(), o) for o in parsed.objects]
     for i, f in enumerate(parsed.fields):
         from_path = ""
@@ -615,15 +647,13 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
             obj = phi.object_spelling.get(obj.lower(), obj)
         if obj and obj.lower() not in {o.lower() for o in objects}:
             objects.append(obj)
-        node, start, end = locate(f.start, f.end)
-        refs.append(
-            FieldRef(
+        fields.append(
+            _ResolvedField(
                 obj,
                 fld,
                 f.path,
-                node,
-                start,
-                end,
+                f.start,
+                f.end,
                 f.role,
                 f.function,
                 f.relationship,
@@ -633,7 +663,73 @@ def _field_refs(parsed: ParsedQuery, phi: PhiModel, locate: _Locator) -> tuple[l
                 from_path if "." in from_path else "",
             )
         )
-    return refs, objects
+    return _QueryShape(
+        parsed.language,
+        parsed.from_object,
+        tuple(objects),
+        tuple(fields),
+        parsed.with_mode,
+        parsed.is_count,
+        parsed.is_aggregate,
+        tuple(parsed.binds),
+    )
+
+
+class _ShapeMemo:
+    """Query shapes by (text, apex_comments) for one PHI model, i.e. for one run: a project repeats
+    its query texts (the same selector query in many classes, and every file's queries once while the
+    analyzers prepare and again when the file is checked), so each distinct text is tokenized, parsed
+    and resolved once. A run with another model starts afresh, the model is held weakly (the memo
+    does not keep a finished run alive) and the table is cleared when full, so it stays bounded in a
+    long-lived process."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._model: weakref.ref[PhiModel] | None = None
+        self._shapes: dict[tuple[str, bool], _QueryShape] = {}
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def shape(self, text: str, apex_comments: bool, phi: PhiModel) -> _QueryShape:
+        if self._model is None or self._model() is not phi:
+            self._model = weakref.ref(phi)
+            self._shapes = {}
+        key = (text, apex_comments)
+        found = self._shapes.get(key)
+        if found is None:
+            if len(self._shapes) >= self.LIMIT:
+                self._shapes.clear()
+            found = self._shapes[key] = _resolve(parse_query_text(text, apex_comments), phi)
+        return found
+
+
+_shapes = _ShapeMemo()
+
+
+def _field_refs(shape: _QueryShape, locate: _Locator) -> list[FieldRef]:
+    refs: list[FieldRef] = []
+    for f in shape.fields:
+        node, start, end = locate(f.start, f.end)
+        refs.append(
+            FieldRef(
+                f.object,
+                f.field,
+                f.path,
+                node,
+                start,
+                end,
+                f.role,
+                f.function,
+                f.relationship,
+                f.typeof_type,
+                f.wildcard,
+                f.from_object,
+                f.from_path,
+            )
+        )
+    return refs
 
 
 def _relative_path(path: str, base_object: str | None, alias: str | None) -> str:
@@ -692,25 +788,24 @@ def _inline_query(ctx: FileContext, node: Node) -> Query:
             offs.append(pos)
             pos += len(ch.encode("utf-8"))
         offsets = offs
-    parsed = parse_query_text(text, apex_comments=True)
+    shape = _shapes.shape(text, True, ctx.phi)
     by_start = {n.start_byte: n for n in parsing.walk(node) if n.type == "field_identifier"}
-    locate = _Locator(offsets, node, ctx.source, by_start)
-    refs, objects = _field_refs(parsed, ctx.phi, locate)
-    language = parsed.language or (
+    refs = _field_refs(shape, _Locator(offsets, node, ctx.source, by_start))
+    language = shape.language or (
         "sosl" if node.named_children and node.named_children[0].type == "sosl_query_body" else "soql"
     )
     return Query(
         node=node,
         kind=language,
         language=language,
-        from_object=parsed.from_object,
-        objects=tuple(objects),
+        from_object=shape.from_object,
+        objects=shape.objects,
         fields=refs,
-        with_mode=parsed.with_mode,
-        is_count=parsed.is_count,
-        is_aggregate=parsed.is_aggregate,
+        with_mode=shape.with_mode,
+        is_count=shape.is_count,
+        is_aggregate=shape.is_aggregate,
         text=text.strip(),
-        binds=parsed.binds,
+        binds=list(shape.binds),
     )
 
 
@@ -738,26 +833,27 @@ def _dynamic_query(ctx: FileContext, call: Node, method: str, args: list[Node]) 
     if text_node.type == "query_expression":
         return None  # Database.getQueryLocator([SELECT ...]) is an inline query
     value = syntax.string_value(ctx, text_node)
-    parsed = parse_tokens(tokenize(value.text))
-    locate = _Locator(value.offsets, text_node, ctx.source, _literal_starts(ctx, text_node, value))
-    refs, objects = _field_refs(parsed, ctx.phi, locate)
+    shape = _shapes.shape(value.text, False, ctx.phi)
+    refs = _field_refs(
+        shape, _Locator(value.offsets, text_node, ctx.source, _literal_starts(ctx, text_node, value))
+    )
     return Query(
         node=call,
         kind="dynamic",
-        language=parsed.language,
-        from_object=parsed.from_object,
-        objects=tuple(objects),
+        language=shape.language,
+        from_object=shape.from_object,
+        objects=shape.objects,
         fields=refs,
-        with_mode=parsed.with_mode,
+        with_mode=shape.with_mode,
         access_level=access_level(ctx, args[1:]),
-        is_count=parsed.is_count or method in COUNT_METHODS,
-        is_aggregate=parsed.is_aggregate,
+        is_count=shape.is_count or method in COUNT_METHODS,
+        is_aggregate=shape.is_aggregate,
         method=method,
         text=value.text,
         complete=value.complete,
         text_node=text_node,
         holes=list(value.holes),
-        binds=parsed.binds,
+        binds=list(shape.binds),
     )
 
 
