@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -748,24 +749,29 @@ class _Locator:
         offsets: Sequence[int],
         default_node: Node,
         source: bytes,
-        nodes_by_start: dict[int, Node] | None = None,
+        node_at: Callable[[int], Node | None],
     ) -> None:
         self.offsets = offsets
         self.default = default_node
         self.source = source
-        self.by_start = nodes_by_start or {}
-
-    def byte(self, index: int) -> int:
-        if not self.offsets:
-            return self.default.start_byte
-        return self.offsets[min(index, len(self.offsets) - 1)]
+        self.node_at = node_at  # the node a field starting at a byte offset is reported at, if any
 
     def __call__(self, start: int, end: int) -> tuple[Node, int, int]:
-        b_start = self.byte(start)
-        last = self.byte(max(start, end - 1))
-        # End after the last character (its UTF-8 width).
-        b_end = last + max(1, len(self.source[last : last + 4].decode("utf-8", errors="ignore")[:1].encode()))
-        return self.by_start.get(b_start, self.default), b_start, b_end
+        offsets = self.offsets
+        if offsets:
+            top = len(offsets) - 1
+            b_start = offsets[min(start, top)]
+            last = offsets[min(max(start, end - 1), top)]
+        else:
+            b_start = last = self.default.start_byte
+        # End after the last character: one byte for ASCII, else its UTF-8 width.
+        source = self.source
+        if last < len(source) and source[last] < 0x80:
+            b_end = last + 1
+        else:
+            b_end = last + max(1, len(source[last : last + 4].decode("utf-8", errors="ignore")[:1].encode()))
+        node = self.node_at(b_start)
+        return (self.default if node is None else node), b_start, b_end
 
 
 # ---- building the model for a file ---------------------------------------------------------------
@@ -790,7 +796,7 @@ def _inline_query(ctx: FileContext, node: Node) -> Query:
         offsets = offs
     shape = _shapes.shape(text, True, ctx.phi)
     by_start = {n.start_byte: n for n in parsing.walk(node) if n.type == "field_identifier"}
-    refs = _field_refs(shape, _Locator(offsets, node, ctx.source, by_start))
+    refs = _field_refs(shape, _Locator(offsets, node, ctx.source, by_start.get))
     language = shape.language or (
         "sosl" if node.named_children and node.named_children[0].type == "sosl_query_body" else "soql"
     )
@@ -834,9 +840,8 @@ def _dynamic_query(ctx: FileContext, call: Node, method: str, args: list[Node]) 
         return None  # Database.getQueryLocator([SELECT ...]) is an inline query
     value = syntax.string_value(ctx, text_node)
     shape = _shapes.shape(value.text, False, ctx.phi)
-    refs = _field_refs(
-        shape, _Locator(value.offsets, text_node, ctx.source, _literal_starts(ctx, text_node, value))
-    )
+    node_at = _literal_finder(ctx) if value.offsets else _nowhere
+    refs = _field_refs(shape, _Locator(value.offsets, text_node, ctx.source, node_at))
     return Query(
         node=call,
         kind="dynamic",
@@ -857,20 +862,24 @@ def _dynamic_query(ctx: FileContext, call: Node, method: str, args: list[Node]) 
     )
 
 
-def _literal_starts(ctx: FileContext, text_node: Node, value: syntax.StringValue) -> dict[int, Node]:
-    """Each character offset of the dynamic text -> the string literal node holding it (for FieldRef.node)."""
-    literals = [n for n in syntax.nodes(ctx, "string_literal")]
-    out: dict[int, Node] = {}
-    if not value.offsets:
-        return out
-    lo, hi = min(value.offsets), max(value.offsets)
-    for lit in literals:
-        if lit.end_byte < lo or lit.start_byte > hi:
-            continue
-        for off in value.offsets:
-            if lit.start_byte <= off < lit.end_byte:
-                out[off] = lit
-    return out
+def _nowhere(offset: int) -> Node | None:
+    return None
+
+
+def _literal_finder(ctx: FileContext) -> Callable[[int], Node | None]:
+    """The string literal holding a byte offset of the file (for FieldRef.node of a dynamic query):
+    string literals never nest, so it is the last one starting at or before the offset, if that one
+    reaches it (a binary search instead of a scan of every literal for every query)."""
+    literals = syntax.nodes(ctx, "string_literal")
+    starts: list[int] = ctx.memo("apex.soql.literal_starts", lambda: [n.start_byte for n in literals])
+
+    def literal_at(offset: int) -> Node | None:
+        index = bisect_right(starts, offset) - 1
+        if index >= 0 and offset < literals[index].end_byte:
+            return literals[index]
+        return None
+
+    return literal_at
 
 
 def dynamic_method(ctx: FileContext, call: Node) -> str | None:
