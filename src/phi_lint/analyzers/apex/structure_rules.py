@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import classes, soql, syntax
@@ -1096,6 +1097,12 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("bearer token", re.compile(r"^\s*Bearer\s+[0-9A-Za-z._~+/=-]{16,}\s*$", re.IGNORECASE), 7),
     ("basic credentials", re.compile(r"^\s*Basic\s+[0-9A-Za-z+/]{12,}={0,2}\s*$", re.IGNORECASE), 0),
 )
+# Each pattern above matches text holding one of these (case-insensitively for the last two): a literal
+# without any of them needs no pattern tried. None matches fewer than 15 characters (`xoxa-` and ten).
+_VALUE_PATTERN_HINTS = re.compile(
+    r"-----BEGIN|AKIA|ASIA|k_live_|gh[pousr]_|github_pat_|xox[abprs]-|AIza|SG\.|eyJ|(?i:bearer|basic)"
+)
+_VALUE_PATTERN_MIN_LENGTH = 15
 # Kinds reported in test code too: real production credentials, never test doubles.
 _ALWAYS_KINDS = frozenset(
     {
@@ -1306,10 +1313,11 @@ def mask(value: str, keep: int = 3) -> str:
 
 def _looks_like_value(value: str) -> bool:
     stripped = value.strip()
-    if len(stripped) < 6 or _PLACEHOLDER.match(stripped) or _MERGE_FIELD.search(stripped):
+    # (`stripped` has no whitespace at either end, so it splits in two exactly when it holds some.)
+    if len(stripped) < 6 or len(stripped.split(None, 1)) > 1:
+        return False  # too short, or a sentence or a label, not a credential
+    if _PLACEHOLDER.match(stripped) or _MERGE_FIELD.search(stripped):
         return False
-    if any(c.isspace() for c in stripped):
-        return False  # a sentence or a label, not a credential
     if _FIELD_API_NAME.match(stripped) or stripped.lower().startswith(
         ("http://", "https://", "callout:", "/")
     ):
@@ -1317,8 +1325,9 @@ def _looks_like_value(value: str) -> bool:
     if len(set(stripped)) <= 2:
         return False
     # Generated keys, tokens and real passwords mix in digits or symbols; a bare word
-    # ('isSecret', 'jwttoken', 'GoogleBooksAPI') is a name or a key of a map.
-    return len(stripped) >= 24 or any(not (c.isalpha() or c == "_") for c in stripped)
+    # ('isSecret', 'jwttoken', 'GoogleBooksAPI') is a name or a key of a map. (Three distinct
+    # characters or more: something is left once the underscores are removed.)
+    return len(stripped) >= 24 or not stripped.replace("_", "").isalpha()
 
 
 def _assigned_name(ctx: FileContext, literal: Node) -> str | None:
@@ -1368,15 +1377,63 @@ def _call_context(ctx: FileContext, literal: Node) -> tuple[str, int, list[Node]
     return None
 
 
-def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str, int, str] | None:
+class _Containing:
+    """Whether one of some nodes (calls of the file) contains a given node: a binary search over their
+    start offsets, then the largest end offset among those that start at or before it."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        spans = sorted((node.start_byte, node.end_byte) for node in nodes)
+        self.starts = [start for start, _ in spans]
+        self.max_ends = list(accumulate((end for _, end in spans), max))
+
+    def contains(self, node: Node) -> bool:
+        i = bisect_right(self.starts, node.start_byte) - 1
+        return i >= 0 and self.max_ends[i] >= node.end_byte
+
+
+@dataclass(frozen=True)
+class _KeyPlaces:
+    """Where in a file a literal that does not look like a value can still be a key: inside a call
+    named like a Crypto method (its key argument, see `_call_context`), or as an argument of a call
+    named `valueOf`, `base64Decode` or `convertHex` (a Blob assigned to a key, see `_wrapped_as_blob`)."""
+
+    crypto_calls: _Containing
+    blob_arguments: frozenset[tuple[int, int]]  # (start, end) offsets of those calls' arguments
+
+    @staticmethod
+    def of(ctx: FileContext) -> _KeyPlaces:
+        blob_arguments = frozenset(
+            (argument.start_byte, argument.end_byte)
+            for call in syntax.calls_named(ctx, "valueof", "base64decode", "converthex")
+            for child in call.named_children
+            if child.type == "argument_list"
+            for argument in child.named_children
+        )
+        return _KeyPlaces(_Containing(syntax.calls_named(ctx, *_CRYPTO_KEY_ARGS)), blob_arguments)
+
+    def around(self, node: Node) -> bool:
+        return (node.start_byte, node.end_byte) in self.blob_arguments or self.crypto_calls.contains(node)
+
+
+def _secret_in_literal(
+    ctx: FileContext, literal: Node, value: str, key_places: _KeyPlaces
+) -> tuple[str, int, str] | None:
     """(kind, characters kept, why) when the literal holds a secret."""
-    for kind, pattern, keep in _VALUE_PATTERNS:
-        if pattern.search(value):
-            return kind, keep, f"{kind} format"
+    if len(value) >= _VALUE_PATTERN_MIN_LENGTH and _VALUE_PATTERN_HINTS.search(value):
+        for kind, pattern, keep in _VALUE_PATTERNS:
+            if pattern.search(value):
+                return kind, keep, f"{kind} format"
     if literal.type == "string_literal" and _basic_credentials(ctx, literal, value):
         return "basic credentials", 0, "a user:password pair encoded for a Basic Authorization header"
-    if not (_looks_like_value(value) or _looks_like_key(value, 8) or _KV_SECRET.search(value)):
-        return None  # words, sentences, short names: nothing the context could make a secret
+    looks_like_value = _looks_like_value(value)
+    if not looks_like_value:
+        if not (_looks_like_key(value, 8) or _KV_SECRET.search(value)):
+            return None  # words, sentences, short names: nothing the context could make a secret
+        if not key_places.around(literal):
+            # Every finding from the literal's place below needs it to look like a value, except a
+            # key given to Crypto (inside a call named like a Crypto method) and a Blob named as a
+            # key (inside a `valueOf`, `base64Decode` or `convertHex` call): only the text is left.
+            return _secret_in_text(value)
     call = _call_context(ctx, literal)
     if call is not None:
         qualified, index, args = call
@@ -1389,31 +1446,31 @@ def _secret_in_literal(ctx: FileContext, literal: Node, value: str) -> tuple[str
             return "crypto key", 0, f"used as the key of Crypto.{_canonical_crypto(method)}"
         if method == "setheader" and index == 1 and len(args) >= 2:
             header = syntax.string_value(ctx, args[0])
-            if (
-                header.complete
-                and _HEADER_SECRET_NAMES.match(header.text.strip())
-                and _looks_like_value(value)
-            ):
+            if header.complete and _HEADER_SECRET_NAMES.match(header.text.strip()) and looks_like_value:
                 return "credential", 0, f"sent as the {header.text.strip()} header"
         if method in ("put", "setpassword", "setclientsecret") and len(args) >= 2 and index == len(args) - 1:
             key_value = syntax.string_value(ctx, args[0]) if method == "put" else None
             key_name = key_value.text if key_value is not None and key_value.complete else method[3:]
             key_kind = _name_kind(key_name)
-            if key_kind and _looks_like_value(value):
+            if key_kind and looks_like_value:
                 return key_kind, 0, f"stored under `{key_name}`"
-    name = _assigned_name(ctx, literal)
+    # A literal passed (through parentheses and the Blob wrappers `_call_context` looks through) to
+    # any other call than String.valueOf is stored in no variable: `_assigned_name` would climb the
+    # same way and stop at that call.
+    name = _assigned_name(ctx, literal) if call is None or call[0] == "string.valueof" else None
     if name:
-        name_kind = _name_kind(name)
-        if name_kind and _looks_like_value(value):
+        name_kind = _name_kind(name) if looks_like_value else None
+        if name_kind:
             return name_kind, 0, f"assigned to `{name}`"
-        tokens = name_tokens(name)
-        if (
-            _wrapped_as_blob(ctx, literal)
-            and "key" in tokens
-            and "public" not in tokens
-            and _looks_like_key(value)
-        ):
-            return "crypto key", 0, f"assigned to `{name}` as a Blob"
+        if _looks_like_key(value) and _wrapped_as_blob(ctx, literal):
+            tokens = name_tokens(name)
+            if "key" in tokens and "public" not in tokens:
+                return "crypto key", 0, f"assigned to `{name}` as a Blob"
+    return _secret_in_text(value)
+
+
+def _secret_in_text(value: str) -> tuple[str, int, str] | None:
+    """`password=...` and the like inside the text itself."""
     match = _KV_SECRET.search(value)
     if match and _looks_like_value(match.group("value")) and not match.group("value").startswith(("{!", "'")):
         return match.group("key").lower().replace("_", " "), 0, f"`{match.group('key')}=` in the text"
@@ -1527,12 +1584,13 @@ def _literal_body(ctx: FileContext, literal: Node) -> str:
 
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
+    key_places = _KeyPlaces.of(ctx)
     for literal in syntax.nodes(ctx, "string_literal"):
         judged = _concatenation(ctx, literal)
         if judged is None or len(judged[1]) < 6:
             continue
         node, value = judged
-        found = _secret_in_literal(ctx, node, value)
+        found = _secret_in_literal(ctx, node, value, key_places)
         if found is None:
             continue
         kind, keep, why = found
