@@ -1524,30 +1524,45 @@ def _concatenation_tops(ctx: FileContext) -> tuple[list[int], list[Node]]:
     return ctx.memo("apex.structure.concatenation_tops", build)
 
 
-def _concatenation(ctx: FileContext, literal: Node) -> tuple[Node, str] | None:
-    """(`node`, `text`) to judge for a literal: a whole concatenation of literals (`'Bearer ' + 'eyJ...'`,
-    a base64 key split over lines) is judged once, on its last literal; None for its other literals."""
-    starts, tops = _concatenation_tops(ctx)
-    i = bisect_right(starts, literal.start_byte) - 1
-    top = tops[i] if i >= 0 and literal.end_byte <= tops[i].end_byte else None
-    if top is None:
-        return literal, syntax.literal_text(ctx, literal)
-    # One concatenation is shared by all its literals: compute its text once.
-    # (None: the text is not wholly known, and each literal is judged alone.)
-    values: dict[int, syntax.StringValue | None] = ctx.memo("apex.structure.concatenations", dict)
-    if top.start_byte in values:
-        value = values[top.start_byte]
-    else:
-        value = values[top.start_byte] = syntax.complete_string_value(ctx, top)
-    if value is None:
-        return literal, syntax.literal_text(ctx, literal)
-    if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
-        return None  # judged on the last literal of the concatenation
-    return top, value.text
+# Shorter text is never judged (no credential, key or token is this short).
+_MIN_SECRET_LENGTH = 6
+
+
+class _Concatenations:
+    """What to judge for each literal of a file: the literal alone, or the whole concatenation of
+    literals it is part of (`'Bearer ' + 'eyJ...'`, a base64 key split over lines)."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.starts, self.tops = _concatenation_tops(ctx)
+        # Text of each concatenation by start offset, computed once for all its literals (None: the
+        # text is not wholly known, and each literal is judged alone).
+        self.values: dict[int, syntax.StringValue | None] = {}
+
+    def judged(self, literal: Node) -> tuple[Node, str] | None:
+        """(`node`, `text`) to judge for a literal: a whole concatenation is judged once, on its last
+        literal (None for its other literals). None too for a literal judged alone whose text is
+        shorter than _MIN_SECRET_LENGTH, told from its length in bytes: a character takes one byte
+        or more and an escape two or more, so the text has at most as many characters as the body
+        between the quotes has bytes."""
+        i = bisect_right(self.starts, literal.start_byte) - 1
+        top = self.tops[i] if i >= 0 and literal.end_byte <= self.tops[i].end_byte else None
+        if top is not None:
+            if top.start_byte in self.values:
+                value = self.values[top.start_byte]
+            else:
+                value = self.values[top.start_byte] = syntax.complete_string_value(self.ctx, top)
+            if value is not None:
+                if not value.offsets or not literal.start_byte <= value.offsets[-1] < literal.end_byte:
+                    return None  # judged on the last literal of the concatenation
+                return top, value.text
+        if literal.end_byte - literal.start_byte - 2 < _MIN_SECRET_LENGTH:
+            return None
+        return literal, syntax.literal_text(self.ctx, literal)
 
 
 def _looks_like_key(value: str, min_length: int = 16) -> bool:
-    return len(value) >= min_length and not _PLACEHOLDER.match(value.strip()) and len(set(value)) > 4
+    return len(value) >= min_length and len(set(value)) > 4 and not _PLACEHOLDER.match(value.strip())
 
 
 _USER_PASSWORD = re.compile(r"^[^\s:]{2,}:[^\s]{4,}$")
@@ -1556,7 +1571,9 @@ _USER_PASSWORD = re.compile(r"^[^\s:]{2,}:[^\s]{4,}$")
 def _basic_credentials(ctx: FileContext, literal: Node, value: str) -> bool:
     """`EncodingUtil.base64Encode(Blob.valueOf('user:password'))`: the only reason to base64 a
     `user:password` pair is an HTTP Basic Authorization header."""
-    if not _USER_PASSWORD.match(value) or _MERGE_FIELD.search(value) or value.lower().startswith("http"):
+    if ":" not in value or not _USER_PASSWORD.match(value):
+        return False
+    if _MERGE_FIELD.search(value) or value.lower().startswith("http"):
         return False
     parent = literal.parent
     blob_call = parent.parent if parent is not None and parent.type == "argument_list" else None
@@ -1585,9 +1602,10 @@ def _literal_body(ctx: FileContext, literal: Node) -> str:
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
     key_places = _KeyPlaces.of(ctx)
+    concatenations = _Concatenations(ctx)
     for literal in syntax.nodes(ctx, "string_literal"):
-        judged = _concatenation(ctx, literal)
-        if judged is None or len(judged[1]) < 6:
+        judged = concatenations.judged(literal)
+        if judged is None or len(judged[1]) < _MIN_SECRET_LENGTH:
             continue
         node, value = judged
         found = _secret_in_literal(ctx, node, value, key_places)
