@@ -55,10 +55,27 @@ DATABASE_DML = frozenset(
 class DataOperation:
     node: Node
     label: str  # "SOQL query", "SOSL query", "Database.query", "insert", "Database.update" ...
-    objects: tuple[str, ...]
     mode: str | None  # 'user' | 'system' | 'security_enforced' | None (default mode)
     query: soql.Query | None = None
     is_write: bool = False
+    # A write's records (the DML target, the first argument of Database.insert ...): their SObject
+    # type is looked up by `operation_objects` only when a rule asks, as most writes (tests' setup,
+    # user mode) never need it and the lookup resolves the declaration of a variable.
+    records: Node | None = None
+
+
+def operation_objects(ctx: FileContext, op: DataOperation) -> tuple[str, ...]:
+    """The objects an operation reads or writes (memoized per operation; kept in the file's memo
+    rather than on the operation, which the memo holds: no cycle back to the context)."""
+    if op.query is not None:
+        return op.query.objects
+    found: dict[tuple[int, int], tuple[str, ...]] = ctx.memo("apex.structure.operation_objects", dict)
+    key = parsing.node_key(op.node)
+    objects = found.get(key)
+    if objects is None:
+        obj = record_object(ctx, op.records)
+        objects = found[key] = (obj,) if obj else ()
+    return objects
 
 
 def _dml_mode(ctx: FileContext, node: Node) -> str | None:
@@ -116,21 +133,20 @@ def operations(ctx: FileContext) -> list[DataOperation]:
         for dml in syntax.nodes(ctx, "dml_expression"):
             kind_node = syntax.child_of_type(dml, "dml_type")
             label = ctx.node_text(kind_node).strip().lower() if kind_node is not None else "DML"
-            obj = record_object(ctx, parsing.field(dml, "target"))
-            ops.append(DataOperation(dml, label, (obj,) if obj else (), _dml_mode(ctx, dml), is_write=True))
+            target = parsing.field(dml, "target")
+            ops.append(DataOperation(dml, label, _dml_mode(ctx, dml), is_write=True, records=target))
         for call in syntax.calls_named(ctx, *DATABASE_DML):
             receiver, name, args = syntax.call_parts(ctx, call)
             if "".join(receiver.split()).lower() not in ("database", "system.database"):
                 continue
             if name.lower() in DATABASE_DML:
-                obj = record_object(ctx, args[0]) if args else None
                 ops.append(
                     DataOperation(
                         call,
                         f"Database.{name}",
-                        (obj,) if obj else (),
                         _access_level(ctx, args[1:]),
                         is_write=True,
+                        records=args[0] if args else None,
                     )
                 )
         writes = [op.node for op in ops]
@@ -139,7 +155,7 @@ def operations(ctx: FileContext) -> list[DataOperation]:
             if any(syntax.inside(query.node, w) for w in writes):
                 continue
             label = query.method or ("SOSL query" if query.kind == "sosl" else "SOQL query")
-            ops.append(DataOperation(query.node, label, query.objects, query.mode, query))
+            ops.append(DataOperation(query.node, label, query.mode, query))
         ops.sort(key=lambda op: op.node.start_byte)
         return ops
 
@@ -241,9 +257,10 @@ def check_sharing(ctx: FileContext) -> Iterator[Hit]:
         where = code_context(ctx, op.node)
         if where.is_test or op.mode == "user":
             continue  # user mode enforces the running user's sharing whatever the class declares
-        if op.objects and all(sharing_exempt(obj) for obj in op.objects):
+        objects = operation_objects(ctx, op)
+        if objects and all(sharing_exempt(obj) for obj in objects):
             continue  # sharing does not apply to these objects, so no keyword would change the result
-        phi_objects = _phi_objects(ctx, op.objects)
+        phi_objects = _phi_objects(ctx, objects)
         if where.trigger is not None:
             # Trigger code runs in system mode without sharing and cannot declare a keyword. Reads of
             # PHI objects are reported (move them into a `with sharing` handler or use USER_MODE);
@@ -471,7 +488,7 @@ def check_fls(ctx: FileContext) -> Iterator[Hit]:
         where = code_context(ctx, op.node)
         if where.is_test or not where.user_mode_default:
             continue
-        phi_objects = _phi_objects(ctx, op.objects)
+        phi_objects = _phi_objects(ctx, operation_objects(ctx, op))
         if not phi_objects:
             continue
         yield Hit(
