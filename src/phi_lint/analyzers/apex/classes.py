@@ -201,9 +201,14 @@ class ClassHeader:
     path: str
 
 
-# Comments and string literals are blanked (same length) before scanning for declarations.
-_BLANK = re.compile(r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'", re.DOTALL)
+# Comments and string literals are blanked (same length) before scanning for declarations. (The
+# block comment and the string are written as "unrolled loops": the same matches as `/\*.*?\*/` and
+# `'(?:\\.|[^'\\\n])*'`, without trying an alternative or the end at every character.)
+_BLANK = re.compile(r"//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|'[^'\\\n]*(?:\\.[^'\\\n]*)*'", re.DOTALL)
 _CLASS_WORD = re.compile(r"\bclass\s+(\w+)", re.IGNORECASE)
+# Where `class` may start, whatever its case (the long s, U+017F, is an `s` to IGNORECASE).
+# `class` cannot overlap itself, so a search finds every occurrence.
+_CLASS_LETTERS = re.compile(r"[cC][lL][aA][sS\u017f][sS\u017f]")
 _EXTENDS = re.compile(r"\s*(?:<[^>{]*>\s*)?extends\s+([\w.]+)", re.IGNORECASE)
 _SHARING_WORDS = re.compile(r"\b(with|without|inherited)\s+sharing\b", re.IGNORECASE)
 
@@ -214,12 +219,42 @@ def _blank(text: str) -> str:
     return _BLANK.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def _class_letters(blanked: str) -> Iterator[int]:
+    """Offsets of `class` in any case (those `_CLASS_LETTERS` finds). By str.find in the lower-cased
+    text (many times faster than a regex that ignores case) when that text is aligned with the
+    original, i.e. as long (only U+0130, a dotted capital I, lower-cases to two characters), and
+    holds no long s (U+017F, which lower() keeps while IGNORECASE takes it for an `s`). No other
+    character lower-cases to c, l, a or s."""
+    lowered = blanked.lower()
+    if len(lowered) != len(blanked) or "\u017f" in blanked:
+        yield from (m.start() for m in _CLASS_LETTERS.finditer(blanked))
+        return
+    at = lowered.find("class")
+    while at >= 0:
+        yield at
+        at = lowered.find("class", at + 5)
+
+
+def _class_words(blanked: str) -> Iterator[re.Match[str]]:
+    """`_CLASS_WORD.finditer(blanked)`, without the word boundary that made it try every position
+    of the file: the regex is tried only where `class` is written, and (as finditer does) not
+    inside the previous match."""
+    resume = 0
+    for at in _class_letters(blanked):
+        if at < resume:
+            continue
+        m = _CLASS_WORD.match(blanked, at)  # (the word boundary sees the character before)
+        if m is not None:
+            resume = m.end()
+            yield m
+
+
 def scan_headers(text: str, rel_path: str) -> list[ClassHeader]:
     """Class declarations found by text: the modifiers between the previous `;`, `{` or `}` and
     `class Name`, and an `extends` right after the name."""
     blanked = _blank(text)
     headers: list[ClassHeader] = []
-    for m in _CLASS_WORD.finditer(blanked):
+    for m in _class_words(blanked):
         begin = max(
             blanked.rfind(";", 0, m.start()),
             blanked.rfind("{", 0, m.start()),
