@@ -434,3 +434,25 @@ def test_a_utf16_class_gives_the_summaries_its_text_gives(
     assert expected == [4, 7]
     assert logged_lines(check(utf16, None), "Service0.cls") == expected
     assert logged_lines(check(utf16, tmp_path / "cache"), "Service0.cls") == expected
+
+
+def test_declaration_answers_are_checked_again_only_when_some_file_declares_something_new() -> None:
+    from phi_lint.analyzers.apex import incremental
+    from phi_lint.analyzers.apex.dataflow import Dependencies
+
+    def record(names: incremental.NameFacts) -> incremental.FileRecord:
+        return incremental.FileRecord(names, {}, incremental.FileFlow([]), Dependencies())
+
+    a = incremental.NameFacts(classes=("a",), declared=(("a", "run", 1),))
+    b = incremental.NameFacts(classes=("b",))
+    previous = {("A.cls", "1"): record(a), ("B.cls", "1"): record(b)}
+    same = incremental._same_declarations
+    # B's body edited (new content key), same declarations: unchanged.
+    assert same(previous, {("A.cls", "1"): a, ("B.cls", "2"): b})
+    # B now declares a method: changed.
+    b2 = incremental.NameFacts(classes=("b",), declared=(("b", "go", 0),))
+    assert not same(previous, {("A.cls", "1"): a, ("B.cls", "2"): b2})
+    # A file deleted, added or renamed: changed (a later file wins a duplicate member).
+    assert not same(previous, {("A.cls", "1"): a})
+    assert not same(previous, {("A.cls", "1"): a, ("B.cls", "1"): b, ("C.cls", "1"): b})
+    assert not same(previous, {("A.cls", "1"): a, ("Z.cls", "1"): b})

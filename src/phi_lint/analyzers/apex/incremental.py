@@ -156,9 +156,12 @@ def plan(
 
     # (class, method) -> (arity or None for any, file) of every held record that read its summary
     readers: dict[tuple[str, str], list[tuple[int | None, ContentKey]]] = {}
+    # When every file declares what it declared last run (an edit inside method bodies: the usual
+    # pre-commit case), the project's declarations are the same, and so is every answer about them.
+    declarations_unchanged = _same_declarations(previous, names)
     for key in kept:
         deps = previous[key].deps
-        if not deps.hold(summaries):
+        if not declarations_unchanged and not deps.hold(summaries):
             seeds.add(key)
             continue
         for cls, method, arity in deps.methods:
@@ -188,6 +191,18 @@ def plan(
         seeds=seeds,
         readers=invalid - seeds,
     )
+
+
+def _same_declarations(
+    previous: Mapping[ContentKey, FileRecord], names: Mapping[ContentKey, NameFacts]
+) -> bool:
+    """Do this run's files (the keys of `names`) declare exactly what last run's did: the same paths
+    (so the same order, in which a later file wins a duplicate member), each with the same
+    declarations (a file whose content is unchanged has them by construction)?"""
+    last = {key[0]: record.names for key, record in previous.items()}
+    if len(last) != len(names) or any(key[0] not in last for key in names):
+        return False
+    return all(key in previous or last[key[0]] == facts for key, facts in names.items())
 
 
 def per_method(
