@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql
-from phi_lint.findings import Location, Span, normalize_text, quick_pickle
+from phi_lint.findings import Location, Span, normalize_text
 from phi_lint.phi import (
     CATALOGUE_OBJECTS,
     SYSTEM_FIELDS,
@@ -247,10 +247,11 @@ LITERAL_TYPES = frozenset({"int", "decimal_floating_point_literal", "boolean", "
 # ---- values ----------------------------------------------------------------------------------------
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """One PHI read: which field (or record) and where in the project it was read."""
+class Origin(NamedTuple):
+    """One PHI read: which field (or record) and where in the project it was read. A NamedTuple (like
+    `Value`): the Apex records of a large org hold tens of thousands, and a NamedTuple is built by one
+    `tuple.__new__` when the records are unpickled, where a frozen dataclass paid a `__setattr__` per
+    field (a quarter of loading the records, the largest part of a pre-commit check on a big org)."""
 
     label: str  # "Patient__c.SSN__c" or "Patient__c record"
     evidence: str  # PhiReason.source: metadata | catalogue | pattern | object
