@@ -437,6 +437,17 @@ class MethodSummary:
         """Trivial, and no return type or endpoint guard either: changes no join it takes part in."""
         return self.trivial and self.return_sobject is None and not self.guards
 
+    def canonical(self) -> tuple[object, ...]:
+        """The summary's content with every set sorted: its `repr` is the same in every process (a
+        set's order follows the salted string hash), for stable digests without a generic walk."""
+        return (
+            sorted((index, sorted(found)) for index, found in self.sinks.items()),
+            sorted(self.returns_params),
+            sorted(self.return_origins),
+            self.return_sobject,
+            sorted((index, sorted(params)) for index, params in self.guards.items()),
+        )
+
     def same_as(self, other: MethodSummary | None) -> bool:
         if other is None:
             return self.trivial
@@ -669,6 +680,11 @@ class FileFlow:
     """Everything the flow rules need about one file."""
 
     events: list[FlowEvent] = field(default_factory=list)
+
+    def canonical(self) -> list[tuple[object, ...]]:
+        """The events in their order, each with its origins sorted: a `repr` that is the same in every
+        process (see `MethodSummary.canonical`)."""
+        return [(e.kind, e.span, e.matched_text, e.sink, sorted(e.origins), e.detail) for e in self.events]
 
     def of_kind(self, *kinds: str) -> Iterator[FlowEvent]:
         for event in self.events:

@@ -27,7 +27,7 @@ from typing import TypeVar, cast
 
 from phi_lint.analyzers.apex.classes import ClassHeader
 from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow, MethodSummary, Summaries, UsedAnswers
-from phi_lint.cache import digest_of, stable_digest
+from phi_lint.cache import digest_of
 
 ContentKey = tuple[str, str]  # (relative path, sha1 of the source)
 SummaryKey = tuple[str, str, int]  # (class lower, method lower, arity)
@@ -68,10 +68,15 @@ class FileRecord:
     flow_digest: str = ""
 
     def __post_init__(self) -> None:
+        # Digests of canonical reprs (sets sorted), not `stable_digest`'s generic walk: computed for
+        # every analysed file, that walk was a few percent of a cold run.
         if not self.digest:
-            self.digest = digest_of(repr(self.names), stable_digest(per_method(self.contributions)))
+            joined = sorted(
+                (key, summary.canonical()) for key, summary in per_method(self.contributions).items()
+            )
+            self.digest = digest_of(repr(self.names), repr(joined))
         if not self.flow_digest:
-            self.flow_digest = stable_digest(self.flow)
+            self.flow_digest = digest_of(repr(self.flow.canonical()))
 
 
 # A worker's record travels without its declarations (the parent has them): see `_solve`.
