@@ -3,6 +3,7 @@ records gives exactly what a run without cache gives, and analyses only what the
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -456,3 +457,37 @@ def test_declaration_answers_are_checked_again_only_when_some_file_declares_some
     assert not same(previous, {("A.cls", "1"): a})
     assert not same(previous, {("A.cls", "1"): a, ("B.cls", "1"): b, ("C.cls", "1"): b})
     assert not same(previous, {("A.cls", "1"): a, ("Z.cls", "1"): b})
+
+
+def test_record_digests_are_the_same_in_every_process() -> None:
+    """A record's digests key the per-file cache across runs, so they must not depend on the order in
+    which a process's salted string hash iterates a set."""
+    import subprocess
+    import sys
+
+    program = """
+from phi_lint.analyzers.apex import incremental
+from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow, FlowEvent, MethodSummary, Origin
+from phi_lint.findings import Span
+origins = frozenset(
+    Origin(f"P__c.F{n}__c", "metadata", (f"P__c.F{n}__c",), "A.cls", n, 1, n, 9) for n in range(40)
+)
+sinks = {0: {("log", f"S{n}") for n in range(30)}}
+summary = MethodSummary(sinks, {0, 1, 2}, origins, None, {0: frozenset({1, 2})})
+event = FlowEvent("log", Span(3, 1, 3, 9), "System.debug(x)", "System.debug", origins)
+names = incremental.NameFacts(classes=("a",))
+contributions = {("a", "run", 1): {("A.cls", 2): summary}}
+record = incremental.FileRecord(names, contributions, FileFlow([event]), Dependencies())
+print(record.digest, record.flow_digest)
+"""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(digests) == 1
