@@ -477,22 +477,39 @@ def activate(cache: Cache | None, salt: str) -> None:
     _active, _active_salt = cache, salt
 
 
-def last_state(namespace: str) -> Any | None:
+def last_state(namespace: str, version: str = "") -> Any | None:
     """What an analyzer's prepare() saved with `save_state` on the last run with the same salt
     (phi-lint's code, config and PHI model), or None. The analyzer must check that the state still
-    applies to the files it sees now (the Apex analyzer keys it by file content)."""
+    applies to the files it sees now (the Apex analyzer keys it by file content). With `version`, that
+    version of the state (kept until pruned) instead of the latest."""
     cache = _active
     if cache is None:
         return None
-    found = cache.get(f"state-{namespace}", digest_of(_active_salt, namespace))
+    found = cache.get(f"state-{namespace}", digest_of(_active_salt, namespace, version))
     return found[0] if isinstance(found, tuple) and len(found) == 1 else None
 
 
-def save_state(namespace: str, value: Any) -> None:
-    """Replace the state of `namespace` (one entry, overwritten by every run: a project's latest)."""
+def save_state(namespace: str, value: Any, version: str = "") -> None:
+    """Replace the state of `namespace` (one entry, overwritten by every run: a project's latest), or
+    store one `version` of it (an entry of its own, which later versions do not overwrite)."""
     cache = _active
     if cache is not None:
-        cache.put(f"state-{namespace}", digest_of(_active_salt, namespace), (value,))
+        cache.put(f"state-{namespace}", digest_of(_active_salt, namespace, version), (value,))
+
+
+def save_state_version(namespace: str, value: Any) -> str | None:
+    """Store `value` as a version of `namespace`'s state, named by its content (see `last_state`);
+    returns that name, or None without a cache or when it cannot be stored."""
+    cache = _active
+    if cache is None:
+        return None
+    try:
+        payload = pickle.dumps((value,), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
+    version = sha256_hex(payload)[:40]
+    stored = cache.put_pickled(f"state-{namespace}", digest_of(_active_salt, namespace, version), payload)
+    return version if stored else None
 
 
 @dataclass(frozen=True)

@@ -565,14 +565,19 @@ def _prepare_with_cache(
                 ]
                 key = cache_mod.digest_of(salt, package, *inputs)
                 stored = cache.get("facts", key)
-                if isinstance(stored, tuple) and len(stored) == 3:
-                    facts, package_notes, facts_digest = stored
+                if isinstance(stored, tuple) and len(stored) == 4:
+                    facts, package_notes, facts_digest, state = stored
                     rebuild = functools.partial(
                         _rebuild_fact, package, prepare, project, project_files, cache, salt, facts
                     )
                     project.facts.update(_deferred_parts(facts, cache, rebuild))
                     notes += package_notes
                     digests[package] = facts_digest
+                    # The package's own state for this state of the project (the Apex records), which
+                    # its next prepare() starts from: this run analysed nothing to bring it up to date.
+                    restore = getattr(module, "restore_cache_state", None)
+                    if restore is not None and state is not None:
+                        restore(state)
                     continue
             all_hit = False
             before = dict(project.facts.raw_items())
@@ -584,7 +589,10 @@ def _prepare_with_cache(
             facts_digest = cache_mod.stable_digest(produced)
             digests[package] = facts_digest
             if cache is not None and key is not None and not package_notes and not _facts_uncacheable:
-                cache.put("facts", key, (_stored_parts(cache, key, produced), package_notes, facts_digest))
+                state_of = getattr(module, "cache_state", None)
+                state = state_of() if state_of is not None else None
+                stored_parts = _stored_parts(cache, key, produced)
+                cache.put("facts", key, (stored_parts, package_notes, facts_digest, state))
     finally:
         cache_mod.activate(None, "")
     stats.prepare_from_cache = all_hit and bool(prepares)

@@ -256,6 +256,8 @@ def test_records_are_kept_as_a_base_and_a_small_delta(
         incremental.save_records({}, current)
         assert names(incremental.load_records()) == names(current)
         writes = store.writes
+        assert incremental.current_head is not None
+        base = incremental.current_head.base
         for step in range(1, 6):
             previous = incremental.load_records()
             # One class edited (old key gone, new key), one deleted, one added, the rest held as is.
@@ -265,13 +267,19 @@ def test_records_are_kept_as_a_base_and_a_small_delta(
             current[(f"New{step}.cls", "v1")] = record(f"new{step}")
             incremental.save_records(previous, current)
             assert names(incremental.load_records()) == names(current)
-        # Small changes rewrote the delta only, never the base (one entry per save).
-        assert store.writes - writes <= 5
+        # Small changes wrote a delta and the head only, never the base (two small entries per save).
+        assert store.writes - writes <= 10
+        assert incremental.current_head.base == base
         # A change to most classes rewrites the base.
+        before, earlier_head = current, incremental.current_head
         previous = incremental.load_records()
         current = {(k[0], "v9"): record("rewritten") for k in previous}
         incremental.save_records(previous, current)
         assert names(incremental.load_records()) == names(current)
+        assert incremental.current_head.base != base
+        # An earlier head (kept with the facts of an earlier state) brings that state's records back.
+        incremental.restore_head(earlier_head)
+        assert names(incremental.load_records()) == names(before)
     finally:
         cache.activate(None, "")
 
@@ -491,3 +499,19 @@ print(record.digest, record.flow_digest)
         for seed in (1, 2, 3)
     }
     assert len(digests) == 1
+
+
+def test_a_run_answered_by_the_facts_cache_leaves_the_records_of_its_state(session: Session) -> None:
+    """Going back to an earlier state of the project (a revert, a branch switched back) is answered by
+    the facts cache without any analysis; the records must then be those of that state too, or the
+    next edit would analyse again everything that differed (here: the wrapper and all its readers)."""
+    session.run()
+    session.edit("Log", "System.debug(m);", "String unused = m;")
+    _, stats = session.run()
+    assert stats.analysed > 1
+    session.edit("Log", "String unused = m;", "System.debug(m);")  # back to the first state
+    _, stats = session.run()
+    assert stats.files == 0  # prepare() did not run: the facts cache answered
+    session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // reviewed")
+    _, stats = session.run()
+    assert (stats.analysed, stats.reused) == (1, stats.files - 1)

@@ -120,6 +120,21 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     project.facts["apex"] = {**project.facts.get("apex", {}), "summaries": summaries}
 
 
+def cache_state() -> object:
+    """Kept by the engine's facts cache with the facts this run's prepare() produced: the head of the
+    Apex records of this state of the project (see `incremental.restore_head`)."""
+    from phi_lint.analyzers.apex import incremental
+
+    return incremental.current_head
+
+
+def restore_cache_state(state: object) -> None:
+    """The facts of this state came from the cache: make its records the ones the next run starts from."""
+    from phi_lint.analyzers.apex import incremental
+
+    incremental.restore_head(state)
+
+
 def file_facts_key(project: Project, path: Path) -> str | None:
     """For the engine's per-file cache: what an Apex file's results depend on beyond its own text and
     the run's settings, so that an edit elsewhere re-checks only the files it changes the meaning of

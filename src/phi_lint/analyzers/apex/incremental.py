@@ -259,8 +259,15 @@ def cutoff_holds(
 # The records of a large org weigh megabytes; rewriting them all after a one-class edit would cost more
 # than the analysis. They are kept as a base entry plus a small delta (the records added since, and
 # the keys gone since); the base is rewritten only when the delta grows past a quarter of it.
+#
+# Bases and deltas are versions named by their content, and a small head entry names the current pair.
+# A run whose facts come from the engine's facts cache (the project is back in a state it was in
+# before: an edit reverted, a branch checked out again) analyses nothing; the facts entry keeps the head
+# of the run that made it (`current_head`), and the engine hands it back (`restore_head`), so the next
+# run starts from the records of the state the project is in, not of the one it left.
 BASE_NAMESPACE = "apex-records"
 DELTA_NAMESPACE = "apex-records-delta"
+HEAD_NAMESPACE = "apex-records-head"
 
 
 @dataclass
@@ -269,17 +276,43 @@ class Delta:
     removed: set[ContentKey]
 
 
+@dataclass(frozen=True)
+class Head:
+    """The versions of the base and the delta that make up the records of one state of the project."""
+
+    base: str
+    delta: str
+
+
+# The head this run's `load_records` found (None: no records) and the delta it named; the head after
+# `save_records`, which the facts cache keeps with the facts of this run.
+_loaded: tuple[Head, Delta] | None = None
+current_head: Head | None = None
+
+
 def load_records() -> dict[ContentKey, FileRecord]:
     """The last run's records (empty without a cache or on a first run)."""
     from phi_lint import cache
 
-    base = cache.last_state(BASE_NAMESPACE)
-    records: dict[ContentKey, FileRecord] = dict(base) if isinstance(base, dict) else {}
-    delta = cache.last_state(DELTA_NAMESPACE)
-    if isinstance(delta, Delta) and records:
+    global _loaded, current_head
+    _loaded, current_head = None, None
+    head = cache.last_state(HEAD_NAMESPACE)
+    if not isinstance(head, Head):
+        return {}
+    base = cache.last_state(BASE_NAMESPACE, head.base)
+    if not isinstance(base, dict):
+        return {}
+    records: dict[ContentKey, FileRecord] = dict(base)
+    delta = cache.last_state(DELTA_NAMESPACE, head.delta)
+    if isinstance(delta, Delta):
         for key in delta.removed:
             records.pop(key, None)
         records.update(delta.added)
+    else:
+        # The delta is gone (pruned, damaged): the base alone is the records of an earlier state,
+        # as consistent as any (plan() judges every record against this run's files).
+        delta = Delta({}, set())
+    _loaded, current_head = (head, delta), head
     return records
 
 
@@ -287,17 +320,32 @@ def save_records(previous: Mapping[ContentKey, FileRecord], records: dict[Conten
     """Keep `records` for the next run; `previous` is what `load_records` gave this run."""
     from phi_lint import cache
 
+    global current_head
     added = {key: record for key, record in records.items() if previous.get(key) is not record}
     removed = {key for key in previous if key not in records}
-    if not added and not removed:
+    if not added and not removed and _loaded is not None:
         return
-    delta = cache.last_state(DELTA_NAMESPACE) if previous else None
-    if isinstance(delta, Delta):
+    if _loaded is not None and previous:
         # The delta of this run's starting point, brought up to date.
+        head, delta = _loaded
         added = {**{k: v for k, v in delta.added.items() if k in records}, **added}
         removed = (delta.removed | removed) - records.keys()
-    if not previous or len(added) > len(records) // 4:
-        cache.save_state(BASE_NAMESPACE, records)
-        cache.save_state(DELTA_NAMESPACE, Delta({}, set()))
+        base: str | None = head.base
     else:
-        cache.save_state(DELTA_NAMESPACE, Delta(added, removed))
+        base = None
+    if base is None or len(added) > len(records) // 4:
+        base = cache.save_state_version(BASE_NAMESPACE, records)
+        added, removed = {}, set()
+    delta_version = cache.save_state_version(DELTA_NAMESPACE, Delta(added, removed))
+    if base is None or delta_version is None:
+        return  # not stored (no cache, or the disk refused): the next run starts from what is there
+    current_head = Head(base, delta_version)
+    cache.save_state(HEAD_NAMESPACE, current_head)
+
+
+def restore_head(head: object) -> None:
+    """Make `head` (kept with the facts of the state the project is in again) the current records."""
+    from phi_lint import cache
+
+    if isinstance(head, Head) and cache.last_state(HEAD_NAMESPACE) != head:
+        cache.save_state(HEAD_NAMESPACE, head)
