@@ -322,6 +322,11 @@ class Cache:
             atomic_write_bytes(marker, b"")
         return deleted
 
+    def delete(self, namespace: str, key: str) -> None:
+        """Remove an entry (nothing when it is absent; a run reading it meanwhile sees a miss)."""
+        with contextlib.suppress(OSError):
+            os.unlink(self._path(namespace, key))
+
     def put(self, namespace: str, key: str, value: Any) -> bool:
         """Store a value; False (and nothing written) when it cannot be pickled or written."""
         try:
@@ -510,6 +515,12 @@ def save_state_version(namespace: str, value: Any) -> str | None:
     version = sha256_hex(payload)[:40]
     stored = cache.put_pickled(f"state-{namespace}", digest_of(_active_salt, namespace, version), payload)
     return version if stored else None
+
+
+def delete_state_version(namespace: str, version: str) -> None:
+    """Remove a version stored with `save_state_version`."""
+    if _active is not None:
+        _active.delete(f"state-{namespace}", digest_of(_active_salt, namespace, version))
 
 
 @dataclass(frozen=True)

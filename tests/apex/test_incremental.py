@@ -267,8 +267,9 @@ def test_records_are_kept_as_a_base_and_a_small_delta(
             current[(f"New{step}.cls", "v1")] = record(f"new{step}")
             incremental.save_records(previous, current)
             assert names(incremental.load_records()) == names(current)
-        # Small changes wrote a delta and the head only, never the base (two small entries per save).
-        assert store.writes - writes <= 10
+        # Small changes wrote a delta, the head and the list of recent heads, never the base (three
+        # small entries per save).
+        assert store.writes - writes <= 15
         assert incremental.current_head.base == base
         # A change to most classes rewrites the base.
         before, earlier_head = current, incremental.current_head
@@ -515,3 +516,40 @@ def test_a_run_answered_by_the_facts_cache_leaves_the_records_of_its_state(sessi
     session.edit("Service0", "Log.info(p.Status__c);", "Log.info(p.Status__c); // reviewed")
     _, stats = session.run()
     assert (stats.analysed, stats.reused) == (1, stats.files - 1)
+
+
+def test_only_the_versions_of_recent_heads_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run that changes the records writes a version of its own: older ones are deleted, so the
+    cache does not grow with the number of runs; a facts entry naming a deleted head falls back to
+    what is left (its base, or nothing), never to wrong records."""
+    from phi_lint import cache
+    from phi_lint.analyzers.apex import incremental
+    from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-records-secret-0123456789abcdef0123")
+    store = cache.Cache.open(tmp_path / "cache")
+    assert store is not None
+
+    def record(tag: str) -> incremental.FileRecord:
+        return incremental.FileRecord(incremental.NameFacts(classes=(tag,)), {}, FileFlow(), Dependencies())
+
+    def versions(namespace: str) -> int:
+        folder = f"state-{namespace}"
+        return sum(1 for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.parts[-3] == folder)
+
+    cache.activate(store, "salt")
+    try:
+        current = {(f"C{n}.cls", "v1"): record(f"c{n}") for n in range(40)}
+        incremental.save_records({}, current)
+        first = incremental.current_head
+        for step in range(1, 21):
+            previous = incremental.load_records()
+            current = {k: v for k, v in previous.items() if k[0] != f"C{step}.cls"}
+            current[(f"C{step}.cls", f"v{step + 1}")] = record(f"edited{step}")
+            incremental.save_records(previous, current)
+        assert versions(incremental.DELTA_NAMESPACE) == incremental.KEEP_HEADS
+        incremental.restore_head(first)
+        fallback = incremental.load_records()
+        assert fallback == {} or all(key[1] == "v1" for key in fallback)
+    finally:
+        cache.activate(None, "")

@@ -268,6 +268,12 @@ def cutoff_holds(
 BASE_NAMESPACE = "apex-records"
 DELTA_NAMESPACE = "apex-records-delta"
 HEAD_NAMESPACE = "apex-records-head"
+# The heads whose versions are kept, most recent first: every run that changes the records writes a
+# delta (and now and then a base) of its own, so older ones are deleted rather than left to grow the
+# cache until they are pruned. A facts entry naming an older head then finds its base alone, or
+# nothing: its next run analyses more, with the same results.
+RECENT_NAMESPACE = "apex-records-recent"
+KEEP_HEADS = 8
 
 
 @dataclass
@@ -340,7 +346,7 @@ def save_records(previous: Mapping[ContentKey, FileRecord], records: dict[Conten
     if base is None or delta_version is None:
         return  # not stored (no cache, or the disk refused): the next run starts from what is there
     current_head = Head(base, delta_version)
-    cache.save_state(HEAD_NAMESPACE, current_head)
+    _make_current(current_head)
 
 
 def restore_head(head: object) -> None:
@@ -348,4 +354,21 @@ def restore_head(head: object) -> None:
     from phi_lint import cache
 
     if isinstance(head, Head) and cache.last_state(HEAD_NAMESPACE) != head:
-        cache.save_state(HEAD_NAMESPACE, head)
+        _make_current(head)
+
+
+def _make_current(head: Head) -> None:
+    """Point the head entry at `head`, and delete the versions no recent head needs any more."""
+    from phi_lint import cache
+
+    cache.save_state(HEAD_NAMESPACE, head)
+    recent = cache.last_state(RECENT_NAMESPACE)
+    earlier = [h for h in recent if isinstance(h, Head) and h != head] if isinstance(recent, list) else []
+    kept, dropped = [head, *earlier[: KEEP_HEADS - 1]], earlier[KEEP_HEADS - 1 :]
+    cache.save_state(RECENT_NAMESPACE, kept)
+    bases, deltas = {h.base for h in kept}, {h.delta for h in kept}
+    for old in dropped:
+        if old.delta not in deltas:
+            cache.delete_state_version(DELTA_NAMESPACE, old.delta)
+        if old.base not in bases:
+            cache.delete_state_version(BASE_NAMESPACE, old.base)
