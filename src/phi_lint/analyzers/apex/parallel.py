@@ -160,17 +160,18 @@ def analyse(
 
     try:
         run(ready, dependants_ready)
-        # Summaries only grow, so seeding a file's new contributions over its old ones is exact.
-        for _ in range(STALE_ROUNDS if stale is not None else 0):
-            assert stale is not None
-            again = [
-                task
-                for task, files in enumerate(tasks)
-                if any(stale(results[i]) for i in files if i in results)
-            ]
-            if not again:
-                break
-            run(again, lambda task: [])
+        if stale is not None:
+            # The final check's first rounds. Summaries only grow, so seeding a file's new
+            # contributions over its old ones (as `run` does) is exact.
+            for _ in range(STALE_ROUNDS):
+                again = [
+                    task
+                    for task, files in enumerate(tasks)
+                    if any(stale(results[i]) for i in files if i in results)
+                ]
+                if not again:
+                    break
+                run(again, lambda task: [])
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers now rather than let them finish their files.
         for process in processes:
