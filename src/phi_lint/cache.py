@@ -494,12 +494,12 @@ def last_state(namespace: str, version: str = "") -> Any | None:
     return found[0] if isinstance(found, tuple) and len(found) == 1 else None
 
 
-def save_state(namespace: str, value: Any, version: str = "") -> None:
-    """Replace the state of `namespace` (one entry, overwritten by every run: a project's latest), or
-    store one `version` of it (an entry of its own, which later versions do not overwrite)."""
+def save_state(namespace: str, value: Any) -> None:
+    """Replace the state of `namespace` (one entry, overwritten by every run: a project's latest).
+    `save_state_version` stores versions that later runs do not overwrite."""
     cache = _active
     if cache is not None:
-        cache.put(f"state-{namespace}", digest_of(_active_salt, namespace, version), (value,))
+        cache.put(f"state-{namespace}", digest_of(_active_salt, namespace, ""), (value,))
 
 
 def save_state_version(namespace: str, value: Any) -> str | None:
