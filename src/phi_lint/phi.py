@@ -589,6 +589,7 @@ class PhiAnswers:
         self._fields: dict[tuple[str | None, str], PhiReason | None] = {}
         self._spelled: dict[tuple[str | None, str], PhiReason | None] = {}
         self._objects: dict[str, PhiReason | None] = {}
+        self._objects_spelled: dict[str, PhiReason | None] = {}
         self._field_names: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -618,6 +619,15 @@ class PhiAnswers:
         if key in spelled:
             return spelled[key]
         reason = spelled[key] = self.phi.field_reason(obj, fld)
+        return reason
+
+    def object_reason_as_spelled(self, obj: str) -> PhiReason | None:
+        """`PhiModel.object_reason`, remembered by exact spelling and asked for every name (the SOQL
+        rules ask about the objects a query names, `SObject` included, as written)."""
+        spelled = self._objects_spelled
+        if obj in spelled:
+            return spelled[obj]
+        reason = spelled[obj] = self.phi.object_reason(obj)
         return reason
 
     def object_reason(self, obj: str) -> PhiReason | None:

@@ -23,7 +23,7 @@ from phi_lint import parsing
 from phi_lint.analyzers.apex import classes, soql, syntax
 from phi_lint.context import FileContext
 from phi_lint.findings import Hit, Severity, normalize_text, props
-from phi_lint.phi import PhiModel, name_tokens
+from phi_lint.phi import PhiAnswers, name_tokens
 
 Node = parsing.Node
 
@@ -245,37 +245,11 @@ def sharing_exempt(obj: str) -> bool:
     return low in SHARING_EXEMPT_OBJECTS or low.endswith("__mdt")
 
 
-class _PhiObjects:
-    """Whether an object (by exact spelling: the model's answer may depend on it) is a PHI object,
-    remembered per PHI model. The model is complete once the project is open and never changes, and
-    every operation of every file asks about the same few objects, each answer walking the object's
-    fields. (Keyed by identity, checked, as phi.PhiAnswers does.)"""
-
-    _by_model: dict[int, tuple[PhiModel, dict[str, bool]]] = {}
-
-    @classmethod
-    def of(cls, phi: PhiModel) -> dict[str, bool]:
-        found = cls._by_model.get(id(phi))
-        if found is not None and found[0] is phi:
-            return found[1]
-        if len(cls._by_model) > 16:  # one model per run; tests build many
-            cls._by_model.clear()
-        answers: dict[str, bool] = {}
-        cls._by_model[id(phi)] = (phi, answers)
-        return answers
-
-
 def _phi_objects(ctx: FileContext, objects: tuple[str, ...]) -> list[str]:
-    phi = ctx.phi
-    known = _PhiObjects.of(phi)
-    found: list[str] = []
-    for obj in objects:
-        is_phi = known.get(obj)
-        if is_phi is None:
-            is_phi = known[obj] = phi.object_reason(obj) is not None
-        if is_phi:
-            found.append(obj)
-    return found
+    # Every operation of every file asks about the same few objects: the answers are remembered for
+    # the run (`PhiAnswers`), each costing a walk over the object's fields otherwise.
+    answers = PhiAnswers.of(ctx.phi)
+    return [obj for obj in objects if answers.object_reason_as_spelled(obj) is not None]
 
 
 # ---- apex/soql-without-sharing ------------------------------------------------------------------------
