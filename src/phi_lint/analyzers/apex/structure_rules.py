@@ -1527,21 +1527,17 @@ def _wrapped_as_blob(ctx: FileContext, literal: Node) -> bool:
 def _concatenation_tops(ctx: FileContext) -> tuple[list[int], list[Node]]:
     """Outermost `+` expressions of the file (start offsets and nodes), from the shared index: a
     literal inside one is judged with the whole concatenation. Found top-down, without Node.parent
-    (which tree-sitter computes from the root on every call)."""
-
-    def build() -> tuple[list[int], list[Node]]:
-        tops: list[Node] = []
-        end = -1
-        for node in syntax.nodes(ctx, "binary_expression"):
-            if node.start_byte < end:
-                continue
-            op = parsing.field(node, "operator")
-            if op is not None and ctx.source[op.start_byte : op.end_byte] == b"+":
-                tops.append(node)
-                end = node.end_byte
-        return [t.start_byte for t in tops], tops
-
-    return ctx.memo("apex.structure.concatenation_tops", build)
+    (which tree-sitter computes from the root on every call). Asked once per file, by `_Concatenations`."""
+    tops: list[Node] = []
+    end = -1
+    for node in syntax.nodes(ctx, "binary_expression"):
+        if node.start_byte < end:
+            continue
+        op = parsing.field(node, "operator")
+        if op is not None and ctx.source[op.start_byte : op.end_byte] == b"+":
+            tops.append(node)
+            end = node.end_byte
+    return [t.start_byte for t in tops], tops
 
 
 # Shorter text is never judged (no credential, key or token is this short).
