@@ -140,7 +140,7 @@ def test_the_final_check_runs_on_the_workers(root: Path, monkeypatch: pytest.Mon
             in_parent.append(ctx.rel_path)
         return real(ctx, *args)
 
-    def counting(order, deps, store, analyse_one, workers, stale=None):  # type: ignore[no-untyped-def]
+    def counting(order, deps, store, analyse_one, workers, stale=None, received=None):  # type: ignore[no-untyped-def]
         assert stale is not None
 
         def asked(analysed):  # type: ignore[no-untyped-def]
@@ -148,7 +148,7 @@ def test_the_final_check_runs_on_the_workers(root: Path, monkeypatch: pytest.Mon
             stale_found.append(found)
             return found
 
-        return real_analyse(order, deps, store, analyse_one, workers, asked)
+        return real_analyse(order, deps, store, analyse_one, workers, asked, received)
 
     monkeypatch.setattr(apex, "_analyse_file", recording)
     monkeypatch.setattr(parallel, "analyse", counting)

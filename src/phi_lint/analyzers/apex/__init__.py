@@ -263,12 +263,16 @@ def _solve(
         def used_changed(analysed: parallel.Analysed) -> bool:
             return any(dataflow.answers_changed(summaries, answers) for answers in analysed[1])
 
-        done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed)
+        def interned(analysed: parallel.Analysed) -> parallel.Analysed:
+            record, used, result = analysed
+            return incremental.interned(record), [incremental.interned_answers(a) for a in used], result
+
+        done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed, interned)
         for index, (record, used, result) in done.items():
             key = key_of(order[index])
             record.names = names[key]
-            records[key] = incremental.interned(record)
-            watch[key] = [(set(), None, incremental.interned_answers(answers)) for answers in used]
+            records[key] = record
+            watch[key] = [(set(), None, answers) for answers in used]
             checked[key] = result
     for ctx in order:
         if key_of(ctx) not in watch:

@@ -64,6 +64,7 @@ def analyse(
     analyse_one: AnalyseOne,
     workers: int,
     stale: Callable[[Analysed], bool] | None = None,
+    received: Callable[[Analysed], Analysed] | None = None,
 ) -> dict[int, Analysed]:
     """Analyse the files of `order` (indexes into it in `deps`: the files each one names) in `workers`
     forked processes; returns what each file gave, by index. Files missing from the result (a worker
@@ -72,7 +73,10 @@ def analyse(
     With `stale` (did this analysis use a summary that has changed since?), the files it holds for are
     then analysed again, on the workers, for up to STALE_ROUNDS rounds: the caller's final check, which
     would otherwise run in one process (72 files on NPSP, 41 on EDA). The caller's rounds still check
-    every file after, so the result does not depend on how many rounds ran here."""
+    every file after, so the result does not depend on how many rounds ran here.
+
+    `received` (if given) turns each result as it arrives, while the workers go on with their files:
+    work the parent does on every result costs no wall time there, but would after the last one."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -139,6 +143,8 @@ def analyse(
                     alive.discard(worker)
                     answer = []
                 for index, analysed in answer:
+                    if received is not None:
+                        analysed = received(analysed)
                     results[index] = analysed
                     contributions = analysed[0].contributions
                     store.seed(contributions)
