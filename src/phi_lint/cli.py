@@ -184,7 +184,8 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
 
         cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
         cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
-        cache = Cache.open(cache_dir)
+        # The command line owns its process's garbage collector (see GC_THRESHOLDS).
+        cache = Cache.open(cache_dir, freeze_loaded=True)
     project = open_project(root, config, cache)
     request = CheckRequest(paths=paths, project=project, registry=registry)
     jobs = getattr(args, "jobs", None)

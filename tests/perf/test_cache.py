@@ -362,3 +362,27 @@ def test_entries_unused_for_a_week_are_pruned_once_a_day(
     os.utime(second, (old, old))
     run(project_root)
     assert second.exists()
+
+
+def test_a_cache_opened_by_the_command_line_freezes_what_it_loads(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The command line's cache moves what it unpickles out of the collector's reach (the Apex records
+    would otherwise be traversed by the next collection, to free nothing); a program that imports
+    phi-lint keeps its collector as it was."""
+    import gc
+
+    from phi_lint.cache import Cache
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-freeze-secret-0123456789abcdef0123")
+    plain, freezing = Cache.open(tmp_path / "plain"), Cache.open(tmp_path / "cli", freeze_loaded=True)
+    assert plain is not None and freezing is not None
+    records = {f"C{n}.cls": [{"m": (n, [n])}] for n in range(100)}
+    for cache in (plain, freezing):
+        cache.put("state", "k" * 40, records)
+    gc.unfreeze()
+    try:
+        assert plain.get("state", "k" * 40) == records and gc.get_freeze_count() == 0
+        loaded = freezing.get("state", "k" * 40)
+        assert loaded == records and gc.get_freeze_count() > 0
+        assert not any(obj is loaded for obj in gc.get_objects())  # in no generation a collection visits
+    finally:
+        gc.unfreeze()
