@@ -113,3 +113,21 @@ def test_the_root_stands_for_its_package_directories(make_project) -> None:  # t
     assert [p.name for p in project.iter_files([root / "scripts"])] == ["Anon.cls"]
     # A package directory itself, or a folder inside it, is walked as is.
     assert [p.name for p in project.iter_files([root / "force-app/main/default/classes"])] == ["A.cls"]
+
+
+def test_facts_load_only_the_deferred_facts_of_the_packages_asked_for() -> None:
+    """Before forking, the engine loads the deferred facts of the packages it analyses files of: loading
+    another package's may mean rebuilding it (the Apex summaries), for workers that never read it."""
+    from phi_lint.project import Deferred, Facts
+
+    loaded: list[str] = []
+
+    def load(name: str) -> Deferred:
+        return Deferred(lambda: loaded.append(name) or name, "apex" if name.startswith("apex") else "")
+
+    facts = Facts({"apex": load("apex"), "meta": load("meta"), "lwc": "plain"})
+    facts.load_all({"lwc"})
+    assert loaded == ["meta"]  # a fact of an unknown package is loaded, to be safe
+    assert isinstance(dict.get(facts, "apex"), Deferred)
+    facts.load_all()
+    assert loaded == ["meta", "apex"] and facts["apex"] == "apex"

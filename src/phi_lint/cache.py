@@ -539,9 +539,13 @@ def delete_state_version(namespace: str, version: str) -> None:
 @dataclass(frozen=True)
 class StoredPart:
     """In a cached facts entry: a fact too large to load with the others, stored in its own entry
-    (`Project.facts` loads it when first asked for; see engine._prepare_with_cache)."""
+    (`Project.facts` loads it when first asked for; see engine._prepare_with_cache). `NOT_STORED`
+    (an empty key): a fact not stored at all, rebuilt by its package's prepare() when asked for."""
 
     key: str
+
+
+NOT_STORED = StoredPart("")
 
 
 def active_memo(name: str) -> FileMemo | None:

@@ -570,7 +570,7 @@ def _prepare_with_cache(
                     rebuild = functools.partial(
                         _rebuild_fact, package, prepare, project, project_files, cache, salt, facts
                     )
-                    project.facts.update(_deferred_parts(facts, cache, rebuild))
+                    project.facts.update(_deferred_parts(facts, cache, rebuild, package))
                     notes += package_notes
                     digests[package] = facts_digest
                     # The package's own state for this state of the project (the Apex records), which
@@ -591,7 +591,7 @@ def _prepare_with_cache(
             if cache is not None and key is not None and not package_notes and not _facts_uncacheable:
                 state_of = getattr(module, "cache_state", None)
                 state = state_of() if state_of is not None else None
-                stored_parts = _stored_parts(cache, key, produced)
+                stored_parts = _stored_parts(cache, key, produced, getattr(module, "REBUILT_FACTS", ()))
                 cache.put("facts", key, (stored_parts, package_notes, facts_digest, state))
     finally:
         cache_mod.activate(None, "")
@@ -606,14 +606,25 @@ _MISSING = object()
 FACT_PART_BYTES = 256 * 1024
 
 
-def _stored_parts(cache: Any, key: str, produced: dict[str, Any]) -> dict[str, Any]:
-    """`produced` as stored in the facts entry `key`: large facts in entries of their own."""
+def _stored_parts(
+    cache: Any, key: str, produced: dict[str, Any], rebuilt: Iterable[str] = ()
+) -> dict[str, Any]:
+    """`produced` as stored in the facts entry `key`: large facts in entries of their own, and the
+    facts named in `rebuilt` (a package's `REBUILT_FACTS`) not at all."""
     import pickle
 
-    from phi_lint.cache import StoredPart, digest_of
+    from phi_lint.cache import NOT_STORED, StoredPart, digest_of
 
     stored: dict[str, Any] = {}
     for name, value in produced.items():
+        if name in rebuilt:
+            # Rebuilt by the package's prepare() from state it keeps in the cache itself (the Apex
+            # summaries, from the records), when a run whose facts come from the cache needs it.
+            # Pickling and writing it cost every run that changes it (50 ms of a 0.5 s pre-commit
+            # check after an edit at 1,000 classes); the rebuild is paid only by a later run that
+            # must analyse a file of the package without running its prepare(), which is rare.
+            stored[name] = NOT_STORED
+            continue
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
@@ -626,20 +637,23 @@ def _stored_parts(cache: Any, key: str, produced: dict[str, Any]) -> dict[str, A
     return stored
 
 
-def _deferred_parts(stored: dict[str, Any], cache: Any, rebuild: Callable[[str], Any]) -> dict[str, Any]:
-    """The facts of a cached entry, its large parts `Deferred` (loaded from their own entries)."""
+def _deferred_parts(
+    stored: dict[str, Any], cache: Any, rebuild: Callable[[str], Any], package: str = ""
+) -> dict[str, Any]:
+    """The facts of a cached entry, its large parts `Deferred` (loaded from their own entries, or
+    rebuilt when not stored)."""
     from phi_lint.cache import StoredPart
     from phi_lint.project import Deferred
 
     def loader(name: str, part: StoredPart) -> Callable[[], Any]:
         def load() -> Any:
-            found = cache.get("facts-part", part.key)
+            found = cache.get("facts-part", part.key) if part.key else None
             return found if found is not None else rebuild(name)
 
         return load
 
     return {
-        name: Deferred(loader(name, value)) if isinstance(value, StoredPart) else value
+        name: Deferred(loader(name, value), package) if isinstance(value, StoredPart) else value
         for name, value in stored.items()
     }
 
@@ -788,8 +802,10 @@ def _analyse_parallel(
         # Forked workers share the parent's pages until they write to them. The cyclic garbage collector
         # writes to the header of every object it traverses, so one full collection in a worker copies
         # the whole inherited heap (the prepare() facts of a large org: gigabytes). Frozen objects are
-        # never traversed. Facts still in the cache are loaded first, once, not by every worker.
-        project.facts.load_all()
+        # never traversed. Facts still in the cache are loaded first, once, not by every worker: those
+        # of the analyzer packages of the files to analyse (a file's results read its own package's
+        # facts only, and loading one may mean rebuilding it: `REBUILT_FACTS`).
+        project.facts.load_all({ANALYZER_PACKAGES.get(file_kind(path) or "") for _, path in todo})
         gc.collect()
         gc.freeze()
     else:

@@ -132,12 +132,14 @@ class ForceIgnore:
 
 
 class Deferred:
-    """A project fact not loaded yet (see `Facts`): `load()` gives its value."""
+    """A project fact not loaded yet (see `Facts`): `load()` gives its value. `package`: the analyzer
+    package whose prepare() produced it ("" when not known)."""
 
-    __slots__ = ("load",)
+    __slots__ = ("load", "package")
 
-    def __init__(self, load: Callable[[], Any]) -> None:
+    def __init__(self, load: Callable[[], Any], package: str = "") -> None:
         self.load = load
+        self.package = package
 
 
 class Facts(dict[str, Any]):
@@ -176,10 +178,12 @@ class Facts(dict[str, Any]):
         """The entries as stored, deferred ones not loaded."""
         return list(super().items())
 
-    def load_all(self) -> None:
-        """Load every deferred fact (before forking workers: each would load its own copy)."""
+    def load_all(self, packages: Iterable[str | None] | None = None) -> None:
+        """Load every deferred fact, or those of the given analyzer packages and of unknown ones
+        (before forking workers: each would load its own copy)."""
+        wanted = None if packages is None else {*packages, ""}
         for key, value in list(super().items()):
-            if isinstance(value, Deferred):
+            if isinstance(value, Deferred) and (wanted is None or value.package in wanted):
                 self._value(key, value)
 
     def __reduce__(self) -> Any:

@@ -553,3 +553,41 @@ def test_only_the_versions_of_recent_heads_are_kept(tmp_path: Path, monkeypatch:
         assert fallback == {} or all(key[1] == "v1" for key in fallback)
     finally:
         cache.activate(None, "")
+
+
+def test_the_summaries_are_not_stored_with_the_facts_but_rebuilt_from_the_records(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The method summaries change with almost every edit and weigh megabytes on a large org: the
+    facts cache does not store them (even as a part of their own) but has prepare() rebuild them from
+    the records, without analysis, when a run answered by the facts cache must check an Apex file."""
+    from phi_lint import cache, engine
+
+    monkeypatch.setattr(engine, "FACT_PART_BYTES", 0)  # every stored fact in a part of its own
+    registry = default_registry()
+
+    def check_only(name: str, cache_dir: Path | None) -> RunResult:
+        path = session.classes / f"{name}.cls"
+        found = find_config(session.root)
+        config = load_config_file(found, registry) if found else Config()
+        project = open_project(session.root, config)
+        return run_check(CheckRequest([path], project, registry, cache_dir=cache_dir))
+
+    session.run()
+    # Every service's results change (Log stops logging); only Log is checked, so none of theirs is
+    # cached for this state of the project.
+    session.edit("Log", "System.debug(m);", "String unused = m;")
+    check_only("Log", session.cache_dir)
+    store = cache.Cache.open(session.cache_dir)
+    assert store is not None
+    stored = [p for p in (session.cache_dir / "v1" / "facts-part").rglob("*") if p.is_file()]
+    parts = [store.get("facts-part", p.parent.name + p.name) for p in stored]
+    assert parts and None not in parts
+    assert not any(isinstance(p, dict) and "summaries" in p for p in parts)
+
+    apex.last_prepare = apex.PrepareStats()
+    rebuilt = check_only("Service0", session.cache_dir)
+    assert engine.last_run_stats.prepare_from_cache and engine.last_run_stats.analysed == 1
+    assert apex.last_prepare.files == len(CLASSES) + SERVICES and apex.last_prepare.analysed == 0
+    assert findings(rebuilt) == findings(check_only("Service0", None))
+    assert logged_lines(rebuilt, "Service0.cls") == [7]

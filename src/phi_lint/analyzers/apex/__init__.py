@@ -44,6 +44,11 @@ TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declara
 KEEP_TREES_BYTES = 1 << 20
 # Per-file cache keys of Apex files (see file_facts_key).
 FILE_FACTS_KEY = "apex.file-facts"
+# Facts the engine's facts cache does not store (`engine._stored_parts`): the method summaries (1.4 MB
+# pickled at 1,000 classes, written by every run after an edit) are rebuilt from the records when a
+# run whose facts come from the cache must analyse an Apex file: prepare() then finds every record
+# valid and only seeds them.
+REBUILT_FACTS = ("apex",)
 # prepare() analyses files in worker processes only when there is enough work to pay for forking them
 # (the engine's per-file thresholds, for the same reason).
 PARALLEL_MIN_FILES = 8
