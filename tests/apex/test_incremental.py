@@ -4,6 +4,7 @@ records gives exactly what a run without cache gives, and analyses only what the
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -591,3 +592,29 @@ def test_the_summaries_are_not_stored_with_the_facts_but_rebuilt_from_the_record
     assert apex.last_prepare.files == len(CLASSES) + SERVICES and apex.last_prepare.analysed == 0
     assert findings(rebuilt) == findings(check_only("Service0", None))
     assert logged_lines(rebuilt, "Service0.cls") == [7]
+
+
+def test_class_headers_and_file_facts_have_digests_of_their_content() -> None:
+    """Both key every Apex file's cached results and are digested by every run that prepares: by a
+    digest of their content (any insertion order), not the generic walk over every entry."""
+    from phi_lint.analyzers.apex.classes import ClassHeader, SharingTable
+    from phi_lint.analyzers.apex.incremental import FileFactsIndex
+    from phi_lint.cache import _canonical, stable_digest
+
+    def walked(value: object) -> list[str]:
+        out: list[str] = []
+        _canonical(value, out)
+        return out
+
+    base = ClassHeader("Base", None, None, "classes/Base.cls")
+    child = ClassHeader("Child", "with", "Base", "classes/Child.cls")
+    table = SharingTable(base=base, child=child)
+    assert stable_digest(table) == stable_digest(SharingTable(child=child, base=base))
+    unshared = replace(child, sharing="without")
+    assert stable_digest(table) != stable_digest(SharingTable(base=base, child=unshared))
+    index = FileFactsIndex("shared", {"A.cls": "1", "B.cls": "2"})
+    assert stable_digest(index) == stable_digest(FileFactsIndex("shared", {"B.cls": "2", "A.cls": "1"}))
+    assert stable_digest(index) != stable_digest(FileFactsIndex("shared", {"A.cls": "1", "B.cls": "3"}))
+    assert stable_digest(index) != stable_digest(FileFactsIndex("other", {"A.cls": "1", "B.cls": "2"}))
+    assert walked(table) == [f"SharingTable#{table.inputs_digest}"]
+    assert walked(index) == [f"FileFactsIndex#{index.inputs_digest}"]

@@ -26,6 +26,7 @@ strings blanked, no tree-sitter parse) and kept in `project.facts["apex.classes"
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -201,6 +202,25 @@ class ClassHeader:
     path: str
 
 
+class SharingTable(dict[str, ClassHeader]):
+    """The project's class headers by lower-case simple name (`project_sharing`), with a digest of its
+    content for the caches (`cache.stable_digest` takes it instead of walking every header; it keys
+    every Apex file's cached results, so it is asked for by every run that prepares). Complete before
+    its digest is first asked for (`store_sharing` builds it whole)."""
+
+    @functools.cached_property
+    def inputs_digest(self) -> str:
+        from phi_lint.cache import digest_of
+
+        # Strings and None, in name order: the same in every process.
+        return digest_of(
+            *(
+                repr((name, header.name, header.sharing, header.superclass, header.path))
+                for name, header in sorted(self.items())
+            )
+        )
+
+
 # Comments and string literals are blanked (same length) before scanning for declarations. (The
 # block comment and the string are written as "unrolled loops": the same matches as `/\*.*?\*/` and
 # `'(?:\\.|[^'\\\n])*'`, without trying an alternative or the end at every character.)
@@ -293,7 +313,7 @@ def store_sharing(
 ) -> dict[str, ClassHeader]:
     """Keep the headers of the project's classes (`.cls` files; the first file in path order wins a
     duplicate name) as the project fact `project_sharing` returns."""
-    table: dict[str, ClassHeader] = {}
+    table = SharingTable()
     for path, found in sorted(headers, key=lambda item: item[0]):
         if path.name.endswith(".cls"):
             for header in found:
