@@ -131,3 +131,30 @@ def test_facts_load_only_the_deferred_facts_of_the_packages_asked_for() -> None:
     assert isinstance(dict.get(facts, "apex"), Deferred)
     facts.load_all()
     assert loaded == ["meta", "apex"] and facts["apex"] == "apex"
+
+
+def test_a_walk_for_some_kinds_lists_the_files_a_full_walk_lists_of_those_kinds(make_project) -> None:  # type: ignore[no-untyped-def]
+    """What the engine walks for prepare() when one class is checked (only the kinds prepare reads)."""
+    from phi_lint import engine
+
+    root = make_project(
+        {
+            "classes/A.cls": "public class A {}",
+            "classes/A.cls-meta.xml": "<ApexClass/>",
+            "triggers/T.trigger": "trigger T on Account (before insert) {}",
+            "lwc/card/card.js": "export default class {}",
+            "lwc/card/card.html": "<template></template>",
+            "lwc/card/A.cls": "public class InComponent {}",
+        }
+    )
+    project = open_project(root, Config())
+    every = list(project.iter_files(project.package_dirs))
+    apex = list(project.iter_files(project.package_dirs, {"apex"}))
+    assert apex == [p for p in every if file_kind(p) == "apex"]
+    assert sorted(p.name for p in apex) == ["A.cls", "A.cls", "T.trigger"]
+    assert [p.name for p in project.iter_files(project.package_dirs, {"template"})] == ["card.html"]
+    checked = root / "force-app/main/default/lwc/card/card.js"
+    for_one = engine._project_files(project, [checked], [checked], {"apex"})
+    assert for_one == sorted([*apex, checked])
+    # No package prepares for the checked kinds: no walk at all.
+    assert engine._project_files(project, [checked], [checked], set()) == [checked]

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -66,7 +66,16 @@ METADATA_SUFFIXES = (
 
 def file_kind(path: PurePosixPath | Path) -> str | None:
     """The kind of a file (apex, js, template, aura, xml) or None when phi-lint does not read it."""
-    return _kind_of(path.name, {p.lower() for p in path.parts[:-1]})
+    name = path.name
+    if not name.endswith(_FOLDER_DEPENDENT_SUFFIXES):
+        # Asked for every file of the project, several times a run: only component files need the
+        # names of their folders.
+        return _kind_of(name, frozenset())
+    return _kind_of(name, {p.lower() for p in path.parts[:-1]})
+
+
+# The suffixes whose kind depends on the folders above the file (see `_kind_of`).
+_FOLDER_DEPENDENT_SUFFIXES = (".js", ".html", ".cmp", ".app")
 
 
 def _kind_of(name: str, folders: set[str] | frozenset[str]) -> str | None:
@@ -251,8 +260,9 @@ class Project:
 
         return any(fnmatchcase(rel_path, p) or fnmatchcase(rel_path, f"{p}/*") for p in self.config.exclude)
 
-    def iter_files(self, paths: Iterable[Path]) -> Iterator[Path]:
-        """Analyzable files under `paths`, sorted, skipping .forceignore'd and excluded ones.
+    def iter_files(self, paths: Iterable[Path], kinds: Collection[str] | None = None) -> Iterator[Path]:
+        """Analyzable files under `paths`, sorted, skipping .forceignore'd and excluded ones; with
+        `kinds`, only the files of those kinds (`file_kind`).
 
         Missing paths and symlink loops become notifications, never exceptions.
         """
@@ -270,12 +280,13 @@ class Project:
                 )
                 continue
             if start.is_file():
-                if file_kind(start) and self.resolved(start) not in seen:
+                kind = file_kind(start)
+                if kind and (kinds is None or kind in kinds) and self.resolved(start) not in seen:
                     seen.add(self.resolved(start))
                     yield start
                 continue
             for directory in self._source_roots(start):
-                for file in self._walk(directory):
+                for file in self._walk(directory, kinds):
                     resolved = self.resolved(file)
                     if resolved not in seen:
                         seen.add(resolved)
@@ -291,7 +302,7 @@ class Project:
             return sorted(p for p in inside if p.is_dir())
         return [start]
 
-    def _walk(self, directory: Path) -> Iterator[Path]:
+    def _walk(self, directory: Path, kinds: Collection[str] | None = None) -> Iterator[Path]:
         visited: set[tuple[int, int]] = set()
         # (directory, its path relative to the root, its resolved path)
         stack = [(directory, self.relative(directory), self.resolved(directory))]
@@ -324,6 +335,18 @@ class Project:
                     symlink = entry.is_symlink()
                 except OSError:
                     symlink = True
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    # A symlink loop (ELOOP): not a directory to walk; if it has a source extension
+                    # it is listed, so the analysis reports it as unreadable instead of skipping it.
+                    is_dir = False
+                if not (is_dir or symlink or outside):
+                    # Most entries of a large project are files not listed (of no kind, or not of
+                    # `kinds`): known from the name alone, before any path arithmetic.
+                    kind = _kind_of(entry.name, folders)
+                    if kind is None or (kinds is not None and kind not in kinds):
+                        continue
                 if symlink or outside:
                     path = Path(entry.path)
                     rel = self.relative(path)
@@ -338,17 +361,13 @@ class Project:
                     resolved = os.path.join(current_resolved, entry.name)
                     kind_folders = folders
                     path = None
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    # A symlink loop (ELOOP): not a directory to walk; if it has a source extension
-                    # it is listed, so the analysis reports it as unreadable instead of skipping it.
-                    is_dir = False
                 if is_dir:
                     if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
                         continue
                     stack.append((path or Path(entry.path), rel, resolved))
-                elif _kind_of(entry.name, kind_folders) and not self.is_excluded(rel):
+                elif (kind := _kind_of(entry.name, kind_folders)) and (
+                    (kinds is None or kind in kinds) and not self.is_excluded(rel)
+                ):
                     if path is None:
                         path = Path(entry.path)
                         key = str(path)
