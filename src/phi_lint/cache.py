@@ -235,9 +235,11 @@ class Cache:
         # See `open`.
         self.freeze_loaded = freeze_loaded
         self._entries = directory / f"v{FORMAT_VERSION}"
-        self._stat_index_path = self._entries / "stat-index"
         self._stat_index: dict[str, tuple[int, int, int, str, int]] | None = None
-        self._stat_dirty = False
+        # The stat index entries this run added or changed (written by `flush`), and the size of the
+        # base entry it loaded.
+        self._stat_changes: dict[str, tuple[int, int, int, str, int]] = {}
+        self._stat_base_size = 0
         # Entry folders known to exist (created or seen by this process).
         self._folders: set[str] = set()
         self.hits = 0
@@ -362,9 +364,14 @@ class Cache:
     # ---- content hashes ---------------------------------------------------------------------------
     def _load_stat_index(self) -> dict[str, tuple[int, int, int, str, int]]:
         if self._stat_index is None:
-            loaded = self.get("index", "stat-index")
-            self._stat_index = loaded if isinstance(loaded, dict) else {}
+            base = self._stat_entry(STAT_INDEX)
+            self._stat_base_size = len(base)
+            self._stat_index = {**base, **self._stat_entry(STAT_INDEX_DELTA)}
         return self._stat_index
+
+    def _stat_entry(self, key: str) -> dict[str, tuple[int, int, int, str, int]]:
+        loaded = self.get("index", key)
+        return loaded if isinstance(loaded, dict) else {}
 
     def content_digest(self, path: Path, st: os.stat_result | None = None) -> str | None:
         """sha256 of a file's bytes, from the stat index when size, mtime and inode are unchanged
@@ -390,18 +397,34 @@ class Cache:
         now = time.time_ns()
         if now - st.st_mtime_ns < RACY_SECONDS * 1e9:
             return  # may change again within the same mtime tick; hash it again next time
-        self._load_stat_index()[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
-        self._stat_dirty = True
+        entry = (st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
+        self._load_stat_index()[str(path)] = self._stat_changes[str(path)] = entry
 
     def flush(self) -> None:
-        """Write the stat index back (merged with what a concurrent run may have written)."""
-        if not self._stat_dirty or self._stat_index is None:
+        """Write what this run added to the stat index (merged with what a concurrent run may have
+        written). The index of a large project weighs most of a megabyte, and a pre-commit check
+        after an edit changes one entry of it: the changes go to a small delta entry, and the base is
+        rewritten (the delta folded in) only when the delta has grown past a part of it."""
+        if not self._stat_changes:
             return
-        current = self.get("index", "stat-index")
-        merged = dict(current) if isinstance(current, dict) else {}
-        merged.update(self._stat_index)
-        self.put("index", "stat-index", merged)
-        self._stat_dirty = False
+        delta = {**self._stat_entry(STAT_INDEX_DELTA), **self._stat_changes}
+        if self._stat_base_size and len(delta) <= max(STAT_DELTA_MIN_ENTRIES, self._stat_base_size // 8):
+            self.put("index", STAT_INDEX_DELTA, delta)
+        else:
+            base = {**self._stat_entry(STAT_INDEX), **delta}
+            # The base first: a run reading between the two writes finds each entry at least once.
+            if self.put("index", STAT_INDEX, base):
+                self.put("index", STAT_INDEX_DELTA, {})
+                self._stat_base_size = len(base)
+        self._stat_changes = {}
+
+
+# The stat index's keys (namespace "index"): its base and the delta of the runs since the base was
+# written (see `Cache.flush`). A delta with up to this many entries (or an eighth of the base) is kept
+# as it is.
+STAT_INDEX = "stat-index"
+STAT_INDEX_DELTA = "stat-index-delta"
+STAT_DELTA_MIN_ENTRIES = 256
 
 
 class FileMemo:

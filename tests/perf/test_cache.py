@@ -386,3 +386,51 @@ def test_a_cache_opened_by_the_command_line_freezes_what_it_loads(tmp_path: Path
         assert not any(obj is loaded for obj in gc.get_objects())  # in no generation a collection visits
     finally:
         gc.unfreeze()
+
+
+def test_an_edit_adds_to_the_stat_index_delta_without_rewriting_its_base(
+    project_root: Path, run: Run, tmp_path: Path
+) -> None:
+    """The stat index of a large project weighs most of a megabyte; a run that hashes one edited file
+    writes that entry to a small delta, and the base is rewritten only when the delta grows large."""
+    import os
+    import time
+
+    from phi_lint import cache as cache_mod
+
+    def backdate(*paths: Path) -> None:  # files written just now are not trusted by their stat
+        when = time.time() - 60
+        for path in paths or project_root.rglob("*.*"):
+            os.utime(path, (when, when))
+
+    def entry(key: str) -> Path:
+        return tmp_path / "cache" / "v1" / "index" / key[:2] / key[2:]
+
+    backdate()
+    run(project_root)
+    base = entry(cache_mod.STAT_INDEX)
+    written = (base.read_bytes(), base.stat().st_ino)
+    assert run(project_root) and engine.last_run_stats.from_cache == FILES
+    target = project_root / CLASSES / "Caller3.cls"
+    target.write_text(target.read_text() + "// reviewed\n")
+    backdate(target)
+    edited = run(project_root)
+    assert (base.read_bytes(), base.stat().st_ino) == written
+    opened = cache_mod.Cache.open(tmp_path / "cache")
+    assert opened is not None
+    delta = opened.get("index", cache_mod.STAT_INDEX_DELTA)
+    assert isinstance(delta, dict) and list(delta) == [str(target)]
+    assert opened.content_digest(target) == cache_mod.sha256_hex(target.read_bytes())
+    assert comparable(edited) == comparable(run(project_root, cache=False))
+    # Past its limit, the delta is folded into the base.
+    for index in range(cache_mod.STAT_DELTA_MIN_ENTRIES + 1):
+        (project_root / f"extra{index}.txt").write_text(str(index))
+    backdate(*project_root.glob("extra*.txt"))
+    for index in range(cache_mod.STAT_DELTA_MIN_ENTRIES + 1):
+        opened.content_digest(project_root / f"extra{index}.txt")
+    opened.flush()
+    assert base.read_bytes() != written[0]
+    assert opened.get("index", cache_mod.STAT_INDEX_DELTA) == {}
+    reopened = cache_mod.Cache.open(tmp_path / "cache")
+    assert reopened is not None
+    assert reopened.content_digest(target) == cache_mod.sha256_hex(target.read_bytes())
