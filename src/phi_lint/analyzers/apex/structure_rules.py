@@ -235,6 +235,25 @@ SHARING_EXEMPT_OBJECTS = frozenset(
         "TaskPriority",
         "UserRecordAccess",
         "UserPreference",
+        # Custom permissions and the rest of the org's setup: read to decide what a user may do.
+        "CustomPermission",
+        "CustomPermissionDependency",
+        "PermissionSetTabSetting",
+        "TabDefinition",
+        "Network",
+        "Site",
+        "Domain",
+        "ConnectedApplication",
+        "AuthProvider",
+        "NamedCredential",
+        "EmailServicesAddress",
+        "EmailServicesFunction",
+        "ApexEmailNotification",
+        "ApexComponent",
+        "AuraDefinitionBundle",
+        "ApexTestResult",
+        "ApexTestQueueItem",
+        "FlowDefinitionView",
     )
 )
 
