@@ -623,6 +623,25 @@ _INPUT_SOURCES = (
 )
 
 
+# Modifiers that let code in other files call a method (or override it and be called through it).
+_CALLABLE_FROM_OUTSIDE = frozenset({"public", "global", "protected", "webservice", "override", "virtual", "abstract"})
+
+
+# Annotations that do not expose a method beyond its class (tests are not checked anyway).
+_LOCAL_ANNOTATIONS = frozenset({"testvisible", "suppresswarnings", "future", "deprecated"})
+
+
+def _platform_annotated(ctx: FileContext, declaration: Node) -> bool:
+    """`@AuraEnabled`, `@RemoteAction`, `@InvocableMethod`, `@HttpGet`...: a method the platform calls."""
+    modifiers = syntax.child_of_type(declaration, "modifiers")
+    for child in modifiers.named_children if modifiers is not None else ():
+        if child.type == "annotation":
+            name = parsing.field(child, "name")
+            if name is None or ctx.node_text(name).lower() not in _LOCAL_ANNOTATIONS:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class Taint:
     description: str
@@ -740,6 +759,9 @@ class InjectionAnalysis:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.field_cache: dict[str, Taint | None] = {}
+        # (method start, parameter index) -> does a call in this file pass input there?
+        self.private_cache: dict[tuple[int, int], bool] = {}
+        self.private_pending = 0
 
     def text_taint(self, value: syntax.StringValue, depth: int) -> Taint | None:
         for hole in value.holes:
@@ -793,6 +815,8 @@ class InjectionAnalysis:
         if decl.kind == "parameter":
             if not _text_type(decl.type_text):
                 return None  # an enum, SObjectType or record list: no caller-chosen text
+            if not self._parameter_input(decl, depth):
+                return None  # a private helper's parameter that every call in the file fills with constants
             return Taint(f"parameter `{decl.name}`", decl.node)
         if decl.kind == "loop":
             return self.taint(decl.value, depth + 1)
@@ -801,6 +825,47 @@ class InjectionAnalysis:
         if decl.kind == "field":
             return self._field(decl, depth)
         return None
+
+    def _parameter_input(self, decl: syntax.Declaration, depth: int) -> bool:
+        """Can this parameter carry a caller's input? Always, unless it belongs to a private method (no
+        access modifier is private in Apex): only this file can call one, so the parameter is input
+        only when some call here (outside test code) passes input at its position. A helper called
+        with nothing but constants (`getDependencies(names, 'Layout', 'TableEnumOrId')`) builds its
+        query from those constants; a private method no code calls receives nothing."""
+        ctx = self.ctx
+        params_node = decl.node.parent
+        method = params_node.parent if params_node is not None else None
+        if method is None or method.type != "method_declaration":
+            return True
+        if syntax.modifier_words(ctx, method) & _CALLABLE_FROM_OUTSIDE or _platform_annotated(ctx, method):
+            return True
+        params = [p for p in params_node.named_children if p.type == "formal_parameter"]
+        index = next((i for i, p in enumerate(params) if p.start_byte == decl.node.start_byte), -1)
+        name = parsing.field(method, "name")
+        if index < 0 or name is None:
+            return True
+        key = (method.start_byte, index)
+        if key in self.private_cache:
+            return self.private_cache[key]
+        self.private_cache[key] = False  # recursion: a call passing the parameter on adds nothing
+        outermost = not self.private_pending
+        self.private_pending += 1
+        facts = classes.file_classes(ctx)
+        found = False
+        for call in syntax.calls_named(ctx, ctx.node_text(name).lower()):
+            _receiver, _name, args = syntax.call_parts(ctx, call)
+            if len(args) != len(params) or facts.in_test_code(call):
+                continue
+            if self._argument(args[index], depth) is not None:
+                found = True
+                break
+        self.private_pending -= 1
+        if found or outermost:
+            self.private_cache[key] = found
+        else:
+            # A "no" that may rest on an outer parameter still being decided: ask again later.
+            del self.private_cache[key]
+        return found
 
     def _field(self, decl: syntax.Declaration, depth: int) -> Taint | None:
         """A class field is input unless it is only ever assigned constants in this file."""
@@ -847,6 +912,8 @@ class InjectionAnalysis:
             if decl is None:
                 return None  # `Constants.X`, `Schema.X`: a class's member, not input
             if decl.kind == "parameter":
+                if not self._parameter_input(decl, depth):
+                    return None
                 return Taint(f"field of parameter `{decl.name}`", decl.node)
             return None  # a field of a local record: data, not the caller's input
         return None
