@@ -624,7 +624,9 @@ _INPUT_SOURCES = (
 
 
 # Modifiers that let code in other files call a method (or override it and be called through it).
-_CALLABLE_FROM_OUTSIDE = frozenset({"public", "global", "protected", "webservice", "override", "virtual", "abstract"})
+_CALLABLE_FROM_OUTSIDE = frozenset(
+    {"public", "global", "protected", "webservice", "override", "virtual", "abstract"}
+)
 
 
 # Annotations that do not expose a method beyond its class (tests are not checked anyway).
