@@ -837,7 +837,7 @@ class InjectionAnalysis:
         ctx = self.ctx
         params_node = decl.node.parent
         method = params_node.parent if params_node is not None else None
-        if method is None or method.type != "method_declaration":
+        if params_node is None or method is None or method.type != "method_declaration":
             return True
         if syntax.modifier_words(ctx, method) & _CALLABLE_FROM_OUTSIDE or _platform_annotated(ctx, method):
             return True
