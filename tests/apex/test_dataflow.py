@@ -464,3 +464,34 @@ def test_summary_union_keeps_a_callout_guarded_only_when_both_sides_guard_it() -
     assert guarded.union(other_guard).guards == {1: frozenset({0, 2})}
     assert guarded.union(unguarded).guards == {}
     assert guarded.union(log_only).guards == {1: frozenset({0})}
+
+
+def test_summary_union_keeps_a_returned_prefix_only_when_every_body_has_it() -> None:
+    named = dataflow.MethodSummary(return_prefix="callout:Lab_A/")
+    other = dataflow.MethodSummary(return_prefix="callout:Lab_B/")
+    origin = dataflow.Origin("Patient__c.SSN__c", "metadata", ("Patient__c.SSN__c",), "x.cls", 1, 1, 1, 9)
+    unknown = dataflow.MethodSummary(return_origins=frozenset({origin}))
+    assert dataflow.TRIVIAL_SUMMARY.union(named).return_prefix == "callout:Lab_A/"
+    assert named.union(other).return_prefix == "callout:Lab_"
+    assert named.union(unknown).return_prefix is None
+    assert not named.trivial and not named.same_as(other)
+
+
+def test_a_helper_that_returns_a_named_credential_makes_its_callers_endpoints_named(tmp_path: Path) -> None:
+    config = """public with sharing class LabConfig {
+    public virtual class Source { public virtual String base() { return System.Label.Lab_Url; } }
+    public class Named extends Source { public override String base() { return 'callout:Lab'; } }
+    public static String base() { return 'callout:' + Lab__mdt.getInstance('x').Name__c; }
+}
+"""
+    caller = """public with sharing class Svc {
+    public static void send(Patient__c p, LabConfig.Source source) {
+        HttpRequest a = new HttpRequest(); a.setEndpoint(LabConfig.base() + '/o'); a.setBody(p.SSN__c);
+        HttpRequest b = new HttpRequest(); b.setEndpoint(source.base() + '/o'); b.setBody(p.SSN__c);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/LabConfig.cls": config, f"{CLASSES}/Svc.cls": caller})
+    # The static helper always returns `callout:`; a call through the base class may reach its own
+    # body, whose endpoint is only known at run time.
+    assert flow.lines(f"{CLASSES}/Svc.cls", "phi_in_callout") == [4]

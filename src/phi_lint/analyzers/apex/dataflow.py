@@ -34,7 +34,7 @@ import hashlib
 import re
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -426,11 +426,15 @@ class MethodSummary:
     # arguments at those positions are all `callout:` Named Credentials sends nothing unprotected.
     # An index absent here (with a callout sink) sends to an endpoint its callers cannot change.
     guards: dict[int, frozenset[int]] = field(default_factory=dict)
+    # The constant text every returned value starts with (`return 'callout:' + name;`): a helper that
+    # builds a Named Credential endpoint makes `req.setEndpoint(cfg.base() + path)` one too.
+    return_prefix: str | None = None
 
     @property
     def trivial(self) -> bool:
-        """Says nothing a caller could use: no sink, no returned parameter, no returned PHI."""
-        return not (self.sinks or self.returns_params or self.return_origins)
+        """Says nothing a caller could use: no sink, no returned parameter, no returned PHI, no
+        returned prefix."""
+        return not (self.sinks or self.returns_params or self.return_origins or self.return_prefix)
 
     @property
     def empty(self) -> bool:
@@ -446,17 +450,26 @@ class MethodSummary:
             sorted(self.return_origins),
             self.return_sobject,
             sorted((index, sorted(params)) for index, params in self.guards.items()),
+            self.return_prefix,
         )
 
     def same_as(self, other: MethodSummary | None) -> bool:
         if other is None:
             return self.trivial
-        return (self.sinks, self.returns_params, self.return_origins, self.return_sobject, self.guards) == (
+        return (
+            self.sinks,
+            self.returns_params,
+            self.return_origins,
+            self.return_sobject,
+            self.guards,
+            self.return_prefix,
+        ) == (
             other.sinks,
             other.returns_params,
             other.return_origins,
             other.return_sobject,
             other.guards,
+            other.return_prefix,
         )
 
     def union(self, other: MethodSummary) -> MethodSummary:
@@ -469,12 +482,21 @@ class MethodSummary:
             sides = [s for s in (self, other) if any(k == CALLOUT for k, _ in s.sinks.get(index, ()))]
             if sides and all(index in s.guards for s in sides):
                 guards[index] = frozenset().union(*(s.guards[index] for s in sides))
+        # A prefix holds when every body that returns something has it. Bodies with empty summaries
+        # are never recorded, so an empty side is the start of a join, not a body without a prefix.
+        if self.empty:
+            prefix = other.return_prefix
+        elif other.empty:
+            prefix = self.return_prefix
+        else:
+            prefix = _common_prefix(self.return_prefix, other.return_prefix)
         return MethodSummary(
             sinks,
             self.returns_params | other.returns_params,
             self.return_origins | other.return_origins,
             self.return_sobject or other.return_sobject,
             guards,
+            prefix,
         )
 
 
@@ -515,10 +537,15 @@ class Summaries:
             found = TRIVIAL_SUMMARY
         subtypes = self.subtypes.get(low_cls, ()) if dispatch else ()
         if 0 < len(subtypes) <= MAX_DISPATCH:
+            # A returned prefix must hold for the declared method too: one without a summary of its
+            # own (abstract, or returning text known only at run time) keeps none.
+            base_prefix = found.return_prefix if found is not None else None
             for sub in sorted(subtypes):
                 other = self.methods.get((sub, low_method), {}).get(arity)
                 if other is not None:
                     found = other if found is None else found.union(other)
+            if found is not None and found.return_prefix is not None:
+                found = replace(found, return_prefix=_common_prefix(base_prefix, found.return_prefix))
         return found
 
     def add_supertypes(self, cls: str, supertypes: Iterable[str]) -> None:
@@ -1214,6 +1241,7 @@ class MethodFlow:
         summary.returns_params = set(self.returns.params)
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
+        summary.return_prefix = self.returns.prefix
         if self.f.store is not None:
             key = (self.cls.name.lower(), self.name.lower(), self.arity)
             self.f.store.record(key, (self.f.ctx.rel_path, self.body.start_byte), summary)
@@ -2028,7 +2056,9 @@ class MethodFlow:
         return found
 
     def _apply_return(self, summary: MethodSummary, args: list[Value]) -> Value:
-        value = Value(summary.return_origins, sobject=summary.return_sobject, known=True)
+        value = Value(
+            summary.return_origins, sobject=summary.return_sobject, known=True, prefix=summary.return_prefix
+        )
         for index in summary.returns_params:
             if index < len(args):
                 value = value.join(args[index])
