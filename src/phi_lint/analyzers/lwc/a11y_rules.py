@@ -87,6 +87,8 @@ def _decorative_icon(tag: Tag) -> bool:
             return True
         if parent.name in _NAMING_CONTAINERS and has_value(attr(parent, "title", "aria-label")):
             return True
+        if parent.name in _LABELLED_HOSTS and has_value(attr(parent, "label")):
+            return True  # `<lightning-pill label={name}><lightning-icon/></lightning-pill>`: text beside it
         siblings = _child_tags(parent)
         index = next(i for i, s in enumerate(siblings) if s is node)
         adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
@@ -103,6 +105,8 @@ def _decorative_icon(tag: Tag) -> bool:
 _TEXT_COMPONENTS = ("lightning-formatted", "lightning:formatted", "ui:output")
 # Plain elements whose title/aria-label names what they contain (SLDS `slds-icon_container` spans).
 _NAMING_CONTAINERS = frozenset({"span", "div", "a", "button", "p"})
+# Components that show their `label` as text beside the icon passed in their body.
+_LABELLED_HOSTS = frozenset({"lightning-pill", "lightning:pill"})
 _ITEM_BOUNDARIES = frozenset({"li", "td", "th", "tr", "ul", "ol", "table", "tbody", "dd", "dt"})
 
 
