@@ -241,6 +241,8 @@ SHARING_EXEMPT_OBJECTS = frozenset(
         "PermissionSetTabSetting",
         "TabDefinition",
         "Network",
+        "NetworkMemberGroup",
+        "TenantUsageEntitlement",
         "Site",
         "Domain",
         "ConnectedApplication",
