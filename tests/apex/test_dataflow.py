@@ -492,6 +492,22 @@ def test_a_helper_that_returns_a_named_credential_makes_its_callers_endpoints_na
 }
 """
     flow = analyse(tmp_path, {f"{CLASSES}/LabConfig.cls": config, f"{CLASSES}/Svc.cls": caller})
+    summaries = flow.project.facts["apex"]["summaries"]
+    assert summaries.lookup("LabConfig", "base", 0).return_prefix == "callout:"
     # The static helper always returns `callout:`; a call through the base class may reach its own
     # body, whose endpoint is only known at run time.
     assert flow.lines(f"{CLASSES}/Svc.cls", "phi_in_callout") == [4]
+
+
+def test_a_method_returning_other_text_keeps_a_trivial_summary(tmp_path: Path) -> None:
+    """Only a Named Credential prefix is recorded: a method that returns ordinary text has no summary,
+    as before return prefixes (nothing to store, publish or re-check for the callers)."""
+    greeter = """public with sharing class Greeter {
+    public static String hello() { return 'Hello ' + Date.today(); }
+    public static String endpoint() { return 'callout:Clinic/v1'; }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/Greeter.cls": greeter})
+    summaries = flow.project.facts["apex"]["summaries"]
+    assert summaries.lookup("Greeter", "hello", 0) is dataflow.TRIVIAL_SUMMARY
+    assert summaries.lookup("Greeter", "endpoint", 0).return_prefix == "callout:Clinic/v1"

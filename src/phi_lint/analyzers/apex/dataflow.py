@@ -1241,7 +1241,10 @@ class MethodFlow:
         summary.returns_params = set(self.returns.params)
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
-        summary.return_prefix = self.returns.prefix
+        # Only a Named Credential prefix is kept, the one thing a caller's endpoint check reads of it:
+        # any other (`return 'Hello ' + name;`) would make the summary of every method that returns
+        # text non-trivial, stored and published for nothing.
+        summary.return_prefix = self.returns.prefix if _named_credential(self.returns) else None
         if self.f.store is not None:
             key = (self.cls.name.lower(), self.name.lower(), self.arity)
             self.f.store.record(key, (self.f.ctx.rel_path, self.body.start_byte), summary)
