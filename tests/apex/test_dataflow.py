@@ -511,3 +511,27 @@ def test_a_method_returning_other_text_keeps_a_trivial_summary(tmp_path: Path) -
     summaries = flow.project.facts["apex"]["summaries"]
     assert summaries.lookup("Greeter", "hello", 0) is dataflow.TRIVIAL_SUMMARY
     assert summaries.lookup("Greeter", "endpoint", 0).return_prefix == "callout:Clinic/v1"
+
+
+def test_a_single_body_is_published_as_its_own_join() -> None:
+    """A method with one body publishes that body's summary (no copy) when the join would not change
+    it, and the join itself when it would (an endpoint guard at a parameter without a callout sink)."""
+    callout = {("callout", "HttpRequest.setBody")}
+    plain = dataflow.MethodSummary(sinks={0: {("log", "System.debug")}}, returns_params={1})
+    guarded = dataflow.MethodSummary(sinks={1: set(callout)}, guards={1: frozenset({0})})
+    stray_guard = dataflow.MethodSummary(sinks={1: {("log", "System.debug")}}, guards={1: frozenset({0})})
+    store = dataflow.SummaryStore(dataflow.Summaries())
+    store.seed(
+        {
+            ("a", "plain", 2): {("A.cls", 10): plain},
+            ("a", "guarded", 2): {("A.cls", 20): guarded},
+            ("a", "stray", 2): {("A.cls", 30): stray_guard},
+        }
+    )
+    methods = store.summaries.methods
+    assert methods[("a", "plain")][2] is plain
+    assert methods[("a", "guarded")][2] is guarded
+    published = methods[("a", "stray")][2]
+    assert published is not stray_guard and published.guards == {}
+    for summary in (plain, guarded, stray_guard):
+        assert dataflow.TRIVIAL_SUMMARY.union(summary).same_as(summary) == summary.joins_unchanged()
