@@ -259,6 +259,52 @@ def test_unchanged_metadata_is_not_parsed_again(project_root: Path, run: Run, mo
     assert comparable(warm) == comparable(run(project_root, cache=False))
 
 
+def test_the_phi_model_of_unchanged_metadata_is_one_cache_entry(
+    project_root: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With its metadata files unchanged, a later run loads the whole PHI model from one entry (no
+    field file is looked up one by one) and reports a refused file again; an edited field file makes
+    the model be built again, with the edit."""
+    import os
+    import time
+
+    from phi_lint import cache as cache_module
+    from phi_lint.cache import Cache
+    from phi_lint.project import open_project
+
+    fields = project_root / "force-app/main/default/objects/Patient__c/fields"
+    (fields / "Broken__c.field-meta.xml").write_text("<CustomField><fullName>Broken__c")
+    when = time.time() - 60  # files written just now are not trusted by their stat (racily clean)
+    for path in project_root.rglob("*"):
+        os.utime(path, (when, when))
+    cache_dir = tmp_path / "cache"
+
+    def opened() -> tuple[object, list[str]]:
+        project = open_project(project_root, Config(), Cache.open(cache_dir))
+        return project.phi, [n.path or "" for n in project.notifications]
+
+    cold_model, cold_notes = opened()
+    looked_up: list[Path] = []
+    real_get = cache_module.FileMemo.get
+
+    def counting_get(self, path, compute):  # type: ignore[no-untyped-def]
+        looked_up.append(path)
+        return real_get(self, path, compute)
+
+    monkeypatch.setattr(cache_module.FileMemo, "get", counting_get)
+    warm_model, warm_notes = opened()
+    assert looked_up == []
+    assert warm_model == cold_model
+    assert warm_notes == cold_notes and any("Broken__c" in note for note in warm_notes)
+    status = fields / "Status__c.field-meta.xml"
+    status.write_text(field_xml("Status__c", True))
+    os.utime(status, (when + 30, when + 30))
+    edited_model, _ = opened()
+    assert looked_up  # built again, each unchanged file's facts from the per-file memo
+    assert edited_model != cold_model
+    assert edited_model == open_project(project_root, Config()).phi
+
+
 def _facts_parts(cache_dir: Path) -> list[Path]:
     return [p for p in (cache_dir / "v1" / "facts-part").rglob("*") if p.is_file()]
 
