@@ -373,9 +373,10 @@ class Cache:
         loaded = self.get("index", key)
         return loaded if isinstance(loaded, dict) else {}
 
-    def content_digest(self, path: Path, st: os.stat_result | None = None) -> str | None:
+    def content_digest(self, path: Path | str, st: os.stat_result | None = None) -> str | None:
         """sha256 of a file's bytes, from the stat index when size, mtime and inode are unchanged
-        (like git's index), else by reading it. None when the file cannot be read."""
+        (like git's index), else by reading it. None when the file cannot be read. `path` may be the
+        absolute path's string (the PHI model asks this of every field file of the project)."""
         key = str(path)
         index = self._load_stat_index()
         try:
@@ -386,14 +387,14 @@ class Cache:
         if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
             return known[3]
         try:
-            data = path.read_bytes()
+            data = Path(path).read_bytes()
         except OSError:
             return None
         digest = sha256_hex(data)
-        self.remember_digest(path, st, digest)
+        self.remember_digest(key, st, digest)
         return digest
 
-    def remember_digest(self, path: Path, st: os.stat_result, digest: str) -> None:
+    def remember_digest(self, path: Path | str, st: os.stat_result, digest: str) -> None:
         now = time.time_ns()
         if now - st.st_mtime_ns < RACY_SECONDS * 1e9:
             return  # may change again within the same mtime tick; hash it again next time

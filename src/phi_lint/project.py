@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from phi_lint import xmlsafe
 from phi_lint.config import Config
@@ -489,9 +489,9 @@ def _read_phi_model(project: Project, files: list[_MetadataFile], memo: FileMemo
     reader = _MetadataReader(project, model, memo)
     for found in files:
         if found.rel is None:
-            reader.object_file(found.path)
+            reader.object_file(Path(found.path))
         else:
-            reader.field_file(found.path, found.rel)
+            reader.field_file(Path(found.path), found.rel)
     return model
 
 
@@ -533,12 +533,12 @@ def _remembered_phi_model(project: Project, cache: Cache) -> PhiModel:
 PHI_MODEL_NAMESPACE = "phi-model"
 
 
-@dataclass(frozen=True)
-class _MetadataFile:
+class _MetadataFile(NamedTuple):
     """A file the PHI model reads: an object file (`rel` None: it is found again when read) or a
-    field file, with its path relative to the project root."""
+    field file, with its path relative to the project root. Strings, not `Path`s: a large org has
+    thousands of field files, and a run on unchanged metadata only stats them."""
 
-    path: Path
+    path: str
     rel: str | None = None
 
 
@@ -548,34 +548,16 @@ def _metadata_files(project: Project) -> list[_MetadataFile]:
     files: list[_MetadataFile] = []
     for package in project.package_dirs:
         for objects_dir in _objects_dirs(package):
-            for obj_dir in sorted(p for p in objects_dir.iterdir() if p.is_dir()):
-                meta = obj_dir / f"{obj_dir.name}.object-meta.xml"
-                if meta.is_file():
+            try:
+                object_dirs = sorted((e for e in os.scandir(objects_dir) if e.is_dir()), key=lambda e: e.name)
+            except OSError:
+                continue
+            for obj_dir in object_dirs:
+                meta = os.path.join(obj_dir.path, f"{obj_dir.name}.object-meta.xml")
+                if os.path.isfile(meta):
                     files.append(_MetadataFile(meta))
-                files += _field_files(project, obj_dir / "fields")
-            files += [_MetadataFile(mdapi) for mdapi in sorted(objects_dir.glob("*.object"))]
-    return files
-
-
-def _field_files(project: Project, fields_dir: Path) -> list[_MetadataFile]:
-    try:
-        listed = [e for e in os.scandir(fields_dir) if e.name.endswith(".field-meta.xml")]
-        entries = sorted(listed, key=lambda e: e.name)
-    except OSError:  # no fields folder (or not a folder)
-        return []
-    folder_rel = project.relative(fields_dir)
-    files: list[_MetadataFile] = []
-    for entry in entries:
-        field_file = Path(entry.path)
-        try:
-            linked = entry.is_symlink()
-        except OSError:
-            linked = True
-        if linked or folder_rel.startswith(".."):
-            rel = project.relative(field_file)
-        else:  # `relative` without resolving the file again (as the project walk does)
-            rel = _child_rel(folder_rel, entry.name)
-        files.append(_MetadataFile(field_file, rel))
+                files += _field_files(project, Path(obj_dir.path, "fields"))
+            files += [_MetadataFile(str(mdapi)) for mdapi in sorted(objects_dir.glob("*.object"))]
     return files
 
 
@@ -587,6 +569,27 @@ def _objects_dirs(package: Path) -> Iterator[Path]:
         if Path(dirpath).name == "objects":
             dirnames[:] = []
             yield Path(dirpath)
+
+
+def _field_files(project: Project, fields_dir: Path) -> list[_MetadataFile]:
+    try:
+        listed = [e for e in os.scandir(fields_dir) if e.name.endswith(".field-meta.xml")]
+        entries = sorted(listed, key=lambda e: e.name)
+    except OSError:  # no fields folder (or not a folder)
+        return []
+    folder_rel = project.relative(fields_dir)
+    files: list[_MetadataFile] = []
+    for entry in entries:
+        try:
+            linked = entry.is_symlink()
+        except OSError:
+            linked = True
+        if linked or folder_rel.startswith(".."):
+            rel = project.relative(Path(entry.path))
+        else:  # `relative` without resolving the file again (as the project walk does)
+            rel = _child_rel(folder_rel, entry.name)
+        files.append(_MetadataFile(entry.path, rel))
+    return files
 
 
 @dataclass
