@@ -8,12 +8,12 @@ and works offline; see grammars/README.md for the pinned versions and node-type 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Point, Query, QueryCursor, Range, Tree
 
 # phi-lint's file kinds that are parsed with tree-sitter, and the grammar used for each.
 GRAMMARS = {"apex": "apex", "js": "javascript"}
@@ -26,6 +26,7 @@ __all__ = [
     "Tree",
     "captures",
     "parse",
+    "parse_outside",
     "syntax_problems",
     "text",
     "walk",
@@ -46,6 +47,35 @@ def _parser(kind: str) -> Parser:
 
 def parse(kind: str, source: bytes) -> Tree:
     return _parser(kind).parse(source)
+
+
+@cache
+def _ranged_parser(kind: str) -> Parser:
+    # Apart from `_parser`, whose included ranges stay the whole text.
+    return Parser(language(kind))
+
+
+def parse_outside(kind: str, source: bytes, holes: Sequence[tuple[int, int]]) -> Tree:
+    """`source` parsed as if the bytes of each (start, end) hole were not there (tree-sitter's included
+    ranges: it does not even read them), nodes keeping their offsets and points in `source`. Holes are
+    ordered, apart and inside the text; a token must not straddle one."""
+    if not holes:
+        return parse(kind, source)
+    ranges: list[Range] = []
+    row = 0
+    counted = 0  # rows counted up to here
+    start = 0
+    start_point = Point(0, 0)
+    for hole_start, hole_end in [*holes, (len(source), len(source))]:
+        row += source.count(b"\n", counted, hole_start)
+        end_point = Point(row, hole_start - source.rfind(b"\n", 0, hole_start) - 1)
+        ranges.append(Range(start_point, end_point, start, hole_start))
+        row += source.count(b"\n", hole_start, hole_end)
+        counted = start = hole_end
+        start_point = Point(row, hole_end - source.rfind(b"\n", 0, hole_end) - 1)
+    parser = _ranged_parser(kind)
+    parser.included_ranges = ranges
+    return parser.parse(source)
 
 
 @cache
