@@ -171,9 +171,23 @@ def _size_of(ctx: FileContext) -> int:
 
 
 def _names_released(ctx: FileContext) -> NameFacts:
-    facts = _collect_names(ctx)
+    """The file's declarations when its tree is not kept for the analysis (which parses it again)."""
+    facts = _collect_names(ctx, _declarations_tree(ctx))
     ctx.release()
     return facts
+
+
+def _declarations_tree(ctx: FileContext) -> parsing.Tree:
+    """A tree of the class without its method bodies, which `_collect_names` never reads: parsing
+    only the rest is several times cheaper (`bodies.py`). The whole text when the scan is unsure, and
+    for a trigger (whose body is its code: there is nothing to skip)."""
+    from phi_lint.analyzers.apex.bodies import body_interiors
+
+    source = ctx.source
+    interiors = body_interiors(source) if ctx.path.name.endswith(".cls") else None
+    if interiors is None:
+        return parsing.parse("apex", source)
+    return parsing.parse_outside("apex", source, interiors)
 
 
 def _read_declarations(
@@ -193,12 +207,13 @@ def _read_declarations(
         return names
     kept_bytes = 0
     for key, ctx in unknown:
-        names[key] = _collect_names(ctx)
         kept_bytes += len(ctx.source)
         if kept_bytes > KEEP_TREES_BYTES:
             # Parsed again when analysed: holding every tree until then would make memory grow with
-            # the project (a tree costs tens of times its source); parsing is the cheap part.
-            ctx.release()
+            # the project (a tree costs tens of times its source); so this parse skips the bodies.
+            names[key] = _names_released(ctx)
+        else:
+            names[key] = _collect_names(ctx)
     return names
 
 
@@ -513,20 +528,23 @@ class _ApexSources:
         return found
 
 
-def _collect_names(ctx: FileContext) -> NameFacts:
+def _collect_names(ctx: FileContext, tree: parsing.Tree | None = None) -> NameFacts:
     """Class names (so a static call on a project class is told from a variable), the methods each
     declares (with arity), the declared type of each field and property, and string constants
     (`static final String ENDPOINT = 'callout:Labs'`, used by the callout and crypto checks).
-    Only declarations are visited, not method bodies."""
+    Only declarations are visited, not method bodies. `tree`: one of the file's declarations
+    (`_declarations_tree`), instead of the file's own tree."""
     from phi_lint.analyzers.apex.incremental import NameFacts
 
     src = ctx.source
+    if tree is None:
+        tree = ctx.tree
     classes: list[str] = []
     supertypes: list[tuple[str, tuple[str, ...]]] = []
     declared: list[tuple[str, str, int]] = []
     member_types: list[tuple[tuple[str, str], str]] = []
     constants: list[tuple[tuple[str, str], str]] = []
-    pending = [n for n in ctx.tree.root_node.named_children if n.type in TYPE_DECLARATIONS]
+    pending = [n for n in tree.root_node.named_children if n.type in TYPE_DECLARATIONS]
     while pending:
         node = pending.pop()
         name = parsing.text(parsing.field(node, "name"), src).lower()
