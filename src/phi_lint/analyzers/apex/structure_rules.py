@@ -1349,9 +1349,11 @@ _NOT_SECRET_TAIL = frozenset(
 )
 _KEY_ONLY_TAIL = frozenset({"key"})  # `key` alone names a map key far more often than a crypto key
 _PLACEHOLDER = re.compile(
-    r"^(?:|x+|\*+|#+|\.+|-+|_+|0+|test\w*|dummy\w*|fake\w*|sample\w*|example\w*|changeme|change_me|"
-    r"your[_ -]?\w*|<[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%[A-Za-z_]+%|null|none|undefined|todo|tbd|redacted|"
-    r"password|secret|token|apikey|api_key|na|n/a|mock\w*|stub\w*|placeholder\w*|invalid\w*|foo\w*|bar\w*|"
+    r"^(?:|x+|\*+|#+|\.+|-+|_+|0+|test[\w-]*|dummy[\w-]*|fake[\w-]*|sample[\w-]*|example[\w-]*|changeme|"
+    r"change_me|your[_ -]?\w*|<[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%[A-Za-z_]+%|null|none|undefined|todo|tbd|"
+    r"redacted|"
+    r"password|secret|token|apikey|api_key|na|n/a|mock[\w-]*|stub[\w-]*|placeholder[\w-]*|invalid[\w-]*|"
+    r"foo\w*|bar\w*|"
     r"\$\w+\$|\$\w+)$",
     re.IGNORECASE,
 )
@@ -1705,6 +1707,29 @@ def _literal_body(ctx: FileContext, literal: Node) -> str:
     return ctx.source[literal.start_byte + 1 : literal.end_byte - 1].decode("utf-8", "replace")
 
 
+def _in_running_test_branch(ctx: FileContext, node: Node) -> bool:
+    """Inside the branch of `if (Test.isRunningTest())` that runs only in tests (the then-branch; the
+    else-branch of `if (!Test.isRunningTest())`): the values there are test doubles, as in a test class."""
+    child, current = node, node.parent
+    while current is not None and current.type not in ("method_declaration", "constructor_declaration"):
+        if current.type == "if_statement":
+            condition = parsing.field(current, "condition")
+            text = "".join(ctx.node_text(condition).split()).lower() if condition is not None else ""
+            text = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+            consequence = parsing.field(current, "consequence")
+            alternative = parsing.field(current, "alternative")
+            if text == "test.isrunningtest()" and consequence is not None and _same(child, consequence):
+                return True
+            if text == "!test.isrunningtest()" and alternative is not None and _same(child, alternative):
+                return True
+        child, current = current, current.parent
+    return False
+
+
+def _same(a: Node, b: Node) -> bool:
+    return a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.type == b.type
+
+
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
     facts = classes.file_classes(ctx)
     key_places = _KeyPlaces.of(ctx)
@@ -1718,7 +1743,8 @@ def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
         if found is None:
             continue
         kind, keep, why = found
-        if kind not in _ALWAYS_KINDS and facts.in_test_code(literal):
+        test_only = facts.in_test_code(literal) or _in_running_test_branch(ctx, literal)
+        if kind not in _ALWAYS_KINDS and test_only:
             continue  # test doubles ('test-token') are not credentials
         masked = mask(value.strip(), keep)
         # The literal bodies as written (escapes included): the engine masks exactly these wherever
