@@ -178,6 +178,31 @@ def test_custom_lookups_from_metadata_are_not_phi(make_project) -> None:  # type
     assert model.field_reason("Other__c", "Diagnosis_Record__c") is not None  # no metadata: a text field
 
 
+def test_link_fields_are_not_phi_by_their_name(make_project) -> None:  # type: ignore[no-untyped-def]
+    # A Url field named after what it links to (a survey form of a study) holds no health fact, and
+    # must not make every record of its object PHI.
+    link = (
+        PII_FIELD.replace("Email__c", "Link_to_Medical_Record_Review__c")
+        .replace("<type>Email</type>", "<type>Url</type>")
+        .replace("<complianceGroup>PII;GDPR</complianceGroup>", "")
+    )
+    classified = PII_FIELD.replace("Email__c", "Chart_Link__c").replace("PII;GDPR", "HIPAA")
+    classified = classified.replace("<type>Email</type>", "<type>Url</type>")
+    model = open_project(
+        make_project(
+            {
+                "objects/Study__c/fields/Link_to_Medical_Record_Review__c.field-meta.xml": link,
+                "objects/Visit__c/fields/Chart_Link__c.field-meta.xml": classified,
+            }
+        ),
+        Config(),
+    ).phi
+    assert model.field_reason("Study__c", "Link_to_Medical_Record_Review__c") is None
+    assert not model.is_phi_object("Study__c")
+    assert model.field_reason("Visit__c", "Chart_Link__c") is not None  # complianceGroup still wins
+    assert model.field_reason("Other__c", "Link_to_Medical_Record_Review__c") is not None  # no metadata
+
+
 def test_ambiguous_words_need_a_clinical_object() -> None:
     model = PhiModel()
     assert model.field_reason("Account", "WaterTreatment__c") is None  # drinking-water systems

@@ -124,7 +124,9 @@ def render_catalogue() -> str:
         "",
         "Never on an object whose own name has one of "
         + names(tuple(sorted(phi.CATALOGUE_NON_PERSON_OBJECT_TOKENS)))
-        + " (`Animal__c.Date_of_Birth__c` is an animal's).",
+        + " (`Animal__c.Date_of_Birth__c` is an animal's). Nor on a field whose metadata says it is a"
+        " link (`<type>Url</type>`): `Study__c.Link_to_Medical_Record_Review__c` names what it points at,"
+        " not a health fact it holds (field metadata and `[phi]` patterns still apply).",
         "",
         "## Never PHI on their own (system fields)",
         "",

@@ -511,6 +511,10 @@ class PhiModel:
             return None
         if obj and CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(name_tokens(obj)):
             return None  # an animal's or a vehicle's record
+        if facts is not None and facts.field_type.lower() == "url":
+            # A link field: its name says what it points at (`Link_to_Medical_Record_Review__c`, a survey
+            # form's address on a study), not a health fact it holds. Metadata and [phi] patterns still apply.
+            return None
         seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
