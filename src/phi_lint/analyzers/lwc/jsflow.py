@@ -18,7 +18,8 @@ Sources (field-sensitive: a non-PHI property of a record that also holds PHI is 
 Propagation inside a function and through the component's own fields (`this.x`, getters): assignment,
 destructuring, template literals, concatenation, object and array literals (field by field), string
 methods, `JSON.stringify`, `encodeURIComponent`, array callbacks (`map`, `forEach`, `filter`...), `for...of`,
-promise `then`/`await`.
+promise `then`/`await`, `a || b` and `a ?? b` (both operands) and `a && b` (only `b`: `a` comes through only
+when it is empty).
 
 Sinks are collected in one walk and each rule picks its category: "storage", "url", "analytics".
 """
@@ -1026,8 +1027,12 @@ class JsFlow:
             return self._concat(node, [c for c in (left, right) if c is not None], scope)
         left_val = self._eval(left, scope)
         right_val = self._eval(right, scope)
-        if operator in ("||", "&&", "??"):
+        if operator in ("||", "??"):
             return join(left_val, right_val)
+        if operator == "&&":
+            # `a && b` is `b`, or `a` only when `a` is falsy (empty, null, 0): a value it holds never
+            # gets through, so `isValid = p.SSN__c && !other.SSN__c` is a flag, not PHI.
+            return right_val
         return None
 
     def _concat(self, node: Node, parts: list[Node], scope: Scope) -> Val | None:
