@@ -1372,7 +1372,9 @@ class JsFlow:
             if match:
                 path = match.group(1).split(".")
                 if len(path) > 1:
-                    return self._member(Val(RECORD, origin=self._pos(node)), path[-1], node)
+                    # v.pe.Study__r.Link__c: the field of the related object (Study__c) when the path says it
+                    obj = phi_names.relationship_object(path[-2]) if len(path) > 2 else None
+                    return self._member(Val(RECORD, obj=obj or "", origin=self._pos(node)), path[-1], node)
                 return Val(RECORD, origin=self._pos(node))
             return None
         if method == "objectStore":
