@@ -89,6 +89,8 @@ def _decorative_icon(tag: Tag) -> bool:
             return True
         if parent.name in _LABELLED_HOSTS and has_value(attr(parent, "label")):
             return True  # `<lightning-pill label={name}><lightning-icon/></lightning-pill>`: text beside it
+        if parent.name in _TILES and has_value(attr(parent, "label")) and _media_slot(node):
+            return True  # the icon in a tile's `media` slot sits beside the tile's label
         siblings = _child_tags(parent)
         index = next(i for i, s in enumerate(siblings) if s is node)
         adjacent = siblings[max(index - 1, 0) : index] + siblings[index + 1 : index + 2]
@@ -107,7 +109,16 @@ _TEXT_COMPONENTS = ("lightning-formatted", "lightning:formatted", "ui:output")
 _NAMING_CONTAINERS = frozenset({"span", "div", "a", "button", "p"})
 # Components that show their `label` as text beside the icon passed in their body.
 _LABELLED_HOSTS = frozenset({"lightning-pill", "lightning:pill"})
+# Components that show their `label` as a heading beside what their `media` slot holds.
+_TILES = frozenset({"lightning-tile", "lightning:tile"})
 _ITEM_BOUNDARIES = frozenset({"li", "td", "th", "tr", "ul", "ol", "table", "tbody", "dd", "dt"})
+
+
+def _media_slot(node: Tag) -> bool:
+    """LWC `slot="media"`, or Aura `<aura:set attribute="media">`."""
+    if node.name == "aura:set":
+        return (attr(node, "attribute") or "").strip() == "media"
+    return (attr(node, "slot") or "").strip() == "media"
 
 
 def _is_iteration(node: Tag) -> bool:
