@@ -625,6 +625,12 @@ _INPUT_SOURCES = (
 )
 
 
+def _parameter_position(params_node: Node, parameter: Node) -> tuple[list[Node], int]:
+    """A method's formal parameters, and the position of `parameter` among them (-1: not one)."""
+    params = [p for p in params_node.named_children if p.type == "formal_parameter"]
+    return params, next((i for i, p in enumerate(params) if p.start_byte == parameter.start_byte), -1)
+
+
 # Modifiers that let code in other files call a method (or override it and be called through it).
 _CALLABLE_FROM_OUTSIDE = frozenset(
     {"public", "global", "protected", "webservice", "override", "virtual", "abstract"}
@@ -843,8 +849,7 @@ class InjectionAnalysis:
             return True
         if syntax.modifier_words(ctx, method) & _CALLABLE_FROM_OUTSIDE or _platform_annotated(ctx, method):
             return True
-        params = [p for p in params_node.named_children if p.type == "formal_parameter"]
-        index = next((i for i, p in enumerate(params) if p.start_byte == decl.node.start_byte), -1)
+        params, index = _parameter_position(params_node, decl.node)
         name = parsing.field(method, "name")
         if index < 0 or name is None:
             return True
@@ -1089,8 +1094,7 @@ def _forwarded_parameter(
     params_node = parsing.field(declaration, "parameters") if declaration is not None else None
     if decl is None or decl.kind != "parameter" or declaration is None or params_node is None:
         return None
-    params = [p for p in params_node.named_children if p.type == "formal_parameter"]
-    index = next((i for i, p in enumerate(params) if p.start_byte == decl.node.start_byte), -1)
+    params, index = _parameter_position(params_node, decl.node)
     name = parsing.field(declaration, "name")
     if index < 0 or name is None:
         return None
