@@ -193,6 +193,8 @@ def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
         input_type = (attr(tag, "type") or "").strip().lower()
         if input_type in UNLABELLED_INPUT_TYPES:
             continue
+        if name in RAW_INPUTS and _not_rendered(tag):
+            continue
         if name in LABELLED_COMPONENTS or (name.startswith(UI_INPUT_PREFIX) and name not in UI_NOT_INPUTS):
             if any(has_value(attr(tag, name)) for name in LABEL_ATTRS):
                 continue
@@ -219,6 +221,28 @@ def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
             if has_value(attr(tag, "placeholder")):
                 problem += " (a placeholder disappears on input and is not a label)"
             yield _hit(ctx, tag, {"element": f"<{name}>", "problem": problem})
+
+
+_HIDING_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
+)
+
+
+def _not_rendered(tag: Tag) -> bool:
+    """The control, or an element around it, is statically taken out of rendering (a bare `hidden`
+    attribute, or an inline `display: none` / `visibility: hidden` style), as for the hidden
+    `<input type="file">` a button opens: it is not in the accessibility tree, so it needs no label.
+    A bound `hidden={expr}` or `style={expr}` may show it, so it does not count."""
+    for node in (tag, *tag.parents):
+        if not isinstance(node, Tag):
+            continue
+        hidden = attr(node, "hidden")
+        if hidden is not None and not hidden.strip().startswith("{"):
+            return True
+        style = attr(node, "style") or ""
+        if not style.strip().startswith("{") and _HIDING_STYLE.search(style):
+            return True
+    return False
 
 
 # ---- images ---------------------------------------------------------------------------------------
