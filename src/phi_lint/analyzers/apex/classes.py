@@ -48,13 +48,6 @@ Sharing = str | None
 USER_MODE_DEFAULT_VERSION = 67.0
 PROJECT_FACTS_KEY = "apex.classes"
 
-# A top-level class named as a test-data helper (`TestDataFactory`, `PatientTestFactory`,
-# `Intake_TestUtils`) holds test code even when its `@IsTest` was left off (Salesforce's test data
-# factory pattern): it builds synthetic records for tests. The word `Test` starts a word of the name.
-_TEST_HELPER_NAME = re.compile(
-    r"^(?:\w*(?:_|(?<=[a-z0-9])))?Test(?:Data)?(?:Factory|Utils?|Utility|Utilities|Helper|Builder)$"
-)
-
 _SHARING_TYPES = {"with_sharing": "with", "without_sharing": "without", "inherited_sharing": "inherited"}
 
 
@@ -163,7 +156,11 @@ def file_classes(ctx: FileContext) -> FileClasses:
             outer_node = syntax.enclosing(decl, ("class_declaration", "interface_declaration"))
             outer = by_key.get(parsing.node_key(outer_node)) if outer_node is not None else None
             is_test = syntax.has_annotation(ctx, decl, "IsTest") or (outer is not None and outer.is_test)
-            if outer is None and name_node is not None and _TEST_HELPER_NAME.match(ctx.node_text(name_node)):
+            if (
+                outer is None
+                and name_node is not None
+                and syntax.TEST_HELPER_NAME.match(ctx.node_text(name_node))
+            ):
                 is_test = True
             facts = ClassFacts(
                 name=ctx.node_text(name_node) if name_node is not None else "",

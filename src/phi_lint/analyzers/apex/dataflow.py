@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from phi_lint import parsing
-from phi_lint.analyzers.apex import soql
+from phi_lint.analyzers.apex import soql, syntax
 from phi_lint.findings import Location, Span, normalize_text
 from phi_lint.phi import (
     CATALOGUE_OBJECTS,
@@ -2212,7 +2212,14 @@ class MethodFlow:
 
 
 def is_test_code(declaration: Node, src: bytes) -> bool:
-    """`@IsTest` on a class or method, or the legacy `testMethod` modifier (any case)."""
+    """`@IsTest` on a class or method, the legacy `testMethod` modifier (any case), or a top-level
+    class named as a test-data helper (`syntax.TEST_HELPER_NAME`: `TestDataFactory` without `@IsTest`;
+    its records are synthetic, as the structure rules also hold)."""
+    parent = declaration.parent
+    if declaration.type == "class_declaration" and parent is not None and parent.parent is None:
+        name = parsing.field(declaration, "name")
+        if name is not None and syntax.TEST_HELPER_NAME.match(parsing.text(name, src)):
+            return True
     modifiers = next((c for c in declaration.named_children if c.type == "modifiers"), None)
     if modifiers is None:
         return False

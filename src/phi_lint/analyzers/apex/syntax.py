@@ -15,6 +15,7 @@ Every structure rule asks these questions; each answer is computed once per file
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +59,14 @@ CALLABLE_TYPES = (
     "trigger_declaration",
 )
 TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration", "trigger_declaration")
+
+# A top-level class named as a test-data helper (`TestDataFactory`, `PatientTestFactory`,
+# `Intake_TestUtils`) holds test code even when its `@IsTest` was left off (Salesforce's test data
+# factory pattern): it builds synthetic records for tests. The word `Test` starts a word of the name.
+# Read by the structure rules (`classes.file_classes`) and the PHI data flow (`dataflow.is_test_code`).
+TEST_HELPER_NAME = re.compile(
+    r"^(?:\w*(?:_|(?<=[a-z0-9])))?Test(?:Data)?(?:Factory|Utils?|Utility|Utilities|Helper|Builder)$"
+)
 
 # Types whose values cannot carry quote characters or SOQL syntax into a query text.
 SAFE_SCALAR_TYPES = frozenset(
