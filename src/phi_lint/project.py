@@ -341,6 +341,7 @@ class Project:
                     # A symlink loop (ELOOP): not a directory to walk; if it has a source extension
                     # it is listed, so the analysis reports it as unreadable instead of skipping it.
                     is_dir = False
+                kind: str | None = None
                 if not (is_dir or symlink or outside):
                     # Most entries of a large project are files not listed (of no kind, or not of
                     # `kinds`): known from the name alone, before any path arithmetic.
@@ -365,7 +366,7 @@ class Project:
                     if entry.name in SKIPPED_DIRS or self.forceignore.ignored(rel, is_dir=True):
                         continue
                     stack.append((path or Path(entry.path), rel, resolved))
-                elif (kind := _kind_of(entry.name, kind_folders)) and (
+                elif (kind := kind or _kind_of(entry.name, kind_folders)) and (
                     (kinds is None or kind in kinds) and not self.is_excluded(rel)
                 ):
                     if path is None:
