@@ -1720,18 +1720,18 @@ def _in_running_test_branch(ctx: FileContext, node: Node) -> bool:
             condition = parsing.field(current, "condition")
             text = "".join(ctx.node_text(condition).split()).lower() if condition is not None else ""
             text = text[1:-1] if text.startswith("(") and text.endswith(")") else text
-            consequence = parsing.field(current, "consequence")
-            alternative = parsing.field(current, "alternative")
-            if text == "test.isrunningtest()" and consequence is not None and _same(child, consequence):
-                return True
-            if text == "!test.isrunningtest()" and alternative is not None and _same(child, alternative):
+            test_only = (
+                parsing.field(current, "consequence")
+                if text == "test.isrunningtest()"
+                else parsing.field(current, "alternative")
+                if text == "!test.isrunningtest()"
+                else None
+            )
+            # `child` is a child of this `if`: its range is its identity here.
+            if test_only is not None and parsing.node_key(child) == parsing.node_key(test_only):
                 return True
         child, current = current, current.parent
     return False
-
-
-def _same(a: Node, b: Node) -> bool:
-    return a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.type == b.type
 
 
 def check_hardcoded_secret(ctx: FileContext) -> Iterator[Hit]:
