@@ -4,11 +4,14 @@ own environment and runs it on the staged files of a temporary sfdx repository."
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from phi_lint.project import METADATA_SUFFIXES, file_kind
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = "public with sharing class Visit {\n    Integer x = 1; // phi-lint: ignore[]\n}\n"
@@ -56,3 +59,34 @@ def test_hook_on_a_temporary_sfdx_repo(
         assert "force-app/main/default/classes/Visit.cls:2:" in output
         assert "core/invalid-suppression" in output
     assert "README.md" not in output.split("phi-lint (PHI leaks")[-1]  # only matching files were passed
+
+
+def test_hook_files_pattern_passes_what_phi_lint_reads() -> None:
+    """pre-commit passes only the staged files its `files`/`exclude` patterns match: they must be the
+    files phi-lint reads (a file it reads but the hook never passes is never checked at commit)."""
+    import yaml
+
+    hook = next(h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "phi-lint")
+    files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
+    default = "force-app/main/default"
+    samples = [
+        f"{default}/classes/A.cls",
+        f"{default}/triggers/T.trigger",
+        f"{default}/lwc/card/card.js",
+        f"{default}/lwc/card/card.html",
+        f"{default}/lwc/card/__tests__/card.test.js",
+        f"{default}/aura/Box/Box.cmp",
+        f"{default}/aura/Box/BoxController.js",
+        f"{default}/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.js",
+        f"{default}/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.html",
+        f"{default}/digitalExperiences/site/Clinic1/sfdc_cms__view/home/content.json",
+        f"{default}/staticresources/jquery.js",
+        f"{default}/classes/A.cls-meta.xml",
+        f"{default}/lwc/card/card.js-meta.xml",
+        "docs/index.html",
+        "README.md",
+    ]
+    samples += [f"{default}/objects/P__c/fields/Thing{suffix}" for suffix in METADATA_SUFFIXES]
+    for path in samples:
+        passed = bool(files.search(path)) and not exclude.search(path)
+        assert passed == (file_kind(Path(path)) is not None), path

@@ -18,6 +18,9 @@ from phi_lint.project import ForceIgnore, file_kind, find_root, open_project
         ("force-app/main/default/lwc/card/card.js", "js"),
         ("force-app/main/default/lwc/card/card.html", "template"),
         ("force-app/main/default/lwc/card/__tests__/card.test.js", None),
+        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.js", "js"),
+        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.html", "template"),
+        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__view/home/content.json", None),
         ("force-app/main/default/aura/Box/Box.cmp", "aura"),
         ("force-app/main/default/aura/Box/BoxController.js", "js"),
         ("force-app/main/default/staticresources/jquery.js", None),
@@ -158,3 +161,23 @@ def test_a_walk_for_some_kinds_lists_the_files_a_full_walk_lists_of_those_kinds(
     assert for_one == sorted([*apex, checked])
     # No package prepares for the checked kinds: no walk at all.
     assert engine._project_files(project, [checked], [checked], set()) == [checked]
+
+
+def test_a_run_that_finds_nothing_to_check_says_so(make_project, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """"0 files" must not look like a clean project: the wrong folder, or a layout phi-lint does not
+    read, gets a warning naming the path; it is not a fault of the run (exit 0, not 3)."""
+    from phi_lint.cli import main
+
+    elsewhere = tmp_path / "docs"
+    elsewhere.mkdir()
+    (elsewhere / "notes.md").write_text("# notes\n")
+    assert main(["check", str(elsewhere), "--no-cache"]) == 0
+    assert "nothing to check under this folder" in capsys.readouterr().out
+
+    root = make_project({"classes/Visit.cls": "public with sharing class Visit {}\n"})
+    (root / "README.md").write_text("read me\n")
+    assert main(["check", str(root / "README.md"), "--no-cache"]) == 0
+    assert "README.md: nothing to check here" in capsys.readouterr().out
+    # A project with something to read has no such warning.
+    assert main(["check", str(root), "--no-cache"]) == 0
+    assert "nothing to check" not in capsys.readouterr().out

@@ -914,6 +914,27 @@ def _mark_died(
         )
 
 
+def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notification]:
+    """A run that found no file to read says so (a silent "0 files" looks like a clean project): the
+    wrong folder, a layout phi-lint does not know, or everything left out by .forceignore/`exclude`.
+    Not a fault of the run (a missing path is already reported as one)."""
+    notes = []
+    for path in paths:
+        if not path.exists():
+            continue
+        what = "under this folder" if path.is_dir() else "here"
+        notes.append(
+            Notification(
+                NotificationKind.SKIPPED,
+                f"nothing to check {what}: phi-lint reads Apex classes and triggers, LWC and Aura "
+                "bundles, and metadata XML (fields, objects, permission sets, profiles, remote sites, "
+                "credentials, connected apps), except what .forceignore or `exclude` leaves out",
+                path=project.relative(path),
+            )
+        )
+    return notes
+
+
 def run_check(request: CheckRequest) -> RunResult:
     from phi_lint import cache as cache_mod
 
@@ -924,6 +945,8 @@ def run_check(request: CheckRequest) -> RunResult:
     rules = enabled_rules(request.registry, config)
     files = list(project.iter_files(request.paths))
     notifications: list[Notification] = list(project.notifications)
+    if not files and request.only_files is None:
+        notifications += _nothing_to_check(project, request.paths)
     cache = request.cache
     if cache is None and request.cache_dir is not None:
         cache = cache_mod.Cache.open(request.cache_dir)

@@ -84,10 +84,12 @@ def _kind_of(name: str, folders: set[str] | frozenset[str]) -> str | None:
         return "apex"
     if name.endswith(METADATA_SUFFIXES):
         return "xml"
-    in_components = "lwc" in folders or "aura" in folders
-    if name.endswith(".js") and in_components and not name.endswith((".test.js", ".spec.js")):
+    # An Experience Cloud LWR site keeps its site-scoped components in `sfdc_cms__lwc/<name>/`
+    # (under digitalExperiences/site/<site>/), with the same .js/.html as an `lwc/` bundle.
+    in_lwc = "lwc" in folders or "sfdc_cms__lwc" in folders
+    if name.endswith(".js") and (in_lwc or "aura" in folders) and not name.endswith((".test.js", ".spec.js")):
         return "js"
-    if name.endswith(".html") and "lwc" in folders:
+    if name.endswith(".html") and in_lwc:
         return "template"
     if name.endswith((".cmp", ".app")) and "aura" in folders:
         return "aura"
