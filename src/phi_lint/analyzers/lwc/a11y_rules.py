@@ -70,12 +70,17 @@ def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
 
 def _decorative_icon(tag: Tag) -> bool:
     """An icon is decorative by design when it says so (`aria-hidden="true"`; `alternative-text=""` is
-    handled by the caller), decorates an input (`slds-input__icon`), or sits beside visible text that
+    handled by the caller), decorates an input (`slds-input__icon` on it or its container), or sits beside visible text that
     says the same: text directly in its container (`<a><lightning-icon/> Open</a>`) or in an element next
     to it (`<lightning-icon/><span>Reviewed</span>`). Wrappers that hold nothing but the icon (the SLDS
     media object's `slds-media__figure`, `<template lwc:if>`, `<aura:if>`) are climbed, so the text of
     `slds-media__body` beside the figure counts; a container named by `title`/`aria-label` counts too."""
     if (attr(tag, "aria-hidden") or "").lower() == "true":
+        return True
+    if "slds-input__icon" in (attr(tag, "class") or ""):
+        # SLDS draws an input's search/clear glyph with the class on the icon itself
+        # (`<lightning-icon class="slds-input__icon slds-input__icon_right">` beside the input): it
+        # decorates the field, which has its own label. A clickable one is a button icon (always named).
         return True
     node: Tag = tag
     in_figure = False  # climbed out of an icon/figure wrapper: text beside the wrapper describes the icon
