@@ -404,3 +404,27 @@ export default class Picker extends LightningElement {
 """
     path = f"{LWC}/picker/picker.js"
     assert _by_rule(check_files(tmp_path, {path: js}), path) == {"lwc/phi-in-analytics": [6]}
+
+
+def test_control_hidden_by_a_class_its_script_removes_still_needs_a_label(tmp_path: Path) -> None:
+    """`<input class="slds-hide">` is out of rendering unless a script of the bundle names the class
+    (LWC `classList.remove`, Aura `$A.util.removeClass` in the controller or helper)."""
+    html = '<template>\n    <input type="text" class="other-reason slds-hide" value={reason}>\n</template>\n'
+    lwc_js = "export default class Intake { showOther() { this.template.querySelector('.other-reason').classList.remove('slds-hide'); } }\n"
+    cmp = '<aura:component>\n    <input type="text" class="other-reason slds-hide" value="{!v.reason}"/>\n</aura:component>\n'
+    helper = "({ show: function (cmp) { $A.util.removeClass(cmp.find('other'), 'slds-hide'); } })\n"
+    alone, shown = f"{LWC}/alone/alone.html", f"{LWC}/intake/intake.html"
+    aura = f"{AURA}/intakeAura/intakeAura.cmp"
+    result = check_files(
+        tmp_path,
+        {
+            alone: html,
+            shown: html,
+            f"{LWC}/intake/intake.js": lwc_js,
+            aura: cmp,
+            f"{AURA}/intakeAura/intakeAuraHelper.js": helper,
+        },
+    )
+    assert _by_rule(result, alone) == {}
+    assert _by_rule(result, shown) == {"lwc/a11y-input-label": [2]}
+    assert _by_rule(result, aura) == {"lwc/a11y-input-label": [2]}

@@ -70,9 +70,10 @@ def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
 
 def _decorative_icon(tag: Tag) -> bool:
     """An icon is decorative by design when it says so (`aria-hidden="true"`; `alternative-text=""` is
-    handled by the caller), decorates an input (`slds-input__icon` on it or its container), or sits beside visible text that
-    says the same: text directly in its container (`<a><lightning-icon/> Open</a>`) or in an element next
-    to it (`<lightning-icon/><span>Reviewed</span>`). Wrappers that hold nothing but the icon (the SLDS
+    handled by the caller), decorates an input (`slds-input__icon` on it or its container), or sits
+    beside visible text that says the same: text directly in its container
+    (`<a><lightning-icon/> Open</a>`) or in an element next to it
+    (`<lightning-icon/><span>Reviewed</span>`). Wrappers that hold nothing but the icon (the SLDS
     media object's `slds-media__figure`, `<template lwc:if>`, `<aura:if>`) are climbed, so the text of
     `slds-media__body` beside the figure counts; a container named by `title`/`aria-label` counts too."""
     if (attr(tag, "aria-hidden") or "").lower() == "true":
@@ -198,7 +199,7 @@ def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
         input_type = (attr(tag, "type") or "").strip().lower()
         if input_type in UNLABELLED_INPUT_TYPES:
             continue
-        if name in RAW_INPUTS and _not_rendered(tag):
+        if name in RAW_INPUTS and (_not_rendered(tag) or _hidden_by_class(ctx, tag)):
             continue
         if name in LABELLED_COMPONENTS or (name.startswith(UI_INPUT_PREFIX) and name not in UI_NOT_INPUTS):
             if any(has_value(attr(tag, name)) for name in LABEL_ATTRS):
@@ -248,6 +249,48 @@ def _not_rendered(tag: Tag) -> bool:
         if not style.strip().startswith("{") and _HIDING_STYLE.search(style):
             return True
     return False
+
+
+# SLDS (and OmniStudio's Newport design system) utility classes that take an element out of rendering:
+# `display: none !important` (`*-hide`) or `visibility: hidden` (`*-hidden`). `slds-assistive-text` only
+# hides visually and is not here.
+HIDING_CLASSES = frozenset({"slds-hide", "slds-hidden", "nds-hide", "nds-hidden"})
+
+
+def _hidden_by_class(ctx: FileContext, tag: Tag) -> bool:
+    """The control itself carries a static hiding class (`<input class="hiddenNumber slds-hide">`, a
+    helper input read only for its `validity`), and no script of the bundle names that class. Only the
+    control's own class counts: a wizard step `<div class="slds-hide">` is shown by removing the class,
+    and a script that mentions the class (`classList.remove('slds-hide')`, `$A.util.removeClass`) may
+    show the control too."""
+    classes = attr(tag, "class") or ""
+    if classes.strip().startswith("{"):
+        return False
+    hiding = HIDING_CLASSES.intersection(classes.split())
+    if not hiding:
+        return False
+    scripts = _bundle_scripts(ctx)
+    return not any(name in scripts for name in hiding)
+
+
+def _bundle_scripts(ctx: FileContext) -> str:
+    """The JavaScript files of the component's bundle, joined (LWC class and Aura controller/helper).
+    They are siblings of the template, so they are already in its cache key."""
+
+    def read() -> str:
+        texts = []
+        try:
+            paths = sorted(p for p in ctx.path.parent.iterdir() if p.suffix == ".js" and p.is_file())
+        except OSError:
+            return ""
+        for path in paths:
+            try:
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+        return "\n".join(texts)
+
+    return ctx.memo("lwc-bundle-scripts", read)
 
 
 # ---- images ---------------------------------------------------------------------------------------
