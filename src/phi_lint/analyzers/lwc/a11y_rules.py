@@ -199,7 +199,7 @@ def a11y_input_label(ctx: FileContext) -> Iterator[Hit]:
         input_type = (attr(tag, "type") or "").strip().lower()
         if input_type in UNLABELLED_INPUT_TYPES:
             continue
-        if name in RAW_INPUTS and (_not_rendered(tag) or _hidden_by_class(ctx, tag)):
+        if name in RAW_INPUTS and (_not_rendered(tag) or _hidden_by_class(ctx, tag) or _aria_hidden(tag)):
             continue
         if name in LABELLED_COMPONENTS or (name.startswith(UI_INPUT_PREFIX) and name not in UI_NOT_INPUTS):
             if any(has_value(attr(tag, name)) for name in LABEL_ATTRS):
@@ -249,6 +249,13 @@ def _not_rendered(tag: Tag) -> bool:
         if not style.strip().startswith("{") and _HIDING_STYLE.search(style):
             return True
     return False
+
+
+def _aria_hidden(tag: Tag) -> bool:
+    """`<input class="hidden-input" type="number" aria-hidden="true">`: the author took the control out of
+    the accessibility tree (a helper hidden by the component's CSS), so a label would name nothing, as
+    for an `<img>` or icon with `aria-hidden="true"`. A bound `aria-hidden={expr}` is still checked."""
+    return (attr(tag, "aria-hidden") or "").strip().lower() == "true"
 
 
 # SLDS (and OmniStudio's Newport design system) utility classes that take an element out of rendering:
