@@ -44,6 +44,18 @@ ICONS_ALWAYS = frozenset(
         "lightning:avatar",
     }
 )
+# The button components render their `title` on the inner <button> (lightning-base-components'
+# buttonIcon/buttonIconStateful templates), where it is the button's accessible name when there is no
+# alternative text (accname: the tooltip attribute), as axe's button-name check also accepts. Not
+# `lightning-icon` (its title stays on a generic host) or `lightning-avatar` (an <img> needs alt).
+ICONS_NAMED_BY_TITLE = frozenset(
+    {
+        "lightning-button-icon",
+        "lightning-button-icon-stateful",
+        "lightning:buttonicon",
+        "lightning:buttoniconstateful",
+    }
+)
 # `lightning-icon` may be decorative: next to text that says the same, or explicitly hidden.
 ICONS_MAYBE_DECORATIVE = frozenset({"lightning-icon", "lightning:icon"})
 ALT_TEXT_ATTRS = ("alternative-text", "alternativetext")
@@ -56,7 +68,7 @@ def a11y_icon_alt_text(ctx: FileContext) -> Iterator[Hit]:
         if name not in ICONS_ALWAYS and name not in ICONS_MAYBE_DECORATIVE:
             continue
         alt = attr(tag, *ALT_TEXT_ATTRS)
-        if has_value(alt):
+        if has_value(alt) or (name in ICONS_NAMED_BY_TITLE and has_value(attr(tag, "title"))):
             continue
         if name in ICONS_MAYBE_DECORATIVE and (alt is not None or _decorative_icon(tag)):
             continue
