@@ -66,7 +66,8 @@ def test_hook_files_pattern_passes_what_phi_lint_reads() -> None:
     files phi-lint reads (a file it reads but the hook never passes is never checked at commit)."""
     import yaml
 
-    hook = next(h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "phi-lint")
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "phi-lint")
     files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
     default = "force-app/main/default"
     samples = [

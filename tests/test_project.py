@@ -9,6 +9,9 @@ import pytest
 from phi_lint.config import Config
 from phi_lint.project import ForceIgnore, file_kind, find_root, open_project
 
+# An Experience Cloud LWR site's folder.
+LWR_SITE = "force-app/main/default/digitalExperiences/site/Clinic1"
+
 
 @pytest.mark.parametrize(
     ("path", "kind"),
@@ -18,9 +21,9 @@ from phi_lint.project import ForceIgnore, file_kind, find_root, open_project
         ("force-app/main/default/lwc/card/card.js", "js"),
         ("force-app/main/default/lwc/card/card.html", "template"),
         ("force-app/main/default/lwc/card/__tests__/card.test.js", None),
-        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.js", "js"),
-        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__lwc/visitCard/visitCard.html", "template"),
-        ("force-app/main/default/digitalExperiences/site/Clinic1/sfdc_cms__view/home/content.json", None),
+        (f"{LWR_SITE}/sfdc_cms__lwc/visitCard/visitCard.js", "js"),
+        (f"{LWR_SITE}/sfdc_cms__lwc/visitCard/visitCard.html", "template"),
+        (f"{LWR_SITE}/sfdc_cms__view/home/content.json", None),
         ("force-app/main/default/aura/Box/Box.cmp", "aura"),
         ("force-app/main/default/aura/Box/BoxController.js", "js"),
         ("force-app/main/default/staticresources/jquery.js", None),
@@ -164,7 +167,7 @@ def test_a_walk_for_some_kinds_lists_the_files_a_full_walk_lists_of_those_kinds(
 
 
 def test_a_run_that_finds_nothing_to_check_says_so(make_project, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    """"0 files" must not look like a clean project: the wrong folder, or a layout phi-lint does not
+    """ "0 files" must not look like a clean project: the wrong folder, or a layout phi-lint does not
     read, gets a warning naming the path; it is not a fault of the run (exit 0, not 3)."""
     from phi_lint.cli import main
 

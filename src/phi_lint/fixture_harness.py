@@ -173,7 +173,9 @@ def run_fixture(
         else:  # engine-reported rules need the rules whose suppressions they judge
             rules = [r for r in registry.static_rules() if r.check != "engine"] + [rule]
             checks = load_checks(rules)
-        prepare_analyzers(project, [target], rules)
+        # The project-wide step sees every file of the fixture project, as in a real run (a child
+        # component's fixture depends on its parent's markup in fixtures/_project).
+        prepare_analyzers(project, list(project.iter_files([root])), rules)
         result = analyze_file(project, target, rules, checks)
     broken = [
         n

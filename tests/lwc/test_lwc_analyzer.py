@@ -428,3 +428,56 @@ def test_control_hidden_by_a_class_its_script_removes_still_needs_a_label(tmp_pa
     assert _by_rule(result, alone) == {}
     assert _by_rule(result, shown) == {"lwc/a11y-input-label": [2]}
     assert _by_rule(result, aura) == {"lwc/a11y-input-label": [2]}
+
+
+def test_cached_results_of_a_child_follow_the_parent_markup_that_binds_it(tmp_path: Path) -> None:
+    """A child's findings depend on what its parents bind to its properties: a warm cache must not
+    serve the old result when only a parent's template changed, and a check of the child alone (the
+    pre-commit case, with and without a cache) sees the same as a check of the whole project."""
+    import json
+
+    from phi_lint.cli import main
+
+    parent = (
+        "<template>\n    <c-visit-badge date-of-birth={{patient.{field}}}></c-visit-badge>\n</template>\n"
+    )
+    child = (
+        "import { LightningElement, api } from 'lwc';\n"
+        "export default class VisitBadge extends LightningElement {\n"
+        "    @api dateOfBirth;\n"
+        "    connectedCallback() { localStorage.setItem('dob', this.dateOfBirth); }\n"
+        "}\n"
+    )
+    parent_path = f"{LWC}/patientRoster/patientRoster.html"
+    child_path = f"{LWC}/visitBadge/visitBadge.js"
+    root = tmp_path / "project"
+    check_files(tmp_path, {parent_path: parent.format(field="Birthdate__c"), child_path: child})
+
+    def storage_lines(*target: str, cache: bool = True) -> list[int]:
+        out = tmp_path / "out.json"
+        paths = [str(root / t) for t in target] or [str(root)]
+        cache_args = ["--cache-dir", str(tmp_path / "cache")] if cache else ["--no-cache"]
+        main(
+            [
+                "check",
+                *paths,
+                "--select",
+                "lwc/phi-in-browser-storage",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+                *cache_args,
+            ]
+        )
+        findings = json.loads(out.read_text())["runs"][0]["findings"]
+        return [f["location"]["start_line"] for f in findings if f["location"]["path"] == child_path]
+
+    assert storage_lines() == [4]
+    assert storage_lines(child_path) == [4]
+    assert storage_lines(child_path, cache=False) == [4]
+    (root / parent_path).write_text(parent.format(field="Status__c"), encoding="utf-8")
+    assert storage_lines() == []
+    assert storage_lines(child_path) == []
+    (root / parent_path).write_text(parent.format(field="Birthdate__c"), encoding="utf-8")
+    assert storage_lines(child_path) == [4]

@@ -17,16 +17,19 @@ if TYPE_CHECKING:
     from phi_lint.project import Project
 
 MARKUP_KINDS = frozenset({"template", "aura"})
-# The project-wide facts below depend on Apex classes only (the engine's cache keys them on those).
-PREPARE_KINDS = ("apex",)
+# The project-wide facts below depend on Apex classes and markup only (the engine's cache keys them on
+# those files: an edit to a JavaScript file re-runs nothing here).
+PREPARE_KINDS = ("apex", "template", "aura")
 
 
 def prepare(project: Project, files: Sequence[Path]) -> None:
-    """Index the SObject types `@AuraEnabled` methods return: a JS file's findings depend on the Apex
-    class its `@salesforce/apex/...` import names, so that dependency must be a project fact."""
-    from phi_lint.analyzers.lwc.phi_names import index_apex_returns
+    """Index the SObject types `@AuraEnabled` methods return, and the child properties parents bind to
+    PHI fields: a JS file's findings depend on the Apex class its `@salesforce/apex/...` import names
+    and on its parents' markup, so those dependencies must be project facts."""
+    from phi_lint.analyzers.lwc.phi_names import index_apex_returns, index_bound_phi
 
     index_apex_returns(project, list(files))
+    index_bound_phi(project, list(files))
 
 
 def syntax_notifications(ctx: FileContext) -> list[Notification]:

@@ -384,8 +384,16 @@ class _Pending:
 
 
 class JsFlow:
-    def __init__(self, ctx: FileContext, phi_handlers: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: FileContext,
+        phi_handlers: dict[str, tuple[str, ...]] | None = None,
+        bound_by_parents: dict[str, str] | None = None,
+    ) -> None:
         self.ctx = ctx
+        # The component's public properties (Aura attributes) that a parent binds to a PHI field
+        # (`phi_names.bound_phi_props`), by `component_key`.
+        self.bound_by_parents = bound_by_parents or {}
         self.source = ctx.source
         self.module = Scope()
         # Local names of well-known imports: {"getRecord": "getRecord", ...}
@@ -616,10 +624,13 @@ class JsFlow:
         prop = parsing.field(member, "property")
         name = self._text(prop)
         wired = self._decorator_wire(member)
-        if wired is None and self._has_decorator(member, "api") and name not in _NON_RECORD_API_NAMES:
-            # A public property may hold a record the parent passes in (`<c-chart patient={p}>`): its
-            # PHI-named fields are PHI, the record as a whole is not known to be.
-            wired = Val(RECORD, origin=self._pos(member))
+        if wired is None and self._has_decorator(member, "api"):
+            # A public property a parent binds to a PHI field (`<c-chart dob={p.DOB__c}>`) is that
+            # field's value. Any other may hold a record the parent passes in (`<c-chart patient={p}>`):
+            # its PHI-named fields are PHI, the record as a whole is not known to be.
+            wired = self._bound_by_parent(name, member)
+            if wired is None and name not in _NON_RECORD_API_NAMES:
+                wired = Val(RECORD, origin=self._pos(member))
         value = parsing.field(member, "value")
         with self._editing(self.phi_handlers.get(name, ())):  # `handleChange = (event) => {...}`
             val = (
@@ -629,11 +640,19 @@ class JsFlow:
             )
         self._set_member(name, val)
 
+    def _bound_by_parent(self, prop: str, at: Node) -> Val | None:
+        bound = self.bound_by_parents.get(phi_names.component_key(prop))
+        return Val(VALUE, fields=(bound,), origin=self._pos(at)) if bound else None
+
     def _method(self, member: Node) -> None:
         name = self._text(parsing.field(member, "name"))
         scope = Scope(parent=self.module)
         params = parsing.field(member, "parameters")
         wired = self._decorator_wire(member)
+        if wired is None and any(c.type == "set" for c in member.children):
+            # `set dob(value)` of a property a parent binds (its `@api` is on the getter or the setter):
+            # `value` is what the parent binds.
+            wired = self._bound_by_parent(name, member)
         if params is not None:
             first = True
             for param in params.named_children:
@@ -1375,7 +1394,8 @@ class JsFlow:
                     # v.pe.Study__r.Link__c: the field of the related object (Study__c) when the path says it
                     obj = phi_names.relationship_object(path[-2]) if len(path) > 2 else None
                     return self._member(Val(RECORD, obj=obj or "", origin=self._pos(node)), path[-1], node)
-                return Val(RECORD, origin=self._pos(node))
+                # component.get("v.dob"): the bundle's attribute, which a parent may bind to a PHI field
+                return self._bound_by_parent(path[0], node) or Val(RECORD, origin=self._pos(node))
             return None
         if method == "objectStore":
             return Val(STORE)
@@ -1700,20 +1720,17 @@ def flow(ctx: FileContext) -> FlowResult:
         bound_to_fields = any(
             not any(e.startswith(MEMBER_BOUND) for e in inputs) for inputs in handlers.values()
         )
-        if not bound_to_fields and not _MAY_READ_PHI.search(ctx.source):
+        bound_by_parents = phi_names.bound_phi_props(ctx.project, ctx.path.parent.name)
+        if not bound_to_fields and not bound_by_parents and not _MAY_READ_PHI.search(ctx.source):
             return FlowResult()  # no source of PHI at all: most utility modules, no walk needed
-        return JsFlow(ctx, handlers).run()
+        return JsFlow(ctx, handlers, bound_by_parents).run()
 
     return ctx.memo(MEMO_KEY, compute)
 
 
 # ---- change handlers of PHI inputs in the bundle's templates -------------------------------------
-# Start tags and their attributes, read with a regular expression: LWC templates keep `>` out of
-# attribute values (bindings are `{...}`), and a full HTML parse per JavaScript file would cost more.
-_START_TAG = re.compile(
-    r"<([A-Za-z][\w:-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?)*)\s*/?>"
-)
-_ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?")
+_START_TAG = phi_names.START_TAG
+_ATTRIBUTE = phi_names.ATTRIBUTE
 _CHANGE_EVENTS = frozenset(
     {"onchange", "oninput", "onblur", "onfocusout", "onkeyup", "onkeydown", "oncommit"}
 )

@@ -8,7 +8,10 @@ that client-side code needs and Apex does not:
   when any object of the project declares a PHI field of that name;
 - the SObject type an `@AuraEnabled` Apex method returns (`List<Patient__c> getPatients()`), read lazily
   from the one class an `@salesforce/apex/...` import names, so that field access on its results can be
-  judged field by field.
+  judged field by field;
+- the public properties that a parent component binds to a PHI field (`<c-visit-card dob={p.DOB__c}>`,
+  Aura `<c:visitCard dob="{!v.p.DOB__c}"/>`): in the child, `this.dob` / `component.get("v.dob")` is
+  that field's value.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class LwcFacts:
     apex_returns: dict[str, dict[str, str]] = field(default_factory=dict)
     # Component class facts a template binds to, by JS path: (members, walker).
     bundle_members: dict[str, Any] = field(default_factory=dict)
+    # `bound_phi`'s index when no prepare() ran (a file analysed on its own).
+    bound_phi: dict[str, dict[str, str]] | None = None
 
 
 def facts(project: Project) -> LwcFacts:
@@ -118,6 +123,97 @@ def _reason_without_object(model: PhiModel, name: str) -> PhiReason | None:
             if found is not None:
                 return found
     return None
+
+
+# ---- public properties that parents bind to PHI ----------------------------------------------------
+BOUND_PHI_KEY = "lwc-bound-phi"
+# Start tags and their attributes, read with a regular expression: LWC templates keep `>` out of
+# attribute values (bindings are `{...}`), and a full HTML parse of every template would cost more.
+START_TAG = re.compile(
+    r"<([A-Za-z][\w:-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?)*)\s*/?>"
+)
+ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|\{[^}]*\}|[^\s>]+))?")
+# A component of this project's default namespace: `c-visit-card` (LWC markup), `c:visitCard` (Aura).
+_LOCAL_COMPONENT = re.compile(r"^c[-:]([A-Za-z0-9_-]+)$")
+# A binding to a field path: LWC `{p.DOB__c}`, Aura `{!v.p.DOB__c}` / `{#v.p.DOB__c}` (quoted).
+_FIELD_BINDING = re.compile(r"^\{[!#]?\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\s*\}$")
+MAX_MARKUP_BYTES = 2_000_000
+
+
+def component_key(name: str) -> str:
+    """`c-visit-card`'s `visit-card`, Aura's `visitCard` and the bundle folder `visitCard` alike:
+    the name without hyphens, lower-cased (also for attributes: `date-of-birth` is `dateOfBirth`)."""
+    return name.replace("-", "").lower()
+
+
+def index_bound_phi(project: Project, files: list[Path]) -> None:
+    """For `prepare`: every (child component, property) that some template or Aura markup of the
+    project binds to a PHI field, with that field, as a project fact (a child's findings depend on its
+    parents' markup, so the engine's cache must know it)."""
+    project.facts[BOUND_PHI_KEY] = _bound_phi_in(
+        project, [p for p in files if p.suffix in (".html", ".cmp", ".app")]
+    )
+
+
+def bound_phi_props(project: Project, component: str) -> dict[str, str]:
+    """The properties of the child `component` (its bundle's name) that some parent binds to a PHI
+    field, by `component_key` of the property, with that field (`Patient__c.DOB__c`, or `DOB__c` when
+    the object is not known)."""
+    index = project.facts.get(BOUND_PHI_KEY)
+    if not isinstance(index, dict):
+        known = facts(project)  # no prepare() ran (a file analysed on its own): read the markup now
+        if known.bound_phi is None:
+            known.bound_phi = _bound_phi_in(project, _markup_files(project))
+        index = known.bound_phi
+    found: dict[str, str] = index.get(component_key(component), {})
+    return found
+
+
+def _bound_phi_in(project: Project, paths: list[Path]) -> dict[str, dict[str, str]]:
+    index: dict[str, dict[str, str]] = {}
+    for path in sorted(paths):
+        try:
+            if path.stat().st_size > MAX_MARKUP_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "<c-" not in text and "<c:" not in text:
+            continue
+        for tag in START_TAG.finditer(text):
+            child = _LOCAL_COMPONENT.match(tag.group(1))
+            if child is None:
+                continue
+            for attribute in ATTRIBUTE.finditer(tag.group(2)):
+                binding = _FIELD_BINDING.match((attribute.group(2) or "").strip("\"'"))
+                if binding is None:
+                    continue
+                field = _bound_field(project, binding.group(1).split("."))
+                if field is not None:
+                    props = index.setdefault(component_key(child.group(1)), {})
+                    props.setdefault(component_key(attribute.group(1)), field)
+    return index
+
+
+def _bound_field(project: Project, path: list[str]) -> str | None:
+    """`p.DOB__c` / `v.p.Patient__r.DOB__c`: the PHI field at the end of a bound path, described as the
+    flow describes a field it reads; None when it is not PHI."""
+    name = path[-1]
+    obj = relationship_object(path[-2]) if len(path) > 2 else None
+    if field_reason(project, obj, name) is None:
+        return None
+    return f"{obj}.{name}" if obj else name
+
+
+def _markup_files(project: Project) -> list[Path]:
+    found: list[Path] = []
+    for package in project.package_dirs:
+        if not package.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
+            found += [Path(dirpath) / name for name in filenames if name.endswith((".html", ".cmp", ".app"))]
+    return found
 
 
 def relationship_object(name: str) -> str | None:
