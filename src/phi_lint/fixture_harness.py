@@ -29,7 +29,8 @@ MARKER = re.compile(r"\b(?P<kind>todo-expect|todo-ok|expect|ok)\s*:\s*(?P<id>[A-
 MISSPELLED = re.compile(
     r"\b(?:expects?|ruleid|todoruleid|todook|todo_expect|todo_ok|exepct|epxect|okay|ok_)\s*:", re.IGNORECASE
 )
-FIXTURE_PATH = re.compile(r"fixture-path\s*:\s*(?P<path>\S+?)(?:\s*(?:-->|\*/))?\s*$")
+# A path may hold spaces (Salesforce names profiles "Clinic Portal Profile.profile-meta.xml").
+FIXTURE_PATH = re.compile(r"fixture-path\s*:\s*(?P<path>\S.*?)(?:\s*(?:-->|\*/))?\s*$")
 _COMMENT_ONLY = re.compile(r"^\s*(?://|/\*|\*|<!--)")
 _COMMENT_OPENER = re.compile(r"^\s*(?://+|/\*+|\*+|<!--)?\s*")
 

@@ -214,3 +214,58 @@ def test_fingerprint_survives_one_more_object_with_view_all(tmp_path: Path) -> N
     before = fingerprints(["Patient__c"], tmp_path / "a")
     after = fingerprints(["HealthCondition", "Patient__c", "Encounter__c"], tmp_path / "b")
     assert len(before) == 1 and after == before
+
+
+def _profile(license_name: str, flags: str, obj: str = "Patient__c") -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Profile xmlns="http://soap.sforce.com/2006/04/metadata">
+    <custom>false</custom>
+    <fieldPermissions>
+        <editable>false</editable>
+        <field>Patient__c.SSN__c</field>
+        <readable>true</readable>
+    </fieldPermissions>
+    <objectPermissions>
+        {flags}
+        <object>{obj}</object>
+    </objectPermissions>
+    <userLicense>{license_name}</userLicense>
+</Profile>
+"""
+
+
+def test_guest_profile_reading_a_phi_object_is_reported_with_its_readable_phi_fields(tmp_path: Path) -> None:
+    guest = f"{DEFAULT}/profiles/Clinic Portal Profile.profile-meta.xml"
+    staff = f"{DEFAULT}/profiles/Clinic Staff.profile-meta.xml"
+    member = f"{DEFAULT}/profiles/Portal Member.profile-meta.xml"
+    read = "<allowRead>true</allowRead>"
+    result = check_files(
+        tmp_path,
+        {
+            guest: _profile("Guest User License", read),
+            staff: _profile("Salesforce", read),
+            member: _profile("Customer Community Plus Login", read),
+        },
+    )
+    found = [f for f in result.findings if f.rule_id == "meta/guest-phi-access"]
+    assert [f.location.path for f in found] == [guest]
+    assert found[0].location.start_line == 9
+    assert "can read Patient__c" in found[0].message
+    assert [(r.start_line, r.message) for r in found[0].related] == [
+        (4, "readable PHI field Patient__c.SSN__c")
+    ]
+
+
+def test_guest_grants_of_create_only_or_on_other_objects_are_not_reported(tmp_path: Path) -> None:
+    create = f"{DEFAULT}/profiles/Intake Profile.profile-meta.xml"
+    other = f"{DEFAULT}/profiles/Locations Profile.profile-meta.xml"
+    result = check_files(
+        tmp_path,
+        {
+            create: _profile(
+                "Guest User License", "<allowCreate>true</allowCreate><allowRead>false</allowRead>"
+            ),
+            other: _profile("Guest User License", "<allowRead>true</allowRead>", obj="Clinic_Location__c"),
+        },
+    )
+    assert not [f for f in result.findings if f.rule_id == "meta/guest-phi-access"]

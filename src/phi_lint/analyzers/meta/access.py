@@ -2,6 +2,8 @@
 
 - meta/excessive-permissions: permission sets and profiles granting ViewAllData / ModifyAllData, or
   viewAllRecords / modifyAllRecords on PHI objects;
+- meta/guest-phi-access: a site's guest user profile (or a guest permission set) that can read, edit
+  or delete a PHI object;
 - meta/insecure-remote-site: `http://` endpoints in Remote Site Settings, Named Credentials, External
   Credentials and CSP Trusted Sites, and `disableProtocolSecurity`;
 - meta/connected-app-broad-scope: connected apps with the `Full` OAuth scope or `ipRelaxation` BYPASS.
@@ -146,6 +148,59 @@ def _describe_objects(objects: list[str]) -> str:
     shown = ", ".join(objects[:MAX_OBJECTS_IN_MESSAGE])
     more = len(objects) - MAX_OBJECTS_IN_MESSAGE
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+# ---- meta/guest-phi-access ------------------------------------------------------------------------
+# Object permission flags that let a guest reach existing records (Create alone only inserts), with
+# the words of the message, in the order Setup shows them.
+GUEST_REACHING_FLAGS = {
+    "allowRead": "read",
+    "allowEdit": "edit",
+    "allowDelete": "delete",
+    "viewAllRecords": "view all",
+    "modifyAllRecords": "modify all",
+}
+GUEST_LICENSE = "guest"
+
+
+def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
+    root = ctx.xml
+    if root.tag not in ("PermissionSet", "Profile"):
+        return
+    license_tag = "userLicense" if root.tag == "Profile" else "license"
+    if GUEST_LICENSE not in xmlsafe.child_text(root, license_tag).lower():
+        return
+    container = _container(ctx, root)
+    readable_fields: dict[str, list[xmlsafe.Element]] = {}
+    for grant in xmlsafe.children(root, "fieldPermissions"):
+        path = xmlsafe.child_text(grant, "field").strip()
+        obj, _, fld = path.partition(".")
+        if fld and _true(xmlsafe.child(grant, "readable")) and ctx.phi.field_reason(obj, fld) is not None:
+            readable_fields.setdefault(obj.lower(), []).append(grant)
+    for grant in xmlsafe.children(root, "objectPermissions"):
+        obj = xmlsafe.child_text(grant, "object").strip()
+        if not obj or ctx.phi.object_reason(obj) is None:
+            continue
+        grants = [word for flag, word in GUEST_REACHING_FLAGS.items() if _true(xmlsafe.child(grant, flag))]
+        if not grants:
+            continue
+        related = tuple(
+            Location(
+                ctx.rel_path,
+                element.line,
+                element.column,
+                snippet=ctx.snippet(element.line),
+                message=f"readable PHI field {xmlsafe.child_text(element, 'field').strip()}",
+            )
+            for element in readable_fields.get(obj.lower(), [])[:MAX_RELATED_GRANTS]
+        )
+        yield Hit(
+            _span(ctx, grant),
+            f"{container}:guest:{obj}",
+            {"container": container, "grants": ", ".join(grants), "object": obj},
+            related=related,
+            properties=props(phi_object=obj, permissions=";".join(grants)),
+        )
 
 
 # ---- meta/insecure-remote-site --------------------------------------------------------------------
