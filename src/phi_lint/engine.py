@@ -927,8 +927,8 @@ def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notificat
             Notification(
                 NotificationKind.SKIPPED,
                 f"nothing to check {what}: phi-lint reads Apex classes and triggers, LWC and Aura "
-                "bundles, and metadata XML (fields, objects, permission sets, profiles, remote sites, "
-                "credentials, connected apps), except what .forceignore or `exclude` leaves out",
+                "bundles, and metadata XML (fields, objects, permission sets, profiles, sharing rules, "
+                "remote sites, credentials, connected apps), except what .forceignore or `exclude` leaves out",
                 path=project.relative(path),
             )
         )

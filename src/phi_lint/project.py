@@ -61,6 +61,8 @@ METADATA_SUFFIXES = (
     ".cspTrustedSite",
     ".connectedApp-meta.xml",
     ".connectedApp",
+    ".sharingRules-meta.xml",
+    ".sharingRules",
 )
 
 

@@ -269,3 +269,28 @@ def test_guest_grants_of_create_only_or_on_other_objects_are_not_reported(tmp_pa
         },
     )
     assert not [f for f in result.findings if f.rule_id == "meta/guest-phi-access"]
+
+
+def test_guest_sharing_rules_are_judged_on_the_object_the_file_is_named_after(tmp_path: Path) -> None:
+    rules = """<?xml version="1.0" encoding="UTF-8"?>
+<SharingRules xmlns="http://soap.sforce.com/2006/04/metadata">
+    <sharingGuestRules>
+        <fullName>Guest_Read</fullName>
+        <accessLevel>Read</accessLevel>
+        <label>Guest Read</label>
+        <sharedTo><guestUser>clinicPortal</guestUser></sharedTo>
+    </sharingGuestRules>
+</SharingRules>
+"""
+    patient = f"{DEFAULT}/sharingRules/Patient__c.sharingRules-meta.xml"
+    location = f"{DEFAULT}/sharingRules/Clinic_Location__c.sharingRules-meta.xml"
+    mdapi = "force-app/legacy/sharingRules/Encounter__c.sharingRules"
+    result = check_files(tmp_path, {patient: rules, location: rules, mdapi: rules})
+    found = sorted(
+        (f.location.path, f.location.start_line)
+        for f in result.findings
+        if f.rule_id == "meta/guest-phi-access"
+    )
+    assert found == [(mdapi, 3), (patient, 3)]
+    message = next(f.message for f in result.findings if f.location.path == patient)
+    assert "shares Patient__c records (Read) with the guest user of site clinicPortal" in message

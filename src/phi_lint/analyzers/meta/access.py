@@ -165,6 +165,9 @@ GUEST_LICENSE = "guest"
 
 def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
     root = ctx.xml
+    if root.tag == "SharingRules":
+        yield from _guest_sharing_rules(ctx, root)
+        return
     if root.tag not in ("PermissionSet", "Profile"):
         return
     license_tag = "userLicense" if root.tag == "Profile" else "license"
@@ -194,12 +197,38 @@ def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
             )
             for element in readable_fields.get(obj.lower(), [])[:MAX_RELATED_GRANTS]
         )
+        problem = (
+            f"is the unauthenticated guest user of a site and can {', '.join(grants)} {obj}, a PHI object"
+        )
         yield Hit(
             _span(ctx, grant),
             f"{container}:guest:{obj}",
-            {"container": container, "grants": ", ".join(grants), "object": obj},
+            {"container": container, "problem": problem},
             related=related,
             properties=props(phi_object=obj, permissions=";".join(grants)),
+        )
+
+
+def _guest_sharing_rules(ctx: FileContext, root: xmlsafe.Element) -> Iterator[Hit]:
+    """`sharingRules/Patient__c.sharingRules-meta.xml`: its guest rules share the object's records with
+    a site's guest user (the file is named after the object)."""
+    obj = ctx.path.name.split(".")[0]
+    if ctx.phi.object_reason(obj) is None:
+        return
+    for rule in xmlsafe.children(root, "sharingGuestRules"):
+        name = xmlsafe.child_text(rule, "fullName").strip() or "(unnamed)"
+        access = xmlsafe.child_text(rule, "accessLevel").strip() or "Read"
+        shared_to = xmlsafe.child(rule, "sharedTo")
+        site = xmlsafe.child_text(shared_to, "guestUser").strip() if shared_to is not None else ""
+        whom = f"the guest user of site {site}" if site else "a site's guest user"
+        yield Hit(
+            _span(ctx, rule),
+            f"guest sharing rule {obj}.{name}",
+            {
+                "container": f"guest sharing rule {name}",
+                "problem": f"shares {obj} records ({access}) with {whom}; {obj} is a PHI object",
+            },
+            properties=props(phi_object=obj, access_level=access, site=site),
         )
 
 
