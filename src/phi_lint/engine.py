@@ -928,7 +928,8 @@ def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notificat
                 NotificationKind.SKIPPED,
                 f"nothing to check {what}: phi-lint reads Apex classes and triggers, LWC and Aura "
                 "bundles, and metadata XML (fields, objects, permission sets, profiles, sharing rules, "
-                "remote sites, credentials, connected apps), except what .forceignore or `exclude` leaves out",
+                "remote sites, credentials, connected apps), except what .forceignore or `exclude` "
+                "leaves out",
                 path=project.relative(path),
             )
         )
