@@ -6,7 +6,14 @@ from pathlib import Path
 
 from phi_lint.rules import Registry, RuleMeta
 
-_LANG_BY_SUFFIX = {".cls": "apex", ".trigger": "apex", ".js": "javascript", ".html": "html", ".cmp": "html"}
+_LANG_BY_SUFFIX = {
+    ".cls": "apex",
+    ".trigger": "apex",
+    ".js": "javascript",
+    ".html": "html",
+    ".cmp": "html",
+    ".email": "html",
+}
 
 
 def _fence(rule: RuleMeta) -> str:

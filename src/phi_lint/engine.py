@@ -39,7 +39,14 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 UNUSED_SUPPRESSION = "core/unused-suppression"
 # Analyzer package for each file kind; a package may define `prepare(project, files)` to compute
 # project-wide facts (such as Apex method summaries) before any file is checked.
-ANALYZER_PACKAGES = {"apex": "apex", "js": "lwc", "template": "lwc", "aura": "lwc", "xml": "meta"}
+ANALYZER_PACKAGES = {
+    "apex": "apex",
+    "js": "lwc",
+    "template": "lwc",
+    "aura": "lwc",
+    "xml": "meta",
+    "email": "meta",
+}
 
 
 @dataclass
@@ -928,8 +935,8 @@ def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notificat
                 NotificationKind.SKIPPED,
                 f"nothing to check {what}: phi-lint reads Apex classes and triggers, LWC and Aura "
                 "bundles, and metadata XML (fields, objects, permission sets, profiles, sharing rules, "
-                "remote sites, credentials, connected apps), except what .forceignore or `exclude` "
-                "leaves out",
+                "remote sites, credentials, connected apps) and email templates, except what "
+                ".forceignore or `exclude` leaves out",
                 path=project.relative(path),
             )
         )

@@ -63,6 +63,7 @@ METADATA_SUFFIXES = (
     ".connectedApp",
     ".sharingRules-meta.xml",
     ".sharingRules",
+    ".email-meta.xml",
 )
 
 
@@ -77,7 +78,7 @@ def file_kind(path: PurePosixPath | Path) -> str | None:
 
 
 # The suffixes whose kind depends on the folders above the file (see `_kind_of`).
-_FOLDER_DEPENDENT_SUFFIXES = (".js", ".html", ".cmp", ".app")
+_FOLDER_DEPENDENT_SUFFIXES = (".js", ".html", ".cmp", ".app", ".email")
 
 
 def _kind_of(name: str, folders: set[str] | frozenset[str]) -> str | None:
@@ -95,6 +96,8 @@ def _kind_of(name: str, folders: set[str] | frozenset[str]) -> str | None:
         return "template"
     if name.endswith((".cmp", ".app")) and "aura" in folders:
         return "aura"
+    if name.endswith(".email") and "email" in folders:
+        return "email"  # an email template's body (text, HTML or Visualforce), beside its -meta.xml
     return None
 
 

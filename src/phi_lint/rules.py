@@ -23,7 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 # File kinds a static rule can apply to; the project module assigns one kind to each file.
-FILE_KINDS = frozenset({"apex", "js", "template", "aura", "xml"})
+FILE_KINDS = frozenset({"apex", "js", "template", "aura", "xml", "email"})
 STATUSES = frozenset({"stable", "preview", "deprecated"})
 
 _REQUIRED = ("id", "name", "severity", "security_severity", "category", "message")
