@@ -234,3 +234,38 @@ def test_records_of_animals_are_not_about_patients() -> None:
     assert model.field_reason("Patient__c", "Date_of_Birth__c") is not None
     settings = PhiSettings(fields=("Animal__c.Date_of_Birth__c",))
     assert PhiModel(settings=settings).field_reason("Animal__c", "Date_of_Birth__c") is not None
+
+
+def test_a_patients_identifiers_on_the_patients_own_record_are_phi(make_project) -> None:  # type: ignore[no-untyped-def]
+    model = PhiModel()
+    for field_name in (
+        "First_Name__c",
+        "Email__c",
+        "Mobile_Phone__c",
+        "Mailing_Street__c",
+        "Emergency_Contact_Phone__c",
+    ):
+        assert model.field_reason("Patient__c", field_name) is not None, field_name
+    # Someone else's contact details, and the same names on an object that is not a patient's.
+    for field_name in ("Physician_Phone__c", "Insurance_Company_Name__c", "Record_Type_Name__c", "Status__c"):
+        assert model.field_reason("Patient__c", field_name) is None, field_name
+    assert model.field_reason("Contact", "Email__c") is None  # a CRM contact's email: personal data
+    assert model.field_reason("Vendor__c", "Phone__c") is None
+    assert model.field_reason("Pet_Patient__c", "Owner_Phone__c") is None  # a veterinary patient
+    assert model.field_reason(None, "Email__c") is None  # no object: nothing says whose it is
+    # The standard Name: only when the metadata says it is free text (an auto-number names nobody).
+    assert model.field_reason("Patient__c", "Name") is None
+    # Explicit metadata wins both ways: PII only is not PHI; a Phone-typed field is, whatever its name.
+    root = make_project(
+        {
+            "objects/Patient__c/fields/Email__c.field-meta.xml": PII_FIELD,
+            "objects/Patient__c/fields/Reach_At__c.field-meta.xml": PII_FIELD.replace(
+                "Email__c", "Reach_At__c"
+            )
+            .replace("<type>Email</type>", "<type>Phone</type>")
+            .replace("<complianceGroup>PII;GDPR</complianceGroup>", ""),
+        }
+    )
+    project = open_project(root, Config())
+    assert project.phi.field_reason("Patient__c", "Email__c") is None
+    assert project.phi.field_reason("Patient__c", "Reach_At__c") is not None

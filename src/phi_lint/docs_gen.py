@@ -135,6 +135,20 @@ def render_catalogue() -> str:
         " link (`<type>Url</type>`): `Study__c.Link_to_Medical_Record_Review__c` names what it points at,"
         " not a health fact it holds (field metadata and `[phi]` patterns still apply).",
         "",
+        "## A patient's identifiers on the patient's own record",
+        "",
+        "On an object whose own name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_PATIENT_OBJECT_TOKENS)))
+        + " (`Patient__c`), a field whose name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_PATIENT_IDENTIFIER_TOKENS)))
+        + ", or whose metadata type is "
+        + names(tuple(sorted(phi.PATIENT_CONTACT_FIELD_TYPES)))
+        + ", names or reaches the patient (`First_Name__c`, `Mobile_Phone__c`, `Emergency_Contact_Phone__c`),"
+        " unless its name says it is someone else's: "
+        + names(tuple(sorted(phi.CATALOGUE_NOT_THE_PATIENTS_TOKENS)))
+        + " (`Physician_Phone__c`). The standard `Name` is PHI only when it is free text. Field metadata"
+        " that classifies the field otherwise (a `complianceGroup` of `PII` only) wins.",
+        "",
         "## Never PHI on their own (system fields)",
         "",
         names(phi.SYSTEM_FIELDS_NAMES),

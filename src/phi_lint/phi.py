@@ -283,6 +283,93 @@ CATALOGUE_NON_PERSON_OBJECT_TOKENS: frozenset[str] = frozenset(
     ("animal", "animals", "pet", "pets", "livestock", "vehicle", "vehicles")
 )
 
+# Words in an object's name that make its records a patient's own (`Patient__c`, `Patient_Profile__c`):
+# there, the fields that identify or reach the person (name, e-mail, phone, address) are PHI too,
+# because the record ties them to this provider's care (HIPAA's identifiers, 45 CFR 164.514(b)(2)).
+# Elsewhere (a Contact, a Lead, a Vendor__c) the same fields are personal data, not PHI.
+CATALOGUE_PATIENT_OBJECT_TOKENS: frozenset[str] = frozenset(("patient", "patients"))
+# Words that name a person's identifier or contact detail in a field of a patient's record.
+CATALOGUE_PATIENT_IDENTIFIER_TOKENS: frozenset[str] = frozenset(
+    (
+        "name",
+        "surname",
+        "email",
+        "phone",
+        "mobile",
+        "telephone",
+        "fax",
+        "address",
+        "street",
+        "postal",
+        "postcode",
+        "zip",
+        "zipcode",
+    )
+)
+# Words that make such a field someone else's (the physician's phone, the insurer's address): a
+# relative or emergency contact stays the patient's (HIPAA counts relatives' identifiers too).
+CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = frozenset(
+    (
+        "doctor",
+        "physician",
+        "provider",
+        "practitioner",
+        "clinician",
+        "nurse",
+        "hospital",
+        "clinic",
+        "facility",
+        "pharmacy",
+        "pharmacist",
+        "insurer",
+        "insurance",
+        "payer",
+        "company",
+        "employer",
+        "organization",
+        "organisation",
+        "agency",
+        "owner",
+        "user",
+        "sender",
+        "file",
+        "document",
+        "template",
+        "record",
+        "type",
+        "account",
+        "campaign",
+        "program",
+        "plan",
+        "study",
+        "site",
+        "queue",
+        "group",
+    )
+)
+# Field types that hold a way to reach a person, whatever the field is called.
+PATIENT_CONTACT_FIELD_TYPES = frozenset(("email", "phone"))
+
+
+def patient_object(obj: str) -> bool:
+    """Is `obj` a patient's own record (`Patient__c`), not about animals or a patient-facing thing?"""
+    tokens = set(name_tokens(obj))
+    return bool(CATALOGUE_PATIENT_OBJECT_TOKENS & tokens) and not CATALOGUE_NON_PERSON_OBJECT_TOKENS & tokens
+
+
+def patient_identifier(fld: str, field_type: str = "") -> bool:
+    """A field of a patient's record that names or reaches the patient (`First_Name__c`, `Email__c`,
+    `Mobile_Phone__c`, `Mailing_Street__c`, `Emergency_Contact_Phone__c`), not someone else's
+    (`Physician_Phone__c`, `Insurance_Company_Name__c`)."""
+    tokens = set(name_tokens(fld))
+    if tokens & CATALOGUE_NOT_THE_PATIENTS_TOKENS:
+        return False
+    return (
+        bool(tokens & CATALOGUE_PATIENT_IDENTIFIER_TOKENS)
+        or field_type.lower() in PATIENT_CONTACT_FIELD_TYPES
+    )
+
+
 # Values that look like PHI wherever they appear (page titles, URLs, rendered text).
 PHI_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
@@ -509,6 +596,10 @@ class PhiModel:
         # Metadata that classifies a field explicitly (not PHI) beats a guess from its name.
         if facts is not None and facts.compliance_groups:
             return None
+        # (The standard Name is judged above: an auto-number there names nobody.)
+        field_type = facts.field_type if facts is not None else ""
+        if low != "name" and obj and patient_object(obj) and patient_identifier(fld, field_type):
+            return PhiReason("catalogue", f"{obj}.{fld} identifies or reaches the patient of a {obj} record")
         if obj and CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(name_tokens(obj)):
             return None  # an animal's or a vehicle's record
         if facts is not None and facts.field_type.lower() == "url":
