@@ -211,6 +211,9 @@ def test_ambiguous_words_need_a_clinical_object() -> None:
     assert model.field_reason("Medical_Record__c", "Treatment__c") is not None
     assert model.field_reason("Patient_Visit__c", "Treatments__c") is not None
     assert model.field_reason("Account", "Treatment_Plan__c") is not None  # unambiguous sequence
+    assert model.field_reason("Patient__c", "Policy_Number__c") is not None  # a health-plan number
+    assert model.field_reason("Auto_Policy__c", "Policy_Number__c") is None  # a car insurer's contract
+    assert model.field_reason("Patient_Coverage__c", "Insurance_Number__c") is not None
 
 
 def test_new_clinical_names_and_objects() -> None:

@@ -270,7 +270,15 @@ CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
 
 # Words that name a health fact only on an object that is itself clinical: `Medical_Record__c.Treatment__c`
 # is PHI, `Account.WaterTreatment__c` (a drinking-water system) and `Ad.Treatment_Group__c` are not.
-CATALOGUE_CONTEXT_NAME_TOKENS: tuple[tuple[str, ...], ...] = (("treatment",), ("treatments",))
+# So are a patient's health-plan numbers (HIPAA's "health plan beneficiary numbers"), which on an
+# insurer's or a car dealer's object are just contract numbers.
+CATALOGUE_CONTEXT_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
+    ("treatment",),
+    ("treatments",),
+    ("policy", "number"),
+    ("insurance", "number"),
+    ("member", "number"),
+)
 # Words in an object's name that make it clinical for CATALOGUE_CONTEXT_NAME_TOKENS.
 CATALOGUE_CLINICAL_OBJECT_TOKENS: frozenset[str] = frozenset(
     ("patient", "patients", "medical", "clinical", "clinic", "encounter", "diagnosis", "prescription")
