@@ -84,6 +84,8 @@ def _target(path: Path, kind: str) -> str:
         return base + "lwc/fuzz/fuzz.html"
     if kind == "aura":
         return base + "aura/fuzzCmp/fuzzCmp.cmp"
+    if kind == "email":
+        return base + "email/Fuzz_Folder/Fuzz.email"
     suffix = next(s for s in METADATA_SUFFIXES if path.name.endswith(s))
     if suffix.startswith(".field"):
         return base + "objects/Patient__c/fields/Fuzz__c" + suffix
@@ -107,6 +109,7 @@ def _seeds() -> list[Seed]:
                     ".js": "js",
                     ".html": "template",
                     ".cmp": "aura",
+                    ".email": "email",
                 }.get(path.suffix)
             if kind is not None:
                 found.append(Seed(path, kind, _target(path, kind), path.read_bytes()))
@@ -115,7 +118,7 @@ def _seeds() -> list[Seed]:
 
 SEEDS = _seeds()
 SEEDS_BY_KIND = {
-    kind: [s for s in SEEDS if s.kind == kind] for kind in ("apex", "js", "template", "aura", "xml")
+    kind: [s for s in SEEDS if s.kind == kind] for kind in ("apex", "js", "template", "aura", "xml", "email")
 }
 
 TOKENS = [
@@ -326,6 +329,13 @@ def test_fuzz_aura(fuzz_project: FuzzProject, sample: tuple[Seed, bytes]) -> Non
 @FUZZ_SETTINGS
 @given(sample=mutants("xml"))
 def test_fuzz_xml_metadata(fuzz_project: FuzzProject, sample: tuple[Seed, bytes]) -> None:
+    _check_front_end(fuzz_project, sample)
+
+
+@seed(20261124)
+@FUZZ_SETTINGS
+@given(sample=mutants("email"))
+def test_fuzz_email_templates(fuzz_project: FuzzProject, sample: tuple[Seed, bytes]) -> None:
     _check_front_end(fuzz_project, sample)
 
 
