@@ -206,13 +206,17 @@ def _bound_field(project: Project, path: list[str]) -> str | None:
 
 
 def _markup_files(project: Project) -> list[Path]:
+    """The project's LWC templates and Aura markup (what `prepare` is given), found by walking it."""
+    from phi_lint.project import file_kind
+
     found: list[Path] = []
     for package in project.package_dirs:
         if not package.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(package):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
-            found += [Path(dirpath) / name for name in filenames if name.endswith((".html", ".cmp", ".app"))]
+            paths = (Path(dirpath) / name for name in filenames if name.endswith((".html", ".cmp", ".app")))
+            found += [path for path in paths if file_kind(path) in ("template", "aura")]
     return found
 
 
