@@ -123,7 +123,8 @@ def build_site() -> Path:
         if proc.returncode != 0:
             pytest.fail(f"rollup build ({mode} shadow) failed:\n{out[-4000:]}")
     for mode in MODES:
-        shutil.copy(root / "src" / "index.html", staging / mode / "index.html")
+        for page in (root / "src").glob("*.html"):  # index.html (patient list), chart.html (chart)
+            shutil.copy(page, staging / mode / page.name)
     (staging / "slds").mkdir()
     shutil.copy(root / SLDS_CSS, staging / "slds" / Path(SLDS_CSS).name)
     (staging / ".complete").write_text("ok\n")

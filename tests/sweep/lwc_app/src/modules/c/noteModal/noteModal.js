@@ -1,0 +1,3 @@
+import LightningModal from "lightning/modal";
+
+export default class NoteModal extends LightningModal {}
