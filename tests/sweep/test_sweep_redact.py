@@ -31,6 +31,18 @@ def test_urls_lose_query_fragment_credentials_and_tokens() -> None:
     assert sanitize_url("/patients.html?mrn=MRN0012345") == "/patients.html"
 
 
+def test_opaque_urls_keep_only_their_scheme() -> None:
+    # lightning-formatted-phone and -email render tel:/mailto: links; axe names them by href.
+    assert sanitize_url("tel:415-555-0142") == f"tel:{MASK}"
+    assert sanitize_url("mailto:ada@example.org?subject=Labs") == f"mailto:{MASK}"
+    assert sanitize_url("sms:+14155550142") == f"sms:{MASK}"
+    assert sanitize_selector('a[href="tel:415-555-0100"]') == f'a[href="tel:{MASK}"]'
+    assert "555" not in mask_html('<a href="tel:415-555-0100" class="x">')
+    # Hierarchical URLs keep their route; a relative path is not mistaken for a scheme.
+    assert sanitize_url("file:///srv/site/index.html") == "file:///srv/site/index.html"
+    assert sanitize_url("patients/list.html") == "patients/list.html"
+
+
 def test_snippets_mask_text_and_content_attributes() -> None:
     html = (
         '<td class="slds-cell" data-label="SSN" title="Ada Lovelace" aria-sort="none" '

@@ -132,7 +132,8 @@ def _mask_phi_values(text: str) -> str:
 def sanitize_url(url: str) -> str:
     """Drop the query string, fragment, user info and token-like path segments; mask PHI-looking values.
 
-    `https://x.my.site.com/s/patient/a01xx?ssn=123-45-6789#tab` -> `https://x.my.site.com/s/patient/a01xx`.
+    `https://x.my.site.com/s/patient/a01xx?ssn=123-45-6789#tab` -> `https://x.my.site.com/s/patient/a01xx`;
+    an opaque URL keeps only its scheme (`tel:•••`, `mailto:•••`).
     """
     if not url:
         return url
@@ -140,6 +141,9 @@ def sanitize_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return MASK
+    if parts.scheme and not parts.netloc and not parts.path.startswith("/"):
+        # An opaque URL is all content: `tel:415-555-0142`, `mailto:ada@example.org`, `sms:`, `data:`.
+        return f"{parts.scheme}:{MASK}"
     if not parts.scheme and not parts.netloc:
         path = parts.path
         netloc = ""
