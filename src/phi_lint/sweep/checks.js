@@ -527,12 +527,31 @@
       [left + inset, bottom - inset],
       [right - inset, bottom - inset],
     ];
+    // elementFromPoint skips `pointer-events: none`, which SLDS puts on the icon buttons inside inputs
+    // (`.slds-input__icon`: lightning-datepicker's calendar button is painted above the input). Make
+    // the focused element itself hit-testable for the probe; what covers it is probed as before.
+    const inline = el.style ? el.style.getPropertyValue("pointer-events") : "";
+    const priority = el.style ? el.style.getPropertyPriority("pointer-events") : "";
+    const unhittable = el.style && getComputedStyle(el).pointerEvents === "none";
+    if (unhittable) el.style.setProperty("pointer-events", "auto", "important");
     let cover = null;
-    for (const [x, y] of points) {
-      const hit = deepElementFromPoint(x, y);
-      if (!hit || composedContains(el, hit) || composedContains(hit, el)) return result;
-      cover = cover || hit;
+    let visible = false;
+    try {
+      for (const [x, y] of points) {
+        const hit = deepElementFromPoint(x, y);
+        if (!hit || composedContains(el, hit) || composedContains(hit, el)) {
+          visible = true;
+          break;
+        }
+        cover = cover || hit;
+      }
+    } finally {
+      if (unhittable) {
+        if (inline) el.style.setProperty("pointer-events", inline, priority);
+        else el.style.removeProperty("pointer-events");
+      }
     }
+    if (visible) return result;
     result.obscured = true;
     result.obscuredBy = selectorChain(fixedAncestor(cover));
     return result;
