@@ -13,6 +13,12 @@ export default class Chart extends LightningElement {
         }, 400);
     }
 
+    renderedCallback() {
+        // Set from JavaScript so that LWC does not rewrite the references (it does in templates).
+        this.template.querySelector(".status-group").setAttribute("aria-labelledby", "status-label");
+        this.template.querySelector(".consent-group").setAttribute("aria-labelledby", "consent-heading");
+    }
+
     handleRemove() {}
 
     openNote() {
