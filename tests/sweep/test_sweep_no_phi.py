@@ -138,3 +138,32 @@ def test_screenshots_mask_cells_unless_opted_out(
         assert browser_session.run(_red_pixels(browser_session.browser, png)) > 200
     for png in masked.screenshots.values():
         assert browser_session.run(_red_pixels(browser_session.browser, png)) == 0
+
+
+# Record values outside tables, in red, inside an element with an axe violation (a <ul> holding a
+# <div>: axe's `list`): its screenshot shows them unless they are masked.
+RED_VALUES = """<!doctype html><html lang="en"><head><title>Values</title></head><body><main><h1>Values</h1>
+<ul style="font: bold 40px sans-serif"><div>
+<span class="slds-pill"><span class="slds-pill__label" style="color:#ff0000">Latex allergy</span></span>
+<lightning-formatted-phone style="color:#ff0000">415-555-0100</lightning-formatted-phone>
+<a href="mailto:ada@example.org" style="color:#ff0000">ada@example.org</a>
+<div class="slds-form-element__static" style="color:#ff0000">Ada Lovelace</div>
+</div></ul>
+</main></body></html>"""
+
+
+def test_screenshots_mask_record_values_outside_tables(
+    browser_session: BrowserSession, site: tuple[Path, StaticServer]
+) -> None:
+    root, server = site
+    (root / "values.html").write_text(RED_VALUES)
+    config = SweepConfig(
+        pages=(PageSpec(url="/values.html"),), base_url=server.base_url, select=("axe/list",)
+    )
+    masked = browser_session.sweep(config, SweepOptions(screenshots=True))
+    plain = browser_session.sweep(config, SweepOptions(screenshots=True, mask_screenshots=False))
+    assert len(masked.screenshots) == len(plain.screenshots) == 1
+    for png in plain.screenshots.values():
+        assert browser_session.run(_red_pixels(browser_session.browser, png)) > 200
+    for png in masked.screenshots.values():
+        assert browser_session.run(_red_pixels(browser_session.browser, png)) == 0

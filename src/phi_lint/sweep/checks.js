@@ -587,6 +587,18 @@
 
   // Cover table cells, inputs and other patient-data carriers with opaque boxes, highlight one element,
   // and return the box to screenshot. Returns null when the element cannot be found.
+  // Record values shown outside tables: Lightning's formatted values (a patient's name, phone, date of
+  // birth in a card or a record page), output fields, pills (a lookup's patient, an allergy) and
+  // tel:/mailto: links. Masked whole: their text is the record's data, never the page's chrome.
+  const VALUE_CLASSES = ["slds-pill__label", "slds-form-element__static"];
+  function isValueCarrier(m) {
+    const name = m.localName;
+    if (name.startsWith("lightning-formatted-") || name === "lightning-output-field") return true;
+    if (m.classList && VALUE_CLASSES.some((c) => m.classList.contains(c))) return true;
+    const href = name === "a" ? (m.getAttribute("href") || "").trim().toLowerCase() : "";
+    return href.startsWith("tel:") || href.startsWith("mailto:") || href.startsWith("sms:");
+  }
+
   function prepareScreenshot(chain, mask, pad) {
     cleanupScreenshot();
     const el = deepQuery(chain);
@@ -615,7 +627,8 @@
           ["input", "textarea", "select"].includes(m.localName) ||
           ["cell", "gridcell", "rowheader", "textbox", "combobox"].includes(r0) ||
           m.isContentEditable ||
-          (ownText && inDivTable(m));
+          (ownText && inDivTable(m)) ||
+          isValueCarrier(m);
         if (!carrier) continue;
         const r = m.getBoundingClientRect();
         if (r.width > 0 && r.height > 0) box(r, "background:#b0b7bf;");

@@ -109,7 +109,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-mask-screenshots",
         action="store_true",
-        help="do NOT mask table cells and inputs in screenshots (may show patient data)",
+        help="do NOT mask table cells, inputs and record values in screenshots (may show patient data)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on standard error")
     return parser

@@ -1,7 +1,8 @@
 """The sweep's HTML report for people: one self-contained file (inline CSS, screenshots as data URIs).
 
 Findings are grouped by WCAG success criterion, then by rule, each with its page, selector, masked
-snippet, highlighted element screenshot (cells and inputs masked) and a link to the rule's help.
+snippet, highlighted element screenshot (cells, inputs and record values masked) and a link to the
+rule's help.
 Everything shown comes from Finding fields, which are already free of patient data (see redact.py).
 """
 
@@ -129,7 +130,8 @@ def _rule_block(
     for finding in items:
         png = shots.get(finding.fingerprint)
         shot = (
-            f'<img alt="Screenshot of the element, highlighted; table cells and inputs masked" '
+            '<img alt="Screenshot of the element, highlighted; table cells, inputs and record values '
+            f'masked" '
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
             if png
             else '<p class="noshot">no screenshot</p>'

@@ -89,7 +89,7 @@ class PageOutcome:
     findings: list[Finding] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     axe_rules: list[RuleMeta] = field(default_factory=list)
-    # (rule id, selector) -> PNG of the highlighted element, cells and inputs masked.
+    # (rule id, selector) -> PNG of the highlighted element, cells, inputs and record values masked.
     screenshots: dict[tuple[str, str], bytes] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     scanned: bool = False
