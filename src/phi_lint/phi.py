@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from phi_lint import xmlsafe
 
@@ -514,6 +515,11 @@ class PhiModel:
     autonumber_names: dict[str, bool] = field(default_factory=dict)
     # Canonical spelling of object names seen in metadata, by lower-case name.
     object_spelling: dict[str, str] = field(default_factory=dict)
+    # Objects whose metadata declares a `customSettingsType` (List or Hierarchy custom settings), by
+    # lower-case name: configuration rows without record sharing, never a patient's record.
+    custom_settings: set[str] = field(default_factory=set)
+    # Objects the project has an object file for (`.object-meta.xml`, `.object`), by lower-case name.
+    object_files: set[str] = field(default_factory=set)
 
     # ---- building -------------------------------------------------------------------------------
     def add_field(self, facts: FieldFacts) -> None:
@@ -780,8 +786,18 @@ def _facts_from_element(
     )
 
 
-def read_object_file(path: Path, rel: str) -> tuple[list[FieldFacts], bool | None]:
-    """An `.object` (MDAPI) or `.object-meta.xml` file: its inline fields and whether Name is AutoNumber."""
+class ObjectFileFacts(NamedTuple):
+    """What an object file says: its inline fields, whether Name is an AutoNumber (None: not said),
+    and whether the object is a custom setting (`customSettingsType` List or Hierarchy)."""
+
+    fields: list[FieldFacts]
+    autonumber: bool | None
+    custom_setting: bool
+
+
+def read_object_file(path: Path, rel: str) -> ObjectFileFacts:
+    """An `.object` (MDAPI) or `.object-meta.xml` file: its inline fields, whether Name is AutoNumber
+    and whether it is a custom setting."""
     root = xmlsafe.parse_file(path)
     object_name = path.name.split(".")[0]
     facts: list[FieldFacts] = []
@@ -794,4 +810,5 @@ def read_object_file(path: Path, rel: str) -> tuple[list[FieldFacts], bool | Non
     autonumber: bool | None = None
     for name_field in xmlsafe.children(root, "nameField"):
         autonumber = xmlsafe.child_text(name_field, "type").lower() == "autonumber"
-    return facts, autonumber
+    custom_setting = bool(xmlsafe.child_text(root, "customSettingsType").strip())
+    return ObjectFileFacts(facts, autonumber, custom_setting)

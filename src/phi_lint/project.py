@@ -630,10 +630,13 @@ class _MetadataReader:
         read = self._read(path, functools.partial(read_object_file, path, rel))
         if read is None:
             return
-        facts_list, autonumber = read
+        facts_list, autonumber, custom_setting = read
         object_name = path.name.split(".")[0]
         if autonumber is not None:
             self.model.autonumber_names[object_name.lower()] = autonumber
+        self.model.object_files.add(object_name.lower())
+        if custom_setting:
+            self.model.custom_settings.add(object_name.lower())
         for facts in facts_list:
             self.model.add_field(facts)
 

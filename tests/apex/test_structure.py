@@ -265,3 +265,39 @@ def test_secret_findings_show_no_secret_in_snippets_or_related_locations() -> No
             ]
         )
         assert not [s for s in secrets if s in shown], shown
+
+
+def test_custom_settings_from_object_metadata_are_exempt_from_sharing(tmp_path: Path) -> None:
+    objects = "force-app/main/default/objects"
+    setting = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">
+    <customSettingsType>Hierarchy</customSettingsType>
+    <label>Clinic Preferences</label>
+</CustomObject>
+"""
+    ordinary = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata">
+    <label>Referral Settings</label>
+    <sharingModel>Private</sharingModel>
+</CustomObject>
+"""
+    code = """public without sharing class Prefs {
+    public static void save(Clinic_Preferences__c prefs, Referral_Settings__c referral) {
+        upsert prefs;
+        upsert referral;
+    }
+}
+"""
+    project, root = project_with(
+        tmp_path,
+        {
+            f"{objects}/Clinic_Preferences__c/Clinic_Preferences__c.object-meta.xml": setting,
+            f"{objects}/Referral_Settings__c/Referral_Settings__c.object-meta.xml": ordinary,
+            f"{CLASSES}/Prefs.cls": code,
+        },
+    )
+    assert "clinic_preferences__c" in project.phi.custom_settings
+    ctx = context(project, root, f"{CLASSES}/Prefs.cls")
+    # The metadata says Clinic_Preferences__c is a custom setting; Referral_Settings__c is an
+    # ordinary object with a private sharing model, whatever its name suggests.
+    assert [h.span.start_line for h in structure_rules.check_sharing(ctx)] == [4]

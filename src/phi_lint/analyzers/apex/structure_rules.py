@@ -260,10 +260,52 @@ SHARING_EXEMPT_OBJECTS = frozenset(
 )
 
 
-def sharing_exempt(obj: str) -> bool:
-    """Does record sharing not apply to `obj` at all (setup objects, custom metadata types)?"""
+def sharing_exempt(ctx: FileContext, obj: str) -> bool:
+    """Does record sharing not apply to `obj` at all (setup objects, custom metadata types, custom
+    settings)?"""
     low = obj.lower()
-    return low in SHARING_EXEMPT_OBJECTS or low.endswith("__mdt")
+    return low in SHARING_EXEMPT_OBJECTS or low.endswith("__mdt") or _custom_setting(ctx, low)
+
+
+# The static methods only a custom setting type has (`Foo__c.getOrgDefaults()`): code that calls one
+# on a `__c` type shows that type is a custom setting, also when its metadata is in another package
+# (`npe01__Contacts_And_Orgs_Settings__c`).
+_CUSTOM_SETTING_METHODS = ("getorgdefaults", "getinstance", "getvalues", "getall")
+# The naming convention of custom settings (`GEM_Settings__c`, `hed__Hierarchy_Settings__c`): a type
+# whose last word is Settings/Setting, when no metadata of the project says it is an ordinary object.
+_SETTINGS_NAME = re.compile(r"settings?__c$")
+
+
+def _custom_setting(ctx: FileContext, low: str) -> bool:
+    """Is `low` (an object name, lower case) a custom setting? Custom settings have no record sharing
+    (no owner, no sharing rules): a sharing keyword changes nothing about what DML on them does, and
+    settings facades and install scripts write them `without sharing` by design. A PHI object never
+    counts, whatever its name."""
+    if not low.endswith("__c"):
+        return False
+    phi = ctx.phi
+    if low in phi.custom_settings:
+        return True
+    if PhiAnswers.of(phi).object_reason(low) is not None:
+        return False
+    if low in _custom_setting_receivers(ctx):
+        return True
+    known_object = low in phi.object_files or low in phi.metadata
+    return not known_object and bool(_SETTINGS_NAME.search(low))
+
+
+def _custom_setting_receivers(ctx: FileContext) -> frozenset[str]:
+    """The `__c` types this file calls a custom-setting method on (`Foo__c.getInstance()`), lower case."""
+
+    def build() -> frozenset[str]:
+        found: set[str] = set()
+        for call in syntax.calls_named(ctx, *_CUSTOM_SETTING_METHODS):
+            receiver = "".join(syntax.call_parts(ctx, call)[0].split()).lower()
+            if receiver.endswith("__c") and "." not in receiver:
+                found.add(receiver)
+        return frozenset(found)
+
+    return ctx.memo("apex.structure.custom_setting_receivers", build)
 
 
 def _phi_objects(ctx: FileContext, objects: tuple[str, ...]) -> list[str]:
@@ -275,6 +317,19 @@ def _phi_objects(ctx: FileContext, objects: tuple[str, ...]) -> list[str]:
 
 # ---- apex/soql-without-sharing ------------------------------------------------------------------------
 
+_INSTALL_INTERFACES = frozenset(("installhandler", "uninstallhandler"))
+
+
+def _install_script(ctx: FileContext, cls: classes.ClassFacts) -> bool:
+    """A package's post-install or uninstall script (`implements InstallHandler`): the platform runs
+    it as a special system user of the package, never as a person, so there is no user whose record
+    access a sharing keyword could enforce (and it is `without sharing` by necessity)."""
+    interfaces = parsing.field(cls.node, "interfaces")
+    if interfaces is None:
+        return False
+    names = re.findall(r"[A-Za-z_][\w.]*", ctx.node_text(interfaces).lower())
+    return any(name.rsplit(".", 1)[-1] in _INSTALL_INTERFACES for name in names)
+
 
 def check_sharing(ctx: FileContext) -> Iterator[Hit]:
     for op in operations(ctx):
@@ -282,7 +337,7 @@ def check_sharing(ctx: FileContext) -> Iterator[Hit]:
         if where.is_test or op.mode == "user":
             continue  # user mode enforces the running user's sharing whatever the class declares
         objects = operation_objects(ctx, op)
-        if objects and all(sharing_exempt(obj) for obj in objects):
+        if objects and all(sharing_exempt(ctx, obj) for obj in objects):
             continue  # sharing does not apply to these objects, so no keyword would change the result
         phi_objects = _phi_objects(ctx, objects)
         if where.trigger is not None:
@@ -295,7 +350,7 @@ def check_sharing(ctx: FileContext) -> Iterator[Hit]:
             cls_name = where.trigger.name
         else:
             cls = where.cls
-            if cls is None or cls.is_interface:
+            if cls is None or cls.is_interface or _install_script(ctx, cls):
                 continue
             sharing, how = classes.effective_sharing(ctx, cls)
             if where.user_mode_default:
