@@ -272,3 +272,17 @@ def test_a_patients_identifiers_on_the_patients_own_record_are_phi(make_project)
     project = open_project(root, Config())
     assert project.phi.field_reason("Patient__c", "Email__c") is None
     assert project.phi.field_reason("Patient__c", "Reach_At__c") is not None
+
+
+def test_employment_records_hold_no_phi_identifiers() -> None:
+    model = PhiModel()
+    # HIPAA excludes employment records held by a covered entity as employer.
+    assert model.field_reason("Employee_Personal_Detail__c", "Date_of_Birth__c") is None
+    assert model.field_reason("Payroll_Record__c", "SSN__c") is None
+    assert model.field_reason("Employee__c", "Birthdate__c") is None
+    # A health fact named on an employment record, or a clinical object, is still reported.
+    assert model.field_reason("Employee_Health_Screening__c", "Diagnosis__c") is not None
+    assert model.field_reason("Employee_Patient_Assignment__c", "Date_of_Birth__c") is not None
+    assert model.field_reason("Patient__c", "Date_of_Birth__c") is not None
+    settings = PhiSettings(fields=("Employee__c.Birthdate__c",))
+    assert PhiModel(settings=settings).field_reason("Employee__c", "Birthdate__c") is not None

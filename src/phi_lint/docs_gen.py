@@ -135,6 +135,13 @@ def render_catalogue() -> str:
         " link (`<type>Url</type>`): `Study__c.Link_to_Medical_Record_Review__c` names what it points at,"
         " not a health fact it holds (field metadata and `[phi]` patterns still apply).",
         "",
+        "On an employment record, an object whose own name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_EMPLOYMENT_OBJECT_TOKENS)))
+        + " and none of the clinical words above, the demographic identifiers "
+        + ", ".join(f"`{' '.join(seq)}`" for seq in sorted(phi.CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS))
+        + " are not PHI: HIPAA excludes employment records held by a covered entity as employer"
+        " (`Employee_Profile__c.Date_of_Birth__c` is a staff member's). Health facts named there still are.",
+        "",
         "## A patient's identifiers on the patient's own record",
         "",
         "On an object whose own name has one of "

@@ -379,6 +379,34 @@ def patient_identifier(fld: str, field_type: str = "") -> bool:
     )
 
 
+# Words in an object's name that make its records employment records (`Employee_Profile__c`,
+# `Payroll_Record__c`): HIPAA excludes employment records held by a covered entity in its role as
+# employer from PHI (45 CFR 160.103), so a staff member's birth date or SSN there is personal data, not
+# PHI. Only the demographic identifiers in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS are let go: a health
+# fact named on such an object (an occupational-health `Diagnosis__c`) is still reported, and so is
+# any object whose name is also clinical (`Employee_Patient_Link__c`).
+CATALOGUE_EMPLOYMENT_OBJECT_TOKENS: frozenset[str] = frozenset(
+    ("employee", "employees", "employment", "payroll")
+)
+CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS: frozenset[tuple[str, ...]] = frozenset(
+    (
+        ("ssn",),
+        ("social", "security"),
+        ("date", "of", "birth"),
+        ("birth", "date"),
+        ("birthdate",),
+        ("birth", "time"),
+        ("dob",),
+    )
+)
+
+
+def employment_object(obj: str) -> bool:
+    """Is `obj` an employment record (`Employee_Personal_Detail__c`) and not also a clinical one?"""
+    tokens = set(name_tokens(obj))
+    return bool(CATALOGUE_EMPLOYMENT_OBJECT_TOKENS & tokens) and not CATALOGUE_CLINICAL_OBJECT_TOKENS & tokens
+
+
 # Values that look like PHI wherever they appear (page titles, URLs, rendered text).
 PHI_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
@@ -621,6 +649,8 @@ class PhiModel:
             # form's address on a study), not a health fact it holds. Metadata and [phi] patterns still apply.
             return None
         seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
+        if seq in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS and obj and employment_object(obj):
+            return None  # a staff member's birth date or SSN: an employment record, not PHI
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
         return None
