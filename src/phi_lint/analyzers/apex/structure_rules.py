@@ -256,6 +256,8 @@ SHARING_EXEMPT_OBJECTS = frozenset(
         "ApexTestResult",
         "ApexTestQueueItem",
         "FlowDefinitionView",
+        # Case and lead assignment rules, read to set `AssignmentRuleHeader` on a DML: setup, no owner.
+        "AssignmentRule",
     )
 )
 
