@@ -1595,6 +1595,8 @@ def _secret_in_literal(
     if len(value) >= _VALUE_PATTERN_MIN_LENGTH and _VALUE_PATTERN_HINTS.search(value):
         for kind, pattern, keep in _VALUE_PATTERNS:
             if pattern.search(value):
+                if kind == "private key" and _pem_marker_only(ctx, literal, value):
+                    continue
                 return kind, keep, f"{kind} format"
     if literal.type == "string_literal" and _basic_credentials(ctx, literal, value):
         return "basic credentials", 0, "a user:password pair encoded for a Basic Authorization header"
@@ -1640,6 +1642,20 @@ def _secret_in_literal(
             if "key" in tokens and "public" not in tokens:
                 return "crypto key", 0, f"assigned to `{name}` as a Blob"
     return _secret_in_text(value)
+
+
+# A PEM armour line and nothing else (an escaped line break may follow): no key material.
+_PEM_MARKER_ONLY = re.compile(r"\s*-----(?:BEGIN|END) (?:[A-Z]+ )?PRIVATE KEY-----(?:\s|\\[nr])*")
+
+
+def _pem_marker_only(ctx: FileContext, literal: Node, value: str) -> bool:
+    """`keyText.replace('-----BEGIN RSA PRIVATE KEY-----', '')`: code that reads a key kept elsewhere
+    (a file, a Named Credential, a protected setting) strips its armour lines. The line alone is no key;
+    one joined with `+` to more text may start an embedded key and is still reported."""
+    if not _PEM_MARKER_ONLY.fullmatch(value):
+        return False
+    parent = literal.parent
+    return parent is None or parent.type != "binary_expression"
 
 
 def _secret_in_text(value: str) -> tuple[str, int, str] | None:
