@@ -274,7 +274,7 @@ def sharing_exempt(ctx: FileContext, obj: str) -> bool:
 # (`npe01__Contacts_And_Orgs_Settings__c`).
 _CUSTOM_SETTING_METHODS = ("getorgdefaults", "getinstance", "getvalues", "getall")
 # The naming convention of custom settings (`GEM_Settings__c`, `hed__Hierarchy_Settings__c`): a type
-# whose last word is Settings/Setting, when no metadata of the project says it is an ordinary object.
+# whose last word is Settings/Setting, when no object file of the project says it is an ordinary object.
 _SETTINGS_NAME = re.compile(r"settings?__c$")
 
 
@@ -292,8 +292,9 @@ def _custom_setting(ctx: FileContext, low: str) -> bool:
         return False
     if low in _custom_setting_receivers(ctx):
         return True
-    known_object = low in phi.object_files or low in phi.metadata
-    return not known_object and bool(_SETTINGS_NAME.search(low))
+    # An object file without `customSettingsType` says the object is ordinary; field files alone do
+    # not (a package extending another package's setting ships only its own fields).
+    return low not in phi.object_files and bool(_SETTINGS_NAME.search(low))
 
 
 def _custom_setting_receivers(ctx: FileContext) -> frozenset[str]:
