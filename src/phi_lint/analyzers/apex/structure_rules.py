@@ -683,6 +683,17 @@ _INPUT_SOURCES = (
 )
 
 
+_QUERY_WORDS = frozenset(("soql", "sosl", "query", "queries", "quote", "quotes", "single"))
+
+
+def _query_escape_helper(method: str) -> bool:
+    """A project's own escaping helper for query text (`ClusterUtils.escapeSosl(term)`,
+    `QueryUtil.escapeSoqlValue(v)`): its name says it escapes for a query, which is what
+    `String.escapeSingleQuotes` does. An escape for another language (`escapeHtml4`) is not one."""
+    tokens = name_tokens(method)
+    return ("escape" in tokens or "sanitize" in tokens) and not _QUERY_WORDS.isdisjoint(tokens)
+
+
 def _parameter_position(params_node: Node, parameter: Node) -> tuple[list[Node], int]:
     """A method's formal parameters, and the position of `parameter` among them (-1: not one)."""
     params = [p for p in params_node.named_children if p.type == "formal_parameter"]
@@ -994,7 +1005,7 @@ class InjectionAnalysis:
         for prefix, description in _INPUT_SOURCES:
             if text.startswith(prefix):
                 return Taint(description, node)
-        if low in _SAFE_METHODS:
+        if low in _SAFE_METHODS or _query_escape_helper(name):
             return None
         if low in ("replace", "replaceall") and any(
             "'" in ctx.node_text(a) and "\\" in ctx.node_text(a) for a in args[:1]
