@@ -671,6 +671,23 @@ _PASS_THROUGH = frozenset(
         "format",
         "mid",
         "substringbetween",
+        "substringafterlast",
+        "substringbeforelast",
+        "removestartignorecase",
+        "removeendignorecase",
+        "unescapehtml3",
+        "unescapeecmascript",
+        "unescapejava",
+        "unescapecsv",
+        "unescapeunicode",
+        "striphtmltags",
+        # Escapes for other languages leave a single quote as it is: `escapeHtml4` is a common
+        # mistake for query escaping. (`escapeEcmaScript` and `escapeXml` do escape it.)
+        "escapehtml3",
+        "escapehtml4",
+        "escapecsv",
+        "escapejava",
+        "escapeunicode",
     }
 )
 _SAFE_CONVERSIONS = frozenset(
