@@ -978,7 +978,7 @@ class FileAnalysis:
             frozenset(origins),
             sobject=query.from_object,
             fields=tuple(sorted(fields.items())),
-            known=query.complete if query.is_dynamic else True,
+            known=query.select_list_known,
         )
 
     # ---- events ---------------------------------------------------------------------------------------

@@ -196,6 +196,16 @@ class Query:
         return self.kind == "dynamic"
 
     @property
+    def select_list_known(self) -> bool:
+        """Does the text say every field the query returns? True for inline and complete queries, and
+        for a dynamic SOQL text whose unknown parts all come after its top-level `FROM <object>`
+        (`'SELECT Id, Status__c FROM Patient__c WHERE ' + filter`): text there filters, orders and
+        limits, it selects no field."""
+        if not self.is_dynamic or self.complete:
+            return True
+        return self.language != "sosl" and _select_list_before_hole(self.text)
+
+    @property
     def anchor(self) -> Node:
         """Where findings about the query go: the SELECT/FIND keyword's node for an inline query (not
         the `[`, which may sit alone on the line above), the call for a dynamic one."""
@@ -231,6 +241,25 @@ _DATE = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?
 
 
 HOLE = syntax.StringValue.HOLE
+_FROM_OR_PARENTHESIS = re.compile(r"[()]|\bfrom\b", re.IGNORECASE)
+_OBJECT_THEN_SPACE = re.compile(r"\s+[A-Za-z_][A-Za-z0-9_]*\s")
+
+
+def _select_list_before_hole(text: str) -> bool:
+    """Is the top-level `FROM <object>` of a SOQL text (a space after the object name) all before its
+    first unknown part?"""
+    cut = text.find(HOLE)
+    known = text if cut < 0 else text[:cut]
+    depth = 0
+    for match in _FROM_OR_PARENTHESIS.finditer(known):
+        token = match.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif depth == 0:
+            return _OBJECT_THEN_SPACE.match(known, match.end()) is not None
+    return False
 
 
 def _token_pattern(apex_comments: bool) -> re.Pattern[str]:
