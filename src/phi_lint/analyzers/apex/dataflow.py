@@ -1879,7 +1879,12 @@ class MethodFlow:
             self.f.emit(URL, node, "new PageReference", values[0].content())
         if low.split("<")[0] in ("list", "set", "map") or low.endswith("[]"):
             elem = element_type(type_text)
-            return join_all(values)._replace(sobject=elem if self.f.is_sobject_type(elem) else None)
+            sobject = elem if self.f.is_sobject_type(elem) else None
+            if not values:
+                # `new List<Patient__c>()`: an empty collection, known to hold nothing yet (not a
+                # collection of records of unknown content).
+                return Value(sobject=sobject, known=True)
+            return join_all(values)._replace(sobject=sobject)
         if low in HTTP_REQUEST_TYPES or low in EMAIL_MESSAGE_TYPES or low in EMAIL_ATTACHMENT_TYPES:
             return EMPTY
         return content
