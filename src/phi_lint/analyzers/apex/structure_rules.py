@@ -849,6 +849,38 @@ def _schema_checked(ctx: FileContext, name: str, declared: Node, used: Node) -> 
     )
 
 
+def _dominating_reassignment(
+    ctx: FileContext, decl: syntax.Declaration, use: Node
+) -> tuple[Node, list[Node]] | None:
+    """The value of the last `name = value;` before `use` that every path to `use` passes (a statement
+    of a block that also holds `use`), with the right-hand sides of the assignments to `name` between
+    it and `use` (in branches, or `+=`); None when no assignment dominates the use."""
+    callable_node = syntax.enclosing(use, syntax.CALLABLE_TYPES)
+    if callable_node is None:
+        return None
+    assignments = syntax.scope_of(ctx, callable_node).assignments.get(decl.name.lower(), [])
+    before = [a for a in assignments if a.end_byte <= use.start_byte and not syntax.inside(use, a)]
+    for index in range(len(before) - 1, -1, -1):
+        assignment = before[index]
+        op = parsing.field(assignment, "operator")
+        right = parsing.field(assignment, "right")
+        if right is None or (op is not None and ctx.node_text(op) != "="):
+            continue
+        statement = assignment.parent
+        block = statement.parent if statement is not None else None
+        if (
+            statement is None
+            or statement.type != "expression_statement"
+            or block is None
+            or block.type != "block"
+            or not syntax.inside(use, block)
+        ):
+            continue
+        later = [parsing.field(a, "right") for a in before[index + 1 :]]
+        return right, [r for r in later if r is not None]
+    return None
+
+
 class InjectionAnalysis:
     """Classifies the unknown parts (holes) of a dynamic query text: constant, safe or input."""
 
@@ -911,6 +943,16 @@ class InjectionAnalysis:
         if decl.kind == "parameter":
             if not _text_type(decl.type_text):
                 return None  # an enum, SObjectType or record list: no caller-chosen text
+            reassigned = _dominating_reassignment(ctx, decl, node)
+            if reassigned is not None:
+                # `searchKey = String.escapeSingleQuotes(searchKey);` before the use, on every path to
+                # it: the parameter holds what was assigned (and anything assigned after it).
+                assigned, later = reassigned
+                for right in (assigned, *later):
+                    found = self.taint(right, depth + 1)
+                    if found is not None:
+                        return found
+                return None
             if not self._parameter_input(decl, depth):
                 return None  # a private helper's parameter that every call in the file fills with constants
             return Taint(f"parameter `{decl.name}`", decl.node)
