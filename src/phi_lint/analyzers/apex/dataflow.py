@@ -71,7 +71,10 @@ STATIC_IV = "static-iv"
 FLOW_KINDS = (LOG, EMAIL, CALLOUT, URL, WEAK_DIGEST)
 
 NEBULA_LOG_METHODS = frozenset({"debug", "info", "warn", "error", "fine", "finer", "finest"})
-NEBULA_BUILDER_METHODS = frozenset({"setrecord", "setmessage"})
+# Nebula Logger's `LogEntryEventBuilder` methods that store their arguments in the log: the record's
+# JSON, the message, a custom field of the log entry (`setField(field, value)` or a map of them) and
+# tags (saved as `LoggerTag__c` records).
+NEBULA_BUILDER_METHODS = frozenset({"setrecord", "setmessage", "setfield", "addtag", "addtags"})
 EMAIL_MESSAGE_TYPES = frozenset(
     {"messaging.singleemailmessage", "singleemailmessage", "messaging.massemailmessage", "massemailmessage"}
 )
