@@ -481,3 +481,41 @@ def test_cached_results_of_a_child_follow_the_parent_markup_that_binds_it(tmp_pa
     assert storage_lines(child_path) == []
     (root / parent_path).write_text(parent.format(field="Birthdate__c"), encoding="utf-8")
     assert storage_lines(child_path) == [4]
+
+
+def test_a_patients_phone_is_phi_on_patient_records_not_as_a_bare_name(tmp_path: Path) -> None:
+    """`Patient__c.Phone__c` is a patient's identifier; `Phone__c` read from a record of unknown type
+    (a contact, a user) is not made PHI by it."""
+    phone = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+        "    <fullName>Phone__c</fullName>\n    <type>Phone</type>\n</CustomField>\n"
+    )
+    apex = (
+        "public with sharing class PatientController {\n"
+        "    @AuraEnabled(cacheable=true)\n"
+        "    public static List<Patient__c> getPatients() { return null; }\n"
+        "}\n"
+    )
+    js = (
+        "import { LightningElement, api } from 'lwc';\n"
+        "import getPatients from '@salesforce/apex/PatientController.getPatients';\n"
+        "export default class P extends LightningElement {\n"
+        "    @api contact;\n"
+        "    async load() {\n"
+        "        const rows = await getPatients();\n"
+        "        console.log(rows[0].Phone__c);\n"
+        "        console.log(this.contact.Phone__c);\n"
+        "    }\n"
+        "}\n"
+    )
+    result = check_files(
+        tmp_path,
+        {
+            "force-app/main/default/objects/Patient__c/fields/Phone__c.field-meta.xml": phone,
+            "force-app/main/default/classes/PatientController.cls": apex,
+            f"{LWC}/p/p.js": js,
+        },
+    )
+    lines = sorted(f.location.start_line for f in result.findings if f.rule_id == "lwc/phi-in-analytics")
+    assert lines == [7]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phi_lint.phi import PhiModel, PhiReason, relationship_to_object
+from phi_lint.phi import PhiModel, PhiReason, patient_identifier, patient_object, relationship_to_object
 
 if TYPE_CHECKING:
     from phi_lint.project import Project
@@ -117,10 +117,15 @@ def _reason_without_object(model: PhiModel, name: str) -> PhiReason | None:
     for obj_low, by_field in model.metadata.items():
         facts_ = by_field.get(low)
         if facts_ is not None:
-            found = model.field_reason(
-                model.object_spelling.get(obj_low, facts_.object_name), facts_.field_name
-            )
-            if found is not None:
+            obj = model.object_spelling.get(obj_low, facts_.object_name)
+            found = model.field_reason(obj, facts_.field_name)
+            # A patient's email or phone is PHI on the patient's record only: the same bare name on a
+            # contact, a user or a form elsewhere in the client code is not (field metadata still is).
+            if found is not None and not (
+                found.source == "catalogue"
+                and patient_object(obj)
+                and patient_identifier(facts_.field_name, facts_.field_type)
+            ):
                 return found
     return None
 
