@@ -154,3 +154,13 @@ def test_rules_and_explain(capsys) -> None:  # type: ignore[no-untyped-def]
     page = capsys.readouterr().out
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert heading in page
+
+
+def test_every_hipaa_tag_of_a_rule_has_a_safeguard_name() -> None:
+    """The markdown audit report titles each group by its safeguard: a rule tagged with a section the
+    table does not know would give a heading with a bare number."""
+    from phi_lint.reporters.markdown import SAFEGUARD_NAMES
+    from phi_lint.rules import default_registry
+
+    unnamed = sorted({tag for rule in default_registry() for tag in rule.hipaa if tag not in SAFEGUARD_NAMES})
+    assert unnamed == []

@@ -16,6 +16,9 @@ from phi_lint.rules import RuleMeta
 SAFEGUARD_NAMES = {
     "164.308(a)(1)(ii)(D)": "Information system activity review",
     "164.308(a)(4)": "Information access management",
+    "164.308(a)(5)(ii)(D)": "Password management",
+    "164.308(b)(1)": "Business associate contracts",
+    "164.310(d)(1)": "Device and media controls",
     "164.312(a)(1)": "Access control",
     "164.312(a)(2)(iv)": "Encryption and decryption",
     "164.312(b)": "Audit controls",
@@ -23,8 +26,11 @@ SAFEGUARD_NAMES = {
     "164.312(d)": "Person or entity authentication",
     "164.312(e)(1)": "Transmission security",
     "164.312(e)(2)(ii)": "Encryption in transit",
+    "164.502(a)": "Permitted uses and disclosures",
     "164.502(b)": "Minimum necessary",
+    "164.502(e)(1)": "Disclosures to business associates",
     "164.514(b)": "De-identification",
+    "164.524": "Individuals' access to their PHI",
 }
 
 
