@@ -286,3 +286,19 @@ def test_employment_records_hold_no_phi_identifiers() -> None:
     assert model.field_reason("Patient__c", "Date_of_Birth__c") is not None
     settings = PhiSettings(fields=("Employee__c.Birthdate__c",))
     assert PhiModel(settings=settings).field_reason("Employee__c", "Birthdate__c") is not None
+
+
+def test_custom_objects_named_as_clinical_records_hold_phi() -> None:
+    model = PhiModel()
+    assert model.object_reason("Lab_Result__c") is not None
+    assert model.field_reason("Lab_Result__c", "Result_Value__c") is not None
+    assert model.field_reason("Patient_Prescription__c", "Dosage_Instructions__c") is not None
+    # Status-like and system fields, and the standard Name, are not.
+    for field_name in ("Status__c", "Description__c", "OwnerId", "Name"):
+        assert model.field_reason("Lab_Result__c", field_name) is None, field_name
+    # A name that goes on past the clinical words is something else.
+    assert model.object_reason("Medical_Record_Vendor__c") is None
+    assert model.object_reason("LabTestMasterList__c") is None
+    assert model.field_reason("Pet_Vitals__c", "Weight__c") is None
+    # With the catalogue off, only metadata and patterns count.
+    assert PhiModel(settings=PhiSettings(builtin_catalogue=False)).object_reason("Lab_Result__c") is None

@@ -106,6 +106,12 @@ def render_catalogue() -> str:
         + names(phi.CATALOGUE_NOT_PHI_FIELDS_NAMES)
         + ".",
         "",
+        "Custom objects whose name ends with one of "
+        + ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS)
+        + " (`Lab_Result__c`, `Patient_Prescription__c`, not `Medical_Record_Vendor__c`) are pieces of a"
+        " patient's clinical record and are treated the same way; a field named after an object of the"
+        " project (`Patient__c`) is taken for its lookup.",
+        "",
         "## Reference data objects (records describe no patient)",
         "",
         names(phi.CATALOGUE_REFERENCE_OBJECTS_NAMES),

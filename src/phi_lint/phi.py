@@ -356,6 +356,46 @@ CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = frozenset(
         "group",
     )
 )
+# Custom objects whose name says each record is a piece of one patient's clinical record (the name ends
+# with one of these: `Lab_Result__c`, `Patient_Prescription__c`, `Vital_Signs__c`); like the Health Cloud
+# clinical objects, their fields are PHI except system, lookup and status-like fields. A name that
+# goes on (`Medical_Record_Vendor__c`, `Lab_Test_Master_List__c`) is something else.
+CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("lab", "result"),
+    ("lab", "results"),
+    ("test", "result"),
+    ("test", "results"),
+    ("prescription",),
+    ("prescriptions",),
+    ("diagnosis",),
+    ("diagnoses",),
+    ("vital", "signs"),
+    ("vitals",),
+    ("medical", "record"),
+    ("medical", "records"),
+    ("medical", "note"),
+    ("medical", "notes"),
+    ("clinical", "note"),
+    ("clinical", "notes"),
+    ("treatment", "plan"),
+    ("treatment", "plans"),
+    ("medical", "history"),
+    ("immunization",),
+    ("immunizations",),
+)
+
+
+def clinical_record_object(obj: str) -> tuple[str, ...] | None:
+    """The ending of `obj`'s name that makes it a piece of a patient's clinical record, or None."""
+    tokens = name_tokens(obj)
+    if CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(tokens) or employment_object(obj):
+        return None
+    for ending in CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS:
+        if tuple(tokens[-len(ending) :]) == ending:
+            return ending
+    return None
+
+
 # Field types that hold a way to reach a person, whatever the field is called.
 PATIENT_CONTACT_FIELD_TYPES = frozenset(("email", "phone"))
 
@@ -648,6 +688,13 @@ class PhiModel:
             # A link field: its name says what it points at (`Link_to_Medical_Record_Review__c`, a survey
             # form's address on a study), not a health fact it holds. Metadata and [phi] patterns still apply.
             return None
+        ending = clinical_record_object(obj) if obj and low != "name" else None
+        base = low[:-3] if low.endswith("__c") else low
+        # A field named after an object of the project (`Patient__c`, `Encounter__c`) is its lookup:
+        # a record Id, whatever the metadata we have not seen says.
+        lookup_like = low in self.metadata or low in self.object_files
+        if ending and base not in CATALOGUE_NOT_PHI_FIELDS and not lookup_like:
+            return PhiReason("catalogue", f"{obj}.{fld} is part of a {' '.join(ending)} (a clinical record)")
         seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
         if seq in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS and obj and employment_object(obj):
             return None  # a staff member's birth date or SSN: an employment record, not PHI
@@ -668,6 +715,9 @@ class PhiModel:
             return PhiReason("pattern", f"{obj} matches [phi] objects '{pattern}'")
         if self.settings.builtin_catalogue and low in CATALOGUE_OBJECTS:
             return PhiReason("catalogue", f"{obj} is a Health Cloud clinical object")
+        ending = clinical_record_object(obj) if self.settings.builtin_catalogue else None
+        if ending:
+            return PhiReason("catalogue", f"{obj} is a {' '.join(ending)} (a clinical record)")
         for facts in self.metadata.get(low, {}).values():
             if self.metadata_is_phi(facts):
                 return PhiReason(
