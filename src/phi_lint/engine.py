@@ -935,7 +935,7 @@ def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notificat
                 NotificationKind.SKIPPED,
                 f"nothing to check {what}: phi-lint reads Apex classes and triggers, LWC and Aura "
                 "bundles, and metadata XML (fields, objects, permission sets, profiles, sharing rules, "
-                "remote sites, credentials, connected apps) and email templates, except what "
+                "remote sites, credentials, connected apps, flows) and email templates, except what "
                 ".forceignore or `exclude` leaves out",
                 path=project.relative(path),
             )

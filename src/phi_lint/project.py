@@ -64,6 +64,8 @@ METADATA_SUFFIXES = (
     ".sharingRules-meta.xml",
     ".sharingRules",
     ".email-meta.xml",
+    ".flow-meta.xml",
+    ".flow",
 )
 
 

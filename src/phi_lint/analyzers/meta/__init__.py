@@ -1,6 +1,6 @@
 """Metadata analyzer: Salesforce XML (field and object definitions, permission sets, profiles, sharing
 rules, remote sites, named and external credentials, CSP trusted sites, connected apps, email template
-metadata) read through the hardened `phi_lint.xmlsafe` parser (`ctx.xml`: one parse per file, shared by
+metadata, flows) read through the hardened `phi_lint.xmlsafe` parser (`ctx.xml`: one parse per file, shared by
 all meta/* rules), and email template bodies (`.email`, read as text by `email_templates.py`).
 
 The engine reports malformed or unsafe XML (DOCTYPE, entities) as a parse-error notification before
