@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from phi_lint import xmlsafe
+from phi_lint.analyzers.meta.places import line_span, related
 from phi_lint.context import FileContext
-from phi_lint.findings import Hit, Location, Span, props
+from phi_lint.findings import Hit, Span, props
 
 DEFAULT_USER_PERMISSIONS = ("ViewAllData", "ModifyAllData")
 MAX_OBJECTS_IN_MESSAGE = 6
@@ -29,9 +30,7 @@ def _true(element: xmlsafe.Element | None) -> bool:
 
 
 def _span(ctx: FileContext, element: xmlsafe.Element) -> Span:
-    line = element.line
-    text = ctx.lines[line - 1] if 0 < line <= len(ctx.lines) else ""
-    return Span(line, element.column, line, max(len(text.rstrip()) + 1, element.column))
+    return line_span(ctx, element.line, element.column)
 
 
 def _container(ctx: FileContext, root: xmlsafe.Element) -> str:
@@ -108,14 +107,8 @@ def _record_wide_grants(
             continue
         objects = list(dict.fromkeys(obj for obj, _ in grants))
         first = grants[0][1]
-        related = tuple(
-            Location(
-                ctx.rel_path,
-                element.line,
-                element.column,
-                snippet=ctx.snippet(element.line),
-                message=f"{flag} on {obj}",
-            )
+        related_places = tuple(
+            related(ctx, element.line, element.column, f"{flag} on {obj}")
             for obj, element in grants[1 : MAX_RELATED_GRANTS + 1]
         )
         yield Hit(
@@ -128,7 +121,7 @@ def _record_wide_grants(
                 "grant": f"{RECORD_WIDE_FLAGS[flag]} ({flag})",
                 "objects": _describe_objects(objects),
             },
-            related=related,
+            related=related_places,
             properties=props(permission=flag, phi_objects=";".join(objects), phi_object_count=len(objects)),
         )
 
@@ -187,13 +180,12 @@ def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
         grants = [word for flag, word in GUEST_REACHING_FLAGS.items() if _true(xmlsafe.child(grant, flag))]
         if not grants:
             continue
-        related = tuple(
-            Location(
-                ctx.rel_path,
+        related_places = tuple(
+            related(
+                ctx,
                 element.line,
                 element.column,
-                snippet=ctx.snippet(element.line),
-                message=f"readable PHI field {xmlsafe.child_text(element, 'field').strip()}",
+                f"readable PHI field {xmlsafe.child_text(element, 'field').strip()}",
             )
             for element in readable_fields.get(obj.lower(), [])[:MAX_RELATED_GRANTS]
         )
@@ -204,7 +196,7 @@ def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
             _span(ctx, grant),
             f"{container}:guest:{obj}",
             {"container": container, "problem": problem},
-            related=related,
+            related=related_places,
             properties=props(phi_object=obj, permissions=";".join(grants)),
         )
 

@@ -15,8 +15,9 @@ import re
 from collections.abc import Iterator
 
 from phi_lint import xmlsafe
+from phi_lint.analyzers.meta.places import line_span, related
 from phi_lint.context import FileContext
-from phi_lint.findings import Hit, Location, Span, props
+from phi_lint.findings import Hit, props
 from phi_lint.phi import relationship_to_object
 
 # `{!Case.X__c}`, `{!TEXT(Case.X__c)}`, `{!relatedTo.Patient__r.X__c}`; Lightning `{{{Case.X__c}}}`.
@@ -77,21 +78,14 @@ def _one_finding(ctx: FileContext, name: str, found: list[tuple[int, int, str]],
         return
     fields = list(dict.fromkeys(field for _, _, field in found))
     line, column, _ = found[0]
-    text = ctx.lines[line - 1] if 0 < line <= len(ctx.lines) else ""
-    related = tuple(
-        Location(
-            ctx.rel_path,
-            other_line,
-            other_column,
-            snippet=ctx.snippet(other_line),
-            message=f"merge field {field}",
-        )
+    related_places = tuple(
+        related(ctx, other_line, other_column, f"merge field {field}")
         for other_line, other_column, field in found[1 : MAX_RELATED + 1]
     )
     yield Hit(
-        Span(line, column, line, max(len(text.rstrip()) + 1, column)),
+        line_span(ctx, line, column),
         f"email template {name}:{where}",
         {"template": name, "where": where, "phi": ", ".join(fields)},
-        related=related,
+        related=related_places,
         properties=props(template=name, part=where, phi_fields=";".join(fields)),
     )

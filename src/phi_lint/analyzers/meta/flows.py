@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 
 from phi_lint import xmlsafe
+from phi_lint.analyzers.meta.places import line_span, related
 from phi_lint.context import FileContext
-from phi_lint.findings import Hit, Location, Span, props
+from phi_lint.findings import Hit, props
 from phi_lint.phi import relationship_to_object
 
 # The inputs of the Send Email action that end up in the message, and their names in Flow Builder.
@@ -49,22 +50,15 @@ def phi_in_flow_email(ctx: FileContext) -> Iterator[Hit]:
         fields = list(dict.fromkeys(field for _, _, field in found))
         parts = list(dict.fromkeys(part for _, part, _ in found))
         first = found[0][0]
-        related = tuple(
-            Location(
-                ctx.rel_path,
-                element.line,
-                element.column,
-                snippet=ctx.snippet(element.line),
-                message=f"{field} in the email's {part}",
-            )
+        related_places = tuple(
+            related(ctx, element.line, element.column, f"{field} in the email's {part}")
             for element, part, field in found[1 : MAX_RELATED + 1]
         )
-        text = ctx.lines[first.line - 1] if 0 < first.line <= len(ctx.lines) else ""
         yield Hit(
-            Span(first.line, first.column, first.line, max(len(text.rstrip()) + 1, first.column)),
+            line_span(ctx, first.line, first.column),
             f"flow {name}:{action_name}",
             {"flow": name, "action": action_name, "parts": " and ".join(parts), "phi": ", ".join(fields)},
-            related=related,
+            related=related_places,
             properties=props(flow=name, action=action_name, phi_fields=";".join(fields)),
         )
 
