@@ -121,25 +121,6 @@ async def _red_pixels(browser: Any, png: bytes) -> int:
         await page.close()
 
 
-def test_screenshots_mask_cells_unless_opted_out(
-    browser_session: BrowserSession, site: tuple[Path, StaticServer]
-) -> None:
-    root, server = site
-    (root / "red.html").write_text(RED_TABLE)
-    config = SweepConfig(
-        pages=(PageSpec(url="/red.html"),),
-        base_url=server.base_url,
-        select=("a11y/phi-table-name", "a11y/phi-div-table"),
-    )
-    masked = browser_session.sweep(config, SweepOptions(screenshots=True))
-    plain = browser_session.sweep(config, SweepOptions(screenshots=True, mask_screenshots=False))
-    assert len(masked.screenshots) == len(plain.screenshots) == 2  # the <table> and the div table
-    for png in plain.screenshots.values():
-        assert browser_session.run(_red_pixels(browser_session.browser, png)) > 200
-    for png in masked.screenshots.values():
-        assert browser_session.run(_red_pixels(browser_session.browser, png)) == 0
-
-
 # Record values outside tables, in red, inside an element with an axe violation (a <ul> holding a
 # <div>: axe's `list`): its screenshot shows them unless they are masked.
 RED_VALUES = """<!doctype html><html lang="en"><head><title>Values</title></head><body><main><h1>Values</h1>
@@ -152,17 +133,28 @@ RED_VALUES = """<!doctype html><html lang="en"><head><title>Values</title></head
 </main></body></html>"""
 
 
-def test_screenshots_mask_record_values_outside_tables(
-    browser_session: BrowserSession, site: tuple[Path, StaticServer]
+@pytest.mark.parametrize(
+    ("page", "select", "shots"),
+    [
+        # The <table> and the div table: their cells.
+        (RED_TABLE, ("a11y/phi-table-name", "a11y/phi-div-table"), 2),
+        (RED_VALUES, ("axe/list",), 1),
+    ],
+    ids=["table-cells", "record-values"],
+)
+def test_screenshots_mask_patient_data_unless_opted_out(
+    browser_session: BrowserSession,
+    site: tuple[Path, StaticServer],
+    page: str,
+    select: tuple[str, ...],
+    shots: int,
 ) -> None:
     root, server = site
-    (root / "values.html").write_text(RED_VALUES)
-    config = SweepConfig(
-        pages=(PageSpec(url="/values.html"),), base_url=server.base_url, select=("axe/list",)
-    )
+    (root / "red.html").write_text(page)
+    config = SweepConfig(pages=(PageSpec(url="/red.html"),), base_url=server.base_url, select=select)
     masked = browser_session.sweep(config, SweepOptions(screenshots=True))
     plain = browser_session.sweep(config, SweepOptions(screenshots=True, mask_screenshots=False))
-    assert len(masked.screenshots) == len(plain.screenshots) == 1
+    assert len(masked.screenshots) == len(plain.screenshots) == shots
     for png in plain.screenshots.values():
         assert browser_session.run(_red_pixels(browser_session.browser, png)) > 200
     for png in masked.screenshots.values():
