@@ -1735,7 +1735,6 @@ _CHANGE_EVENTS = frozenset(
     {"onchange", "oninput", "onblur", "onfocusout", "onkeyup", "onkeydown", "oncommit"}
 )
 _BINDING_PATH = re.compile(r"^\{\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\}$")
-MAX_TEMPLATE_BYTES = 2_000_000
 
 
 MEMBER_BOUND = "this."
@@ -1754,11 +1753,8 @@ def phi_input_handlers(ctx: FileContext) -> dict[str, tuple[str, ...]]:
     except OSError:
         return {}
     for template in templates:
-        try:
-            if template.stat().st_size > MAX_TEMPLATE_BYTES:
-                continue
-            text = template.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = phi_names.read_markup(template)
+        if text is None:
             continue
         for tag in _START_TAG.finditer(text):
             attributes = {

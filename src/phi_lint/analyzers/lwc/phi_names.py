@@ -174,16 +174,22 @@ def bound_phi_props(project: Project, component: str) -> dict[str, str]:
     return found
 
 
+def read_markup(path: Path) -> str | None:
+    """A template's or Aura markup's text for the regular-expression scans here and in the flow; None
+    when it cannot be read or is too large to be a real template."""
+    try:
+        if path.stat().st_size > MAX_MARKUP_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def _bound_phi_in(project: Project, paths: list[Path]) -> dict[str, dict[str, str]]:
     index: dict[str, dict[str, str]] = {}
     for path in sorted(paths):
-        try:
-            if path.stat().st_size > MAX_MARKUP_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if "<c-" not in text and "<c:" not in text:
+        text = read_markup(path)
+        if text is None or ("<c-" not in text and "<c:" not in text):
             continue
         for tag in START_TAG.finditer(text):
             child = _LOCAL_COMPONENT.match(tag.group(1))
