@@ -82,6 +82,18 @@ class _FlowNames:
             self.texts[xmlsafe.child_text(template, "name").strip().lower()] = xmlsafe.child_text(
                 template, "text"
             )
+        # A text variable built by Assignment elements (`varBody` = "... {!$Record.SSN__c}", or += another
+        # element): what it may hold is everything assigned to it.
+        for assignment in xmlsafe.children(root, "assignments"):
+            for item in xmlsafe.children(assignment, "assignmentItems"):
+                target = xmlsafe.child_text(item, "assignToReference").strip().lower()
+                value = xmlsafe.child(item, "value")
+                if not target or "." in target or value is None:
+                    continue
+                assigned = xmlsafe.child_text(value, "stringValue")
+                reference = xmlsafe.child_text(value, "elementReference").strip()
+                text = assigned + (f" {{!{reference}}}" if reference else "")
+                self.texts[target] = f"{self.texts.get(target, '')} {text}"
         for formula in xmlsafe.children(root, "formulas"):
             self.texts[xmlsafe.child_text(formula, "name").strip().lower()] = xmlsafe.child_text(
                 formula, "expression"
