@@ -782,6 +782,9 @@ def element_type(type_text: str) -> str:
 # ---- the per-file analysis -----------------------------------------------------------------------------
 
 
+_BATCHABLE = re.compile(r"\bdatabase\s*\.\s*batchable\b", re.IGNORECASE)
+
+
 @dataclass
 class ClassInfo:
     name: str
@@ -790,6 +793,12 @@ class ClassInfo:
     fields: dict[str, tuple[str, Value]] = field(default_factory=dict)
     # field lower -> PHI written into it by any method of the class (read by the others)
     writes: dict[str, Value] = field(default_factory=dict)
+    # A `Database.Batchable` class's `start` method body: the query it returns decides what the
+    # records `execute` receives hold.
+    batch_start: Node | None = None
+    # The records `execute` receives, once worked out (None: not known; see `batch_scope`).
+    batch_scope: Value | None = None
+    batch_scope_done: bool = False
 
     def owner_of(self, name: str) -> ClassInfo | None:
         cls: ClassInfo | None = self
@@ -984,6 +993,29 @@ class FileAnalysis:
             known=query.select_list_known,
         )
 
+    def batch_scope(self, cls: ClassInfo) -> Value | None:
+        """The records a `Database.Batchable` class's `execute` receives: those of the query its
+        `start` returns (`Database.getQueryLocator('SELECT ...')`, `[SELECT ...]`), when every return
+        of `start` is such a query and its select list is known; else None (not known)."""
+        if cls.batch_scope_done:
+            return cls.batch_scope
+        cls.batch_scope_done = True
+        if cls.batch_start is None:
+            return None
+        found: Value | None = None
+        for node in parsing.walk(cls.batch_start):
+            if node.type != "return_statement":
+                continue
+            expr = node.named_children[0] if node.named_children else None
+            if expr is None or soql.query_at(self.ctx, expr) is None:
+                return None
+            value = self.query_value(expr)
+            if not value.known:
+                return None
+            found = value if found is None else found.join(value)
+        cls.batch_scope = found
+        return found
+
     # ---- events ---------------------------------------------------------------------------------------
     def emit(
         self,
@@ -1095,6 +1127,14 @@ class FileAnalysis:
         if body is None:
             return
         members = body.named_children
+        interfaces = parsing.field(node, "interfaces")
+        if interfaces is not None and _BATCHABLE.search(parsing.text(interfaces, self.src)):
+            for member in members:
+                if (
+                    member.type == "method_declaration"
+                    and parsing.text(parsing.field(member, "name"), self.src).lower() == "start"
+                ):
+                    cls.batch_start = parsing.field(member, "body")
         # Fields first: methods read constants declared below them.
         init_flow = MethodFlow(self, cls, None, body)
         for member in members:
@@ -1219,7 +1259,15 @@ class MethodFlow:
             key = parsing.text(pname, self.src).lower()
             self.types[key] = type_text
             elem = element_type(type_text)
-            if self.f.is_sobject_type(elem) and self.f.object_reason(elem):
+            scope = (
+                self.f.batch_scope(self.cls)
+                if index == 1 and self.cls.batch_start is not None and self.name.lower() == "execute"
+                else None
+            )
+            if scope is not None:
+                # A batch's scope holds what the query of `start` selected, nothing more or less.
+                self.env[key] = scope
+            elif self.f.is_sobject_type(elem) and self.f.object_reason(elem):
                 # A PHI record (entry point or not) is a source in its own right: what it exposes is
                 # reported here, not at the callers. From an entry point it comes from the client.
                 label = f"{elem} record sent to @{entry} {self.name}" if entry else ""
