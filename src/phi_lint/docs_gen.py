@@ -129,6 +129,10 @@ def render_catalogue() -> str:
         "",
         ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_NAME_TOKENS),
         "",
+        "A `member` right after one of "
+        + names(tuple(sorted(phi.CATALOGUE_NOT_HEALTH_MEMBER_TOKENS)))
+        + " is not a health plan's member (`Campaign_Member_Id__c`, `Team_Member_Id__c`).",
+        "",
         "Only on an object whose own name has one of "
         + names(tuple(sorted(phi.CATALOGUE_CLINICAL_OBJECT_TOKENS)))
         + ": "

@@ -280,6 +280,28 @@ CATALOGUE_CONTEXT_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("insurance", "number"),
     ("member", "number"),
 )
+# Words that, just before "member", make it a member of something other than a health plan: a
+# `Campaign_Member_Id__c`, `Team_Member_Id__c` or DevOps Center's `Source_Member_Id__c` is a CRM or
+# metadata record's Id, not a health plan beneficiary number. (A family or household member stays:
+# HIPAA counts relatives' identifiers; so does a group member, as on a group health plan's card.)
+CATALOGUE_NOT_HEALTH_MEMBER_TOKENS: frozenset[str] = frozenset(
+    (
+        "campaign",
+        "team",
+        "queue",
+        "source",
+        "staff",
+        "board",
+        "committee",
+        "community",
+        "network",
+        "chatter",
+        "collaboration",
+        "channel",
+        "project",
+    )
+)
+
 # Words in an object's name that make it clinical for CATALOGUE_CONTEXT_NAME_TOKENS.
 CATALOGUE_CLINICAL_OBJECT_TOKENS: frozenset[str] = frozenset(
     ("patient", "patients", "medical", "clinical", "clinic", "encounter", "diagnosis", "prescription")
@@ -478,7 +500,11 @@ def name_tokens(name: str) -> list[str]:
 
 def _contains_sequence(tokens: list[str], seq: tuple[str, ...]) -> bool:
     n = len(seq)
-    return any(tuple(tokens[i : i + n]) == seq for i in range(len(tokens) - n + 1))
+    return any(
+        tuple(tokens[i : i + n]) == seq
+        and not (seq[0] == "member" and i > 0 and tokens[i - 1] in CATALOGUE_NOT_HEALTH_MEMBER_TOKENS)
+        for i in range(len(tokens) - n + 1)
+    )
 
 
 @functools.lru_cache(maxsize=65536)  # a pure function of the name, asked for every field read of every file
