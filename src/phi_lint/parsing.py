@@ -45,8 +45,22 @@ def _parser(kind: str) -> Parser:
     return Parser(language(kind))
 
 
+# The bundled Apex grammar takes `trigger` for the start of a trigger declaration wherever a statement
+# starts, so valid Apex such as `Trigger.new[0].addError(msg);` or `Trigger.oldMap.get(id).addError(msg);`
+# became an ERROR (a syntax-error notification, and the statement was not analysed). `Trigger` followed by
+# a dot is always the context variable, never a declaration: it is parsed as another identifier of the
+# same length, so every node keeps its offsets, and node text (read from the original bytes) is unchanged.
+_TRIGGER_CONTEXT = re.compile(rb"(?<![\w.])[Tt][Rr][Ii][Gg][Gg][Ee][Rr](?=\s*\.)")
+
+
+def _parse_text(kind: str, source: bytes) -> bytes:
+    if kind == "apex" and _TRIGGER_CONTEXT.search(source):
+        return _TRIGGER_CONTEXT.sub(b"Tr1gger", source)
+    return source
+
+
 def parse(kind: str, source: bytes) -> Tree:
-    return _parser(kind).parse(source)
+    return _parser(kind).parse(_parse_text(kind, source))
 
 
 @cache
@@ -75,7 +89,7 @@ def parse_outside(kind: str, source: bytes, holes: Sequence[tuple[int, int]]) ->
         start_point = Point(row, hole_end - source.rfind(b"\n", 0, hole_end) - 1)
     parser = _ranged_parser(kind)
     parser.included_ranges = ranges
-    return parser.parse(source)
+    return parser.parse(_parse_text(kind, source))
 
 
 @cache

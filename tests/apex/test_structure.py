@@ -96,6 +96,33 @@ def test_sosl_with_user_mode_is_read_from_raw_text_and_is_no_parse_error(tmp_pat
     assert parsing.syntax_problems(ctx.tree, ctx.source) == []
 
 
+def test_statement_on_the_trigger_context_variable_is_no_parse_error(tmp_path: Path) -> None:
+    # The grammar took a statement-initial `Trigger` for a trigger declaration.
+    code = """public with sharing class Sample {
+    void m(Exception e, Id key) {
+        Trigger.new[0].addError(e.getMessage());
+        if (key != null) TRIGGER.oldMap.get(key).addError('changed');
+        // a comment before it
+        trigger.new.get(0).put('Status__c', 'x');
+        List<SObject> rows = (List<SObject>) Trigger.new;
+    }
+}
+"""
+    ctx = ctx_for(tmp_path, code)
+    assert parsing.syntax_problems(ctx.tree, ctx.source) == []
+    objects = [n for n in parsing.walk(ctx.tree.root_node) if n.type == "field_access"]
+    assert [parsing.text(n, ctx.source) for n in objects] == [
+        "Trigger.new",
+        "TRIGGER.oldMap",
+        "trigger.new",
+        "Trigger.new",
+    ]
+    # A real syntax error is still one.
+    unclosed = code.replace("addError(e.getMessage());", "addError(e.getMessage()")
+    broken = ctx_for(tmp_path / "broken", unclosed)
+    assert parsing.syntax_problems(broken.tree, broken.source) != []
+
+
 def test_dynamic_text_is_followed_through_locals_and_spans_point_into_literals(tmp_path: Path) -> None:
     code = """public with sharing class Sample {
     private static final String FIELDS = 'Id, SSN__c';
