@@ -389,8 +389,13 @@ class JsFlow:
         ctx: FileContext,
         phi_handlers: dict[str, tuple[str, ...]] | None = None,
         bound_by_parents: dict[str, str] | None = None,
+        form_handlers: dict[str, str] | None = None,
     ) -> None:
         self.ctx = ctx
+        # Handlers of the bundle's record forms, with the form's object (`record_form_handlers`); inside
+        # one, `event.detail.fields` is the record being saved (`form_object`).
+        self.form_handlers = form_handlers or {}
+        self.form_object = ""
         # The component's public properties (Aura attributes) that a parent binds to a PHI field
         # (`phi_names.bound_phi_props`), by `component_key`.
         self.bound_by_parents = bound_by_parents or {}
@@ -632,13 +637,26 @@ class JsFlow:
             if wired is None and name not in _NON_RECORD_API_NAMES:
                 wired = Val(RECORD, origin=self._pos(member))
         value = parsing.field(member, "value")
-        with self._editing(self.phi_handlers.get(name, ())):  # `handleChange = (event) => {...}`
+        with (
+            self._editing(self.phi_handlers.get(name, ())),
+            self._in_form(name),
+        ):  # `handleChange = (e) => {}`
             val = (
                 wired
                 if wired is not None
                 else (self._eval(value, Scope(parent=self.module)) if value else None)
             )
         self._set_member(name, val)
+
+    @contextmanager
+    def _in_form(self, handler: str) -> Iterator[None]:
+        """Walk a handler of a record form: `event.detail.fields` is a record of the form's object."""
+        saved = self.form_object
+        self.form_object = self.form_handlers.get(handler, saved)
+        try:
+            yield
+        finally:
+            self.form_object = saved
 
     def _bound_by_parent(self, prop: str, at: Node) -> Val | None:
         bound = self.bound_by_parents.get(phi_names.component_key(prop))
@@ -659,7 +677,7 @@ class JsFlow:
                 self._bind(param, wired if first else None, scope, declare=True)
                 first = False
         body = parsing.field(member, "body")
-        with self._editing(self.phi_handlers.get(name, ())):
+        with self._editing(self.phi_handlers.get(name, ())), self._in_form(name):
             returns = self._function_body(body, scope)
         is_getter = any(c.type == "get" for c in member.children)
         if is_getter:
@@ -1216,6 +1234,9 @@ class JsFlow:
                     return Val(VALUE, fields=(self._describe(obj, fld),), origin=self._pos(node))
             return None
         if kind == INPUT:
+            if prop == "fields" and self.form_object and base.obj != "dataset":
+                # lightning-record-edit-form's submit/success event: `event.detail.fields` is the record
+                return Val(RECORD, obj=self.form_object, origin=self._pos(node))
             if base.obj == "dataset":
                 return Val(INPUT_NAME)  # data-field="SSN__c", data-name=..., data-id=...
             if prop == "dataset":
@@ -1721,9 +1742,10 @@ def flow(ctx: FileContext) -> FlowResult:
             not any(e.startswith(MEMBER_BOUND) for e in inputs) for inputs in handlers.values()
         )
         bound_by_parents = phi_names.bound_phi_props(ctx.project, ctx.path.parent.name)
-        if not bound_to_fields and not bound_by_parents and not _MAY_READ_PHI.search(ctx.source):
+        forms = record_form_handlers(ctx) if b"fields" in ctx.source else {}
+        if not (bound_to_fields or bound_by_parents or forms) and not _MAY_READ_PHI.search(ctx.source):
             return FlowResult()  # no source of PHI at all: most utility modules, no walk needed
-        return JsFlow(ctx, handlers, bound_by_parents).run()
+        return JsFlow(ctx, handlers, bound_by_parents, forms).run()
 
     return ctx.memo(MEMO_KEY, compute)
 
@@ -1780,6 +1802,42 @@ def phi_input_handlers(ctx: FileContext) -> dict[str, tuple[str, ...]]:
         for handler, fields in fields_of.items()
         if handler not in shared_with_other_inputs
     }
+
+
+# Base components whose events carry the record they edit or show (`event.detail.fields`).
+_RECORD_FORMS = frozenset(
+    {"lightning-record-edit-form", "lightning-record-form", "lightning-record-view-form"}
+)
+_FORM_EVENTS = frozenset({"onsubmit", "onsuccess", "onload"})
+
+
+def record_form_handlers(ctx: FileContext) -> dict[str, str]:
+    """Handlers of the bundle's record forms of a PHI object (`<lightning-record-edit-form
+    object-api-name="Patient__c" onsubmit={handleSubmit}>`), with that object. A form whose object is
+    bound (`object-api-name={objectApiName}`) or not PHI gives nothing."""
+    found: dict[str, str] = {}
+    try:
+        templates = sorted(ctx.path.parent.glob("*.html"))
+    except OSError:
+        return {}
+    for template in templates:
+        text = phi_names.read_markup(template)
+        if text is None or "lightning-record" not in text:
+            continue
+        for tag in _START_TAG.finditer(text):
+            if tag.group(1).lower() not in _RECORD_FORMS:
+                continue
+            attributes = {
+                m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTRIBUTE.finditer(tag.group(2))
+            }
+            obj = attributes.get("object-api-name", "").strip()
+            if not obj or obj.startswith("{") or ctx.phi.object_reason(obj) is None:
+                continue
+            for event in _FORM_EVENTS:
+                handler = _BINDING_PATH.match(attributes.get(event, ""))
+                if handler and "." not in handler.group(1):
+                    found[handler.group(1)] = obj
+    return found
 
 
 def _edited_phi_field(ctx: FileContext, attributes: dict[str, str]) -> str:
