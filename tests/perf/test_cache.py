@@ -480,3 +480,42 @@ def test_an_edit_adds_to_the_stat_index_delta_without_rewriting_its_base(
     reopened = cache_mod.Cache.open(tmp_path / "cache")
     assert reopened is not None
     assert reopened.content_digest(target) == cache_mod.sha256_hex(target.read_bytes())
+
+
+def test_phi_model_digest_is_the_same_in_every_process_and_sees_its_sets() -> None:
+    """The PHI model's sets (object files, custom settings) are part of its digest, written sorted so
+    that the digest does not depend on the process's string hashing."""
+    script = """
+from phi_lint.cache import phi_model_digest
+from phi_lint.phi import PhiModel
+model = PhiModel()
+model.object_files.update(f"obj{n}__c" for n in range(50))
+model.custom_settings.update(f"setting{n}__c" for n in range(20))
+print(phi_model_digest(model))
+"""
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
+
+    from phi_lint.cache import phi_model_digest
+    from phi_lint.phi import PhiModel
+
+    model = PhiModel()
+    model.object_files.update(f"obj{n}__c" for n in range(50))
+    model.custom_settings.update(f"setting{n}__c" for n in range(20))
+    assert phi_model_digest(model) in digests
+    before = phi_model_digest(model)
+    model.custom_settings.add("obj1__c")
+    assert phi_model_digest(model) != before
+    model.custom_settings.discard("obj1__c")
+    model.object_files.discard("obj7__c")
+    assert phi_model_digest(model) != before
