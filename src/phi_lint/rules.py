@@ -6,6 +6,7 @@ A rule's TOML holds its metadata and docs, and names its logic with `check = "mo
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib
 import sys
@@ -306,12 +307,23 @@ def _parsed_rule_files(paths: list[Path], folder: Path) -> dict[str, Any]:
         text = json.dumps(parsed)
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(memo, text.encode("utf-8"))
+        # The memos of other rule sets are kept up to a few, the most recently written: two checkouts
+        # or installs of phi-lint on one machine (a pre-commit hook's and a development one) share
+        # this folder, and deleting each other's memo made every run of both parse the TOML again.
+        others = []
         for stale in folder.glob("rules-*.json"):
             if stale != memo:
-                stale.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    others.append((stale.stat().st_mtime_ns, stale))
+        for _, stale in sorted(others, reverse=True)[RULE_MEMOS_KEPT - 1 :]:
+            stale.unlink(missing_ok=True)
     except (OSError, TypeError, ValueError):  # read-only home; a value JSON cannot hold
         pass
     return parsed
+
+
+# Parsed-rules memos kept in the user's cache folder (see `_parsed_rule_files`).
+RULE_MEMOS_KEPT = 4
 
 
 @cache

@@ -126,4 +126,17 @@ def test_parsed_rule_files_are_remembered_until_a_rule_file_changes(tmp_path: Pa
     os.utime(edited, (old + 30, old + 30))
     third = rules.load_rules(source, memo_folder=memo)
     assert third.get("apex/phi-in-log").severity.value == "warning"
-    assert len(list(memo.glob("rules-*.json"))) == 1  # the stale memo is gone
+    # The other rule set's memo is kept (another checkout of phi-lint may be using it): going back
+    # to it parses nothing.
+    assert len(list(memo.glob("rules-*.json"))) == 2
+    edited.write_text(edited.read_text().replace('severity = "warning"', 'severity = "error"', 1))
+    os.utime(edited, (old, old))
+    with monkeypatch.context() as patch:
+        patch.setattr(rules.tomllib, "loads", no_toml)
+        fourth = rules.load_rules(source, memo_folder=memo)
+    assert fourth.get("apex/phi-in-log").severity.value == "error"
+    # Only the most recent few are kept.
+    for n in range(rules.RULE_MEMOS_KEPT + 2):
+        os.utime(edited, (old + n + 1, old + n + 1))
+        rules.load_rules(source, memo_folder=memo)
+    assert len(list(memo.glob("rules-*.json"))) == rules.RULE_MEMOS_KEPT
