@@ -254,6 +254,11 @@ class Cache:
         self._stat_base_size = 0
         # Entry folders known to exist (created or seen by this process).
         self._folders: set[str] = set()
+        # While a run is under way (`begin_run`): each file's stat and content hash, taken once. The
+        # engine, the facts key and the Apex analyzer each asked for every Apex class's (three stats
+        # per class, and the edited class, too recent for the stat index, hashed three times).
+        self._run_stats: dict[str, os.stat_result | None] | None = None
+        self._run_digests: dict[str, str | None] | None = None
         self.hits = 0
         self.misses = 0
         self.writes = 0
@@ -385,21 +390,60 @@ class Cache:
         loaded = self.get("index", key)
         return loaded if isinstance(loaded, dict) else {}
 
+    def begin_run(self) -> None:
+        """From now until `end_run`, each file is stat'ed and hashed once (`stat`, `content_digest`):
+        the run sees one state of each file, however many parts of it ask. Runs that reuse a `Cache`
+        object (tests, a long-lived caller) see the files' new states in the next run."""
+        self._run_stats, self._run_digests = {}, {}
+
+    def end_run(self) -> None:
+        self._run_stats = self._run_digests = None
+
+    def stat(self, path: Path | str) -> os.stat_result | None:
+        """`os.stat(path)`, or None when it fails; taken once per file during a run (`begin_run`)."""
+        memo = self._run_stats
+        if memo is None:
+            try:
+                return os.stat(path)
+            except OSError:
+                return None
+        key = str(path)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        try:
+            st: os.stat_result | None = os.stat(key)
+        except OSError:
+            st = None
+        memo[key] = st
+        return st
+
     def content_digest(self, path: Path | str, st: os.stat_result | None = None) -> str | None:
         """sha256 of a file's bytes, from the stat index when size, mtime and inode are unchanged
         (like git's index), else by reading it. None when the file cannot be read. `path` may be the
-        absolute path's string (the PHI model asks this of every field file of the project)."""
+        absolute path's string (the PHI model asks this of every field file of the project). During
+        a run (`begin_run`) each file's is taken once: `st`, if given, must be `self.stat(path)`."""
         key = str(path)
-        index = self._load_stat_index()
-        try:
-            st = st or os.stat(path)
-        except OSError:
+        digests = self._run_digests
+        if digests is not None:
+            try:
+                return digests[key]
+            except KeyError:
+                pass
+        digest = self._content_digest(key, st or self.stat(key))
+        if digests is not None:
+            digests[key] = digest
+        return digest
+
+    def _content_digest(self, key: str, st: os.stat_result | None) -> str | None:
+        if st is None:
             return None
-        known = index.get(key)
+        known = self._load_stat_index().get(key)
         if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
             return known[3]
         try:
-            data = Path(path).read_bytes()
+            data = Path(key).read_bytes()
         except OSError:
             return None
         digest = sha256_hex(data)
@@ -582,6 +626,17 @@ class StoredPart:
 
 
 NOT_STORED = StoredPart("")
+
+
+def stat(path: Path | str) -> os.stat_result | None:
+    """`os.stat(path)` (None when it fails), through the cache active around `prepare()`: taken once
+    per file in a run (see `Cache.begin_run`)."""
+    if _active is not None:
+        return _active.stat(path)
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def active_memo(name: str) -> FileMemo | None:

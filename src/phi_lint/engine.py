@@ -719,7 +719,7 @@ def _file_key(cache: Any, project: Project, path: Path, content: str, file_salt:
     kind = file_kind(path) or ""
     siblings = []
     for other in sibling_inputs(path, kind):
-        if other.exists():
+        if cache.stat(other) is not None:  # exists (the run's one stat of it)
             siblings.append(f"{other.name}={cache.content_digest(other)}")
     return digest_of(file_salt, project.relative(path), content, *siblings)
 
@@ -946,6 +946,22 @@ def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notificat
 def run_check(request: CheckRequest) -> RunResult:
     from phi_lint import cache as cache_mod
 
+    cache = request.cache
+    if cache is None and request.cache_dir is not None:
+        cache = cache_mod.Cache.open(request.cache_dir)
+    if cache is None:
+        return _run_check(request, None)
+    # The run sees one state of each file: each is stat'ed and hashed once (see Cache.begin_run).
+    cache.begin_run()
+    try:
+        return _run_check(request, cache)
+    finally:
+        cache.end_run()
+
+
+def _run_check(request: CheckRequest, cache: Any) -> RunResult:
+    from phi_lint import cache as cache_mod
+
     global last_run_stats, _prepare_jobs, _early
     stats = RunStats()
     project = request.project
@@ -955,9 +971,6 @@ def run_check(request: CheckRequest) -> RunResult:
     notifications: list[Notification] = list(project.notifications)
     if not files and request.only_files is None:
         notifications += _nothing_to_check(project, request.paths)
-    cache = request.cache
-    if cache is None and request.cache_dir is not None:
-        cache = cache_mod.Cache.open(request.cache_dir)
     rules_digest = _rules_digest(rules, config)
     base_salt = cache_mod.digest_of(
         cache_mod.code_digest() if cache is not None else "",
@@ -1023,10 +1036,7 @@ def run_check(request: CheckRequest) -> RunResult:
     checked_early: list[tuple[int, Path, FileResult, str | None]] = []
     for index, path in enumerate(files):
         if cache is not None:
-            try:
-                st = path.stat()
-            except OSError:
-                st = None
+            st = cache.stat(path)
             content = cache.content_digest(path, st) if st is not None else None
             if content is not None:
                 stored = cache.get("file", _file_key(cache, project, path, content, file_salt(path)))

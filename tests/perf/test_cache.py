@@ -519,3 +519,57 @@ print(phi_model_digest(model))
     model.custom_settings.discard("obj1__c")
     model.object_files.discard("obj7__c")
     assert phi_model_digest(model) != before
+
+
+def test_a_run_stats_and_hashes_each_file_once_and_the_next_run_sees_edits(tmp_path: Path) -> None:
+    """During a run (`begin_run`) a file's stat and content hash are taken once; a run that reuses the
+    same Cache object afterwards never gets the earlier state of an edited file."""
+    import os
+
+    from phi_lint.cache import Cache, sha256_hex
+
+    cache = Cache.open(tmp_path / "cache")
+    assert cache is not None
+    target = tmp_path / "A.cls"
+    target.write_text("class A {}")
+    old = os.stat(target).st_mtime - 60
+    os.utime(target, (old, old))  # not "racily clean": the stat index trusts it
+    cache.begin_run()
+    first = cache.content_digest(target)
+    assert first == sha256_hex(b"class A {}")
+    target.write_text("class A { void b() {} }")
+    assert cache.stat(target) is not None and cache.stat(target).st_size == len("class A {}")  # type: ignore[union-attr]
+    assert cache.content_digest(str(target)) == first  # the run's one view of the file
+    cache.end_run()
+    assert cache.content_digest(target) == sha256_hex(b"class A { void b() {} }")
+    cache.begin_run()
+    assert cache.content_digest(target) == sha256_hex(b"class A { void b() {} }")
+    target.unlink()
+    cache.end_run()
+    cache.begin_run()
+    assert cache.stat(target) is None and cache.content_digest(target) is None
+    cache.end_run()
+
+
+def test_runs_sharing_one_cache_object_see_each_edit(project_root: Path) -> None:
+    """The CLI opens a cache per run; a caller that keeps one Cache for several runs (a long-lived
+    process) must get each edit's results, not the files' states of its first run."""
+    from phi_lint.cache import Cache
+    from phi_lint.engine import CheckRequest, run_check
+    from phi_lint.project import open_project
+    from tests.perf import perf_rules
+
+    cache = Cache.open(project_root.parent / "shared-cache")
+    target = project_root / CLASSES / "Caller3.cls"
+
+    def check(with_cache: bool) -> object:
+        opened = cache if with_cache else None
+        project = open_project(project_root, Config(), opened)
+        request = CheckRequest([project_root], project, perf_rules.registry(), cache=opened)
+        return comparable(run_check(request))
+
+    check(True)
+    target.write_text(target.read_text().replace("System.debug('ssn ' + p.SSN__c);", ""))
+    assert check(True) == check(False)
+    target.write_text(target.read_text().replace("System.debug('status ' + p.Status__c);", "x();"))
+    assert check(True) == check(False)

@@ -362,7 +362,7 @@ def _apex_paths(project: Project, files: Sequence[Path]) -> list[tuple[Path, int
     """The Apex files among `files` (the engine passes every file of the project, not only those being
     checked: a wrapper may live in a file that is not), once each; oversized files are skipped here
     (the engine reports them when it checks them)."""
-    from phi_lint import engine  # the engine imports the analyzers: import it when first used
+    from phi_lint import cache, engine  # the engine imports the analyzers: import it when first used
 
     seen: set[str] = set()
     found: list[tuple[Path, int]] = []
@@ -373,10 +373,10 @@ def _apex_paths(project: Project, files: Sequence[Path]) -> list[tuple[Path, int
         if key in seen:
             continue
         seen.add(key)
-        try:
-            size = path.stat().st_size
-        except OSError:
+        st = cache.stat(path)  # the run's one stat of the file (the facts key took it)
+        if st is None:
             continue
+        size = st.st_size
         # Files over the engine's size limit are skipped by the engine (with a notification); parsing
         # them here would cost seconds for a generated class nobody checks.
         if size <= engine.MAX_FILE_BYTES:
