@@ -618,3 +618,70 @@ def test_class_headers_and_file_facts_have_digests_of_their_content() -> None:
     assert stable_digest(index) != stable_digest(FileFactsIndex("other", {"A.cls": "1", "B.cls": "2"}))
     assert walked(table) == [f"SharingTable#{table.inputs_digest}"]
     assert walked(index) == [f"FileFactsIndex#{index.inputs_digest}"]
+
+
+def test_seeding_a_store_publishes_what_joining_each_method_gives() -> None:
+    """`SummaryStore.seed` has a fast path for a method's one body seen first; it must leave the store
+    exactly as publishing through `_publish` does: a trivial summary (a return type only) makes the
+    method's entry and publishes nothing, a guard without a callout sink is dropped by the join, and
+    a method with bodies in several records is joined."""
+    from phi_lint.analyzers.apex.dataflow import (
+        CALLOUT,
+        MethodSummary,
+        Origin,
+        Summaries,
+        SummaryStore,
+    )
+
+    origin = Origin("Patient__c.SSN__c", "metadata", ("Patient__c.SSN__c",), "classes/A.cls", 3, 1, 3, 9)
+    records = [
+        {
+            ("a", "log", 1): {("classes/A.cls", 10): MethodSummary(sinks={0: {("log", "System.debug")}})},
+            ("a", "kind", 0): {("classes/A.cls", 50): MethodSummary(return_sobject="patient__c")},
+            ("a", "guarded", 1): {
+                ("classes/A.cls", 90): MethodSummary(
+                    sinks={0: {(CALLOUT, "send")}}, guards={0: frozenset({0})}
+                )
+            },
+            ("a", "loose", 2): {
+                ("classes/A.cls", 130): MethodSummary(returns_params={1}, guards={0: frozenset({1})})
+            },
+            ("a", "ssn", 0): {("classes/A.cls", 170): MethodSummary(return_origins=frozenset({origin}))},
+            ("a", "both", 1): {("classes/A.cls", 210): MethodSummary(returns_params={0})},
+        },
+        {
+            ("a", "both", 1): {("classes/B.cls", 20): MethodSummary(sinks={0: {("log", "System.debug")}})},
+            ("b", "prefix", 0): {("classes/B.cls", 60): MethodSummary(return_prefix="callout:Labs")},
+        },
+    ]
+
+    def reference(contributions_list: list[dict]) -> SummaryStore:  # type: ignore[type-arg]
+        store = SummaryStore(Summaries())
+        for contributions in contributions_list:
+            for key, bodies in contributions.items():
+                store.per_body.setdefault(key, {}).update(bodies)
+                for body in bodies:
+                    store.keys_of_file.setdefault(body[0], set()).add(key)
+                store._publish(key)
+        return store
+
+    seeded = SummaryStore(Summaries())
+    for contributions in records:
+        seeded.seed(contributions)
+    expected = reference(records)
+    canonical = {
+        name: {arity: summary.canonical() for arity, summary in by_arity.items()}
+        for name, by_arity in seeded.summaries.methods.items()
+    }
+    assert canonical == {
+        name: {arity: summary.canonical() for arity, summary in by_arity.items()}
+        for name, by_arity in expected.summaries.methods.items()
+    }
+    assert ("a", "kind") in seeded.summaries.methods and seeded.summaries.methods[("a", "kind")] == {}
+    assert seeded.summaries.methods[("a", "loose")][2].guards == {}  # the join drops it
+    assert (
+        seeded.summaries.methods[("a", "both")][1].sinks
+        and seeded.summaries.methods[("a", "both")][1].returns_params
+    )
+    assert seeded.per_body == expected.per_body and seeded.keys_of_file == expected.keys_of_file
+    assert seeded.clock == 0 and not seeded.changed_at
