@@ -97,8 +97,18 @@ def decode_source(raw: bytes, rel_path: str) -> tuple[str | None, list[Notificat
     return text, notes
 
 
+# What a retrieved managed-package class or trigger holds instead of its source (an org retrieve of an
+# installed package: `(hidden)` and nothing else).
+HIDDEN_SOURCE = "(hidden)"
+HIDDEN_SOURCE_NOTE = (
+    "managed-package Apex whose source its package hides (the file holds only `(hidden)`): nothing to analyse"
+)
+
+
 def _syntax_notifications(ctx: FileContext) -> list[Notification]:
     """Parse errors are tool notifications, never findings; the rest of the file is still analysed."""
+    if ctx.kind == "apex" and ctx.text.strip() == HIDDEN_SOURCE:
+        return [Notification(NotificationKind.SKIPPED, HIDDEN_SOURCE_NOTE, Severity.NOTE, path=ctx.rel_path)]
     if ctx.kind in parsing.GRAMMARS:
         problems = parsing.syntax_problems(ctx.tree, ctx.source, limit=3)
         return [
@@ -921,6 +931,20 @@ def _mark_died(
         )
 
 
+def _collapse_hidden_sources(notifications: list[Notification]) -> list[Notification]:
+    """One note for a retrieve's hidden managed-package classes (an org can have thousands), naming the
+    first of them and how many there are."""
+    hidden = sorted(n.path or "" for n in notifications if n.message == HIDDEN_SOURCE_NOTE)
+    if len(hidden) < 2:
+        return notifications
+    kept = [n for n in notifications if n.message != HIDDEN_SOURCE_NOTE]
+    message = (
+        f"{len(hidden)} managed-package Apex files hold only `(hidden)` (their package hides the "
+        "source): nothing to analyse"
+    )
+    return [*kept, Notification(NotificationKind.SKIPPED, message, Severity.NOTE, path=hidden[0])]
+
+
 def _nothing_to_check(project: Project, paths: Sequence[Path]) -> list[Notification]:
     """A run that found no file to read says so (a silent "0 files" looks like a clean project): the
     wrong folder, a layout phi-lint does not know, or everything left out by .forceignore/`exclude`.
@@ -1092,6 +1116,7 @@ def _run_check(request: CheckRequest, cache: Any) -> RunResult:
             findings += maybe_result.findings
             notifications += maybe_result.notifications
     findings = assign_fingerprints(findings)
+    notifications = _collapse_hidden_sources(notifications)
     last_run_stats = stats
     return RunResult(
         category="static",

@@ -319,6 +319,28 @@ def test_bad_input_through_the_cli(case: Case, make_project, checker: Checker) -
     assert Path(case.path).name in out or not case.note
 
 
+def test_hidden_managed_package_classes_are_one_note_not_parse_errors(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
+    # An org retrieve holds an installed package's classes as `(hidden)`: not a syntax error to report
+    # once per class (an org can have thousands), but one note that they were not analysed.
+    root = make_project({"classes/Healthy.cls": HEALTHY})
+    for name in ("ns__Alpha.cls", "ns__Beta.cls", "ns__Gamma.trigger"):
+        _write(root, ("triggers/" if name.endswith(".trigger") else "classes/") + name, b"(hidden)")
+    _write(root, "classes/Broken.cls", b"public class Broken { Integer x = ; }\n")
+    result = checker.engine(root)
+    assert finding_lines(result, "core/invalid-suppression", HEALTHY_PATH) == [2]
+    hidden = [n for n in result.notifications if "(hidden)" in n.message]
+    assert [(n.kind, n.path, n.message.split(" ")[0]) for n in hidden] == [
+        (NotificationKind.SKIPPED, "force-app/main/default/classes/ns__Alpha.cls", "3")
+    ]
+    assert not [
+        n for n in result.notifications if n.kind is NotificationKind.PARSE_ERROR and "ns__" in (n.path or "")
+    ]
+    # A real syntax error is still one.
+    assert [n.kind for n in result.notifications if (n.path or "").endswith("Broken.cls")] == [
+        NotificationKind.PARSE_ERROR
+    ]
+
+
 def test_snippets_follow_the_right_line_with_crlf_and_separators(make_project, checker: Checker) -> None:  # type: ignore[no-untyped-def]
     text = "public class S {\r\n    String s = 'a\u2028b\x0cc';\r\n    " + MARKER_LINE + " // here\r\n}\r\n"
     root = make_project({"classes/S.cls": text.encode()})
