@@ -230,6 +230,20 @@ def test_new_clinical_names_and_objects() -> None:
     assert model.field_reason("Specimen", "CollectionDate") is not None
 
 
+def test_entries_of_a_code_system_are_not_a_patients_record() -> None:
+    model = PhiModel()
+    # A medical dictionary's terms and an ICD-10 code table: no patient in them.
+    assert model.field_reason("ns__MedDRA_High_Level_Group_Term__c", "ns__hlgt_icd10_code__c") is None
+    assert model.field_reason("ICD10_Code__c", "Diagnosis__c") is None
+    assert not model.is_phi_object("ICD10_Code__c")
+    # A birth date there still is PHI; so is the same field on a clinical object or a plain one.
+    assert model.field_reason("ICD10_Code__c", "Date_of_Birth__c") is not None
+    assert model.field_reason("Encounter_Diagnosis_Code__c", "ICD10_Code__c") is not None
+    assert model.field_reason("Visit__c", "ICD10_Code__c") is not None
+    settings = PhiSettings(fields=("ICD10_Code__c.Diagnosis__c",))
+    assert PhiModel(settings=settings).field_reason("ICD10_Code__c", "Diagnosis__c") is not None
+
+
 def test_records_of_animals_are_not_about_patients() -> None:
     model = PhiModel()
     assert model.field_reason("Animal__c", "Date_of_Birth__c") is None  # an animal shelter's records

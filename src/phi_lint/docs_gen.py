@@ -152,6 +152,12 @@ def render_catalogue() -> str:
         + " are not PHI: HIPAA excludes employment records held by a covered entity as employer"
         " (`Employee_Profile__c.Date_of_Birth__c` is a staff member's). Health facts named there still are.",
         "",
+        "On an object whose own name ends with one of "
+        + ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_CODE_SET_NAME_ENDINGS)
+        + " and has none of the clinical words above, an entry of a code system or dictionary"
+        " (`ICD10_Code__c`, `MedDRA_Preferred_Term__c`), the words of clinical facts are not PHI: there is"
+        " no patient in reference data. The demographic identifiers above still are.",
+        "",
         "## A patient's identifiers on the patient's own record",
         "",
         "On an object whose own name has one of "

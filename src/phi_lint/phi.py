@@ -418,6 +418,34 @@ def clinical_record_object(obj: str) -> tuple[str, ...] | None:
     return None
 
 
+# Custom objects whose name says each record is an entry of a code system or dictionary
+# (`ICD10_Code__c`, `MedDRA_Preferred_Term__c`, `Drug_Dictionary__c`): reference data like the Health Cloud
+# code sets, no patient in them, so the clinical words of their fields (`icd10_code__c`) are not PHI
+# (a birth date or SSN named there still is; metadata and `[phi]` patterns still apply). An object
+# whose name is also clinical (`Encounter_Diagnosis_Code__c`, `Patient_Code__c`) may be a patient's own
+# record and is not one.
+CATALOGUE_CODE_SET_NAME_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("code",),
+    ("codes",),
+    ("code", "set"),
+    ("code", "sets"),
+    ("term",),
+    ("terms",),
+    ("dictionary",),
+    ("terminology",),
+    ("vocabulary",),
+)
+
+
+def code_set_object(obj: str) -> bool:
+    """Is `obj` a code system's or dictionary's entries (`MedDRA_Preferred_Term__c`), not a clinical
+    record?"""
+    tokens = name_tokens(obj)
+    if CATALOGUE_CLINICAL_OBJECT_TOKENS.intersection(tokens) or clinical_record_object(obj):
+        return False
+    return any(tuple(tokens[-len(ending) :]) == ending for ending in CATALOGUE_CODE_SET_NAME_ENDINGS)
+
+
 # Field types that hold a way to reach a person, whatever the field is called.
 PATIENT_CONTACT_FIELD_TYPES = frozenset(("email", "phone"))
 
@@ -724,6 +752,8 @@ class PhiModel:
         seq = catalogue_name_match(fld) or catalogue_context_match(obj, fld)
         if seq in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS and obj and employment_object(obj):
             return None  # a staff member's birth date or SSN: an employment record, not PHI
+        if seq and seq not in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS and obj and code_set_object(obj):
+            return None  # an entry of a code system (`MedDRA_Preferred_Term__c.icd10_code__c`)
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
         return None
