@@ -236,6 +236,9 @@ def test_entries_of_a_code_system_are_not_a_patients_record() -> None:
     assert model.field_reason("ns__MedDRA_High_Level_Group_Term__c", "ns__hlgt_icd10_code__c") is None
     assert model.field_reason("ICD10_Code__c", "Diagnosis__c") is None
     assert not model.is_phi_object("ICD10_Code__c")
+    # An object named after a terminology is its entries, whatever its name ends with.
+    assert model.field_reason("ns__MedDRA_System_Organ_Class__c", "ns__soc_icd10_code__c") is None
+    assert model.field_reason("Visit_ICD__c", "Diagnosis__c") is not None
     # A birth date there still is PHI; so is the same field on a clinical object or a plain one.
     assert model.field_reason("ICD10_Code__c", "Date_of_Birth__c") is not None
     assert model.field_reason("Encounter_Diagnosis_Code__c", "ICD10_Code__c") is not None

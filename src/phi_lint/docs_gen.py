@@ -154,7 +154,9 @@ def render_catalogue() -> str:
         "",
         "On an object whose own name ends with one of "
         + ", ".join(f"`{' '.join(seq)}`" for seq in phi.CATALOGUE_CODE_SET_NAME_ENDINGS)
-        + " and has none of the clinical words above, an entry of a code system or dictionary"
+        + " (or has one of "
+        + names(tuple(sorted(phi.CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS)))
+        + ") and has none of the clinical words above, an entry of a code system or dictionary"
         " (`ICD10_Code__c`, `MedDRA_Preferred_Term__c`), the words of clinical facts are not PHI: there is"
         " no patient in reference data. The demographic identifiers above still are.",
         "",

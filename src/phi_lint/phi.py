@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -437,12 +438,25 @@ CATALOGUE_CODE_SET_NAME_ENDINGS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Words in an object's name that name a medical code system (`MedDRA_System_Organ_Class__c`,
+# `SNOMED_Concept__c`): its records are that terminology's entries, like CATALOGUE_CODE_SET_NAME_ENDINGS.
+CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS: frozenset[str] = frozenset(("meddra", "snomed", "loinc", "rxnorm"))
+
+
 def code_set_object(obj: str) -> bool:
     """Is `obj` a code system's or dictionary's entries (`MedDRA_Preferred_Term__c`), not a clinical
     record?"""
     tokens = name_tokens(obj)
     if CATALOGUE_CLINICAL_OBJECT_TOKENS.intersection(tokens) or clinical_record_object(obj):
         return False
+    if patient_object(obj):
+        return False
+    joined = {a + b for a, b in itertools.pairwise(tokens)}  # `MedDRA` reads as med, dra
+    if (
+        CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS.intersection(tokens)
+        or CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS & joined
+    ):
+        return True
     return any(tuple(tokens[-len(ending) :]) == ending for ending in CATALOGUE_CODE_SET_NAME_ENDINGS)
 
 
