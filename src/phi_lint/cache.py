@@ -32,7 +32,6 @@ entries nobody used for `MAX_AGE_DAYS` (`prune_if_due`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
 import hmac
@@ -47,7 +46,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import phi_lint
+# Re-exported: the cache keys every entry by them (codeid.py is importable without the rest of phi-lint).
+from phi_lint.codeid import code_digest as code_digest
+from phi_lint.codeid import digest_of as digest_of
 
 FORMAT_VERSION = "1"
 T = TypeVar("T")
@@ -114,16 +115,6 @@ def _secret() -> bytes | None:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def digest_of(*parts: object) -> str:
-    """A short, stable digest of strings/bytes/numbers (never of `hash()`, which is salted per process)."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()[:40]
 
 
 def _canonical(value: Any, out: list[str], depth: int = 0) -> None:
@@ -211,33 +202,6 @@ def phi_model_digest(model: Any) -> str:
     return sha256_hex(repr((type(model).__qualname__, parts)).encode("utf-8", "surrogatepass"))[:40]
 
 
-@functools.lru_cache(maxsize=1)
-def code_digest() -> str:
-    """phi-lint's version plus the size and mtime of its own modules and rule files.
-
-    A released wheel changes with its version; a development checkout changes when someone edits a
-    rule, and the cache must never serve results of the old code. Costs about one stat per file, once
-    per process (the code a process runs does not change while it runs).
-    """
-    package = Path(phi_lint.__file__).parent
-    parts: list[str] = [phi_lint.__version__]
-    roots = [package]
-    from phi_lint.rules import rules_dir
-
-    roots.append(rules_dir())
-    for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if name.endswith((".py", ".toml", ".scm")):
-                    try:
-                        st = os.stat(os.path.join(dirpath, name))
-                    except OSError:
-                        continue
-                    parts.append(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}")
-    return digest_of(*parts)
-
-
 class Cache:
     """A directory of HMAC-signed pickles, one per key, plus a stat index of content hashes."""
 
@@ -299,6 +263,13 @@ class Cache:
     def get(self, namespace: str, key: str) -> Any | None:
         """The stored value, or None when absent, corrupt, forged or unreadable."""
         path = self._path(namespace, key)
+        if _touched is not None:
+            _touched.append(str(path))
+        if _warm:
+            value = _warm_value(str(path), self._secret)
+            if value is not _NOT_WARM:
+                self.hits += 1
+                return value
         try:
             with open(path, "rb") as stream:
                 modified = os.fstat(stream.fileno()).st_mtime
@@ -376,6 +347,8 @@ class Cache:
         except OSError:
             return False
         self.writes += 1
+        if _touched is not None:
+            _touched.append(str(path))
         return True
 
     # ---- content hashes ---------------------------------------------------------------------------
@@ -540,6 +513,119 @@ def _unpickle(payload: bytes, freeze: bool = False) -> Any:
     finally:
         if paused:
             gc.enable()
+
+
+# ---- the warm server (server.py) -------------------------------------------------------------------
+# The server process keeps entries it loaded (`load_warm`); a run in a process forked from it (one
+# request) takes an entry from memory instead of reading and unpickling its file, only when the file's
+# size, mtime and inode are those the server read (an entry is replaced by a rename, so an entry
+# rewritten since has another inode) and when the run's cache key is the one the server checked the
+# entry's HMAC with. Each entry is served from memory once per process: the run gets the object itself,
+# not a copy, and a second `get` of the key must not see what the first caller did to it (the server
+# never does: the run is in a forked child, so its changes stay in the child's copy-on-write pages).
+
+
+@dataclass(frozen=True)
+class WarmEntry:
+    size: int
+    mtime_ns: int
+    inode: int
+    value: Any
+
+
+_NOT_WARM = object()
+_warm: dict[str, WarmEntry] = {}
+_warm_secret = b""
+# Set (to a list) in a server's child: the entry files its run read or wrote, so the server loads them
+# for the next request.
+_touched: list[str] | None = None
+
+
+def _warm_value(path: str, secret: bytes) -> Any:
+    entry = _warm.pop(path, None)
+    if entry is None or not hmac.compare_digest(secret, _warm_secret):
+        return _NOT_WARM
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _NOT_WARM
+    if (st.st_size, st.st_mtime_ns, st.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
+        return _NOT_WARM
+    if time.time() - st.st_mtime > _TOUCH_AFTER_SECONDS:  # as `Cache.get` does (see prune_if_due)
+        with contextlib.suppress(OSError):
+            os.utime(path)
+    return entry.value
+
+
+def touched_entries() -> list[str] | None:
+    return _touched
+
+
+def record_touched_entries() -> None:
+    """From now on, remember the entry files this process reads and writes (a server's child)."""
+    global _touched
+    _touched = []
+
+
+def load_warm(paths: Iterable[str], secret: bytes, max_bytes: int) -> int:
+    """In the server: keep the entries at `paths` (files of a cache's entry folder) in memory, checked
+    with `secret`, for the processes forked from now on; entries kept before and unchanged on disk are
+    not read again. Stops adding entries past `max_bytes` of files. Returns the number kept."""
+    global _warm, _warm_secret
+    if secret != _warm_secret:
+        _warm = {}
+    previous, kept, total = _warm, {}, 0
+    paused = gc.isenabled()
+    gc.disable()  # see _unpickle
+    try:
+        for path in dict.fromkeys(paths):
+            entry = previous.get(path)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if total + st.st_size > max_bytes:
+                continue
+            if entry is None or (st.st_size, st.st_mtime_ns, st.st_ino) != (
+                entry.size,
+                entry.mtime_ns,
+                entry.inode,
+            ):
+                entry = _load_entry_file(path, secret)
+            if entry is not None:
+                kept[path] = entry
+                total += entry.size
+    finally:
+        if paused:
+            gc.enable()
+    _warm, _warm_secret = kept, secret
+    return len(kept)
+
+
+def _load_entry_file(path: str, secret: bytes) -> WarmEntry | None:
+    # The entry's namespace and key from its place: <entries>/<namespace>/<key[:2]>/<key[2:]>.
+    folder, rest = os.path.split(path)
+    namespace_dir, head = os.path.split(folder)
+    namespace = os.path.basename(namespace_dir)
+    key = head + rest
+    try:
+        with open(path, "rb") as stream:
+            st = os.fstat(stream.fileno())  # the stat of the bytes read (a rename may come between)
+            blob = stream.read()
+    except OSError:
+        return None
+    start = len(_MAGIC) + _MAC_SIZE
+    if len(blob) < start or not blob.startswith(_MAGIC):
+        return None
+    payload = blob[start:]
+    mac = hmac.new(secret, f"{namespace}\0{key}\0".encode() + payload, hashlib.sha256).digest()
+    if not hmac.compare_digest(blob[len(_MAGIC) : start], mac):
+        return None  # never unpickle what the key did not sign
+    try:
+        value = pickle.loads(payload)
+    except Exception:
+        return None
+    return WarmEntry(st.st_size, st.st_mtime_ns, st.st_ino, value)
 
 
 _temp_names = itertools.count()

@@ -122,6 +122,29 @@ def build_parser(with_sweep: bool = True) -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", type=Path)
     merge.add_argument("-o", "--output", type=Path, required=True)
 
+    server = sub.add_parser(
+        "server",
+        help="a warm server that answers `phi-lint check` faster (opt-in)",
+        description="A background process that keeps phi-lint loaded and the project's cache entries "
+        "in memory; `phi-lint check` uses it when it runs for the same cache directory, with the same "
+        "results. It stops after --idle-timeout seconds without a request.",
+        epilog="examples:\n  phi-lint server start      # in the project's folder\n"
+        "  phi-lint server status\n  phi-lint server stop\n"
+        "  PHI_LINT_NO_SERVER=1 phi-lint check ...   # never use the server",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.add_argument(
+        "--cache-dir", type=Path, help="the cache directory (default: the project's, as `check` uses)"
+    )
+    server.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="stop after this long without a request (default: 1800)",
+    )
+
     if with_sweep:
         from phi_lint.sweep import cli as sweep_cli
 
@@ -336,6 +359,27 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else EXIT_CLEAN
 
 
+def cmd_server(args: argparse.Namespace) -> int:
+    from phi_lint import server
+    from phi_lint.config import ConfigError
+
+    cache_dir: Path | None = args.cache_dir
+    try:
+        _, root, config = _load([Path(".")], None)
+    except ConfigError as exc:
+        return _error(str(exc))
+    cache_dir = cache_dir or Path(config.cache_dir)
+    # As `check` finds it (cli._run_static): relative to the project's root.
+    directory = str(cache_dir if cache_dir.is_absolute() else root / cache_dir)
+    if args.action == "start":
+        if not args.idle_timeout > 0:
+            return _error("--idle-timeout must be more than 0")
+        return server.start(directory, args.idle_timeout)
+    if args.action == "stop":
+        return server.stop(directory)
+    return server.print_status(directory)
+
+
 # The cyclic garbage collector's generation-0 threshold for a command-line run (CPython's default is
 # 700). A check allocates millions of objects and keeps a large graph of long-lived ones (summaries,
 # records), but frees what it is done with by reference counting (the analyzers break their own
@@ -346,10 +390,19 @@ GC_THRESHOLDS = (10_000, 20, 20)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and arguments[:1] == ["check"]:
+        # The command line's `check` goes to a warm server when one runs for its cache (server.py),
+        # before anything heavy is imported. A program calling main() (and the server's own child,
+        # which calls main(argv)) always runs the check itself.
+        from phi_lint.server import run_on_server
+
+        served = run_on_server(arguments)
+        if served is not None:
+            return served
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
-    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_sweep=bool(arguments) and arguments[0] == "sweep")
     args = parser.parse_args(arguments)
     commands = {
@@ -358,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "explain": cmd_explain,
         "baseline": cmd_baseline,
         "merge": cmd_merge,
+        "server": cmd_server,
     }
     if args.command is None:
         parser.print_help()

@@ -111,10 +111,9 @@ class RuleMeta:
 
 def rules_dir() -> Path:
     """`rules/` ships inside the wheel as phi_lint/_data/rules; in a source checkout it is top level."""
-    packaged = Path(__file__).parent / "_data" / "rules"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    from phi_lint.codeid import rules_dir_name
+
+    return Path(rules_dir_name())
 
 
 def _as_tuple(value: object, key: str, source: str) -> tuple[str, ...]:
