@@ -54,6 +54,7 @@ _MAX_MESSAGE = 64 * 1024 * 1024
 _SUN_PATH_MAX = 107
 DEFAULT_CACHE_DIR = ".phi-lint-cache"
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED (cli.py is not imported by the client)
 
 
 class ProtocolError(Exception):
@@ -305,16 +306,21 @@ def run_on_server(argv: Sequence[str]) -> int | None:
         sock = _connect(path, CONNECT_TIMEOUT)
     except Exception:
         return None
+    except KeyboardInterrupt:
+        print("phi-lint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     with sock:
         try:
             umask = os.umask(0o022)
             os.umask(umask)
+            here = os.stat(".")
             request = {
                 "op": "check",
                 "identity": identity(),
                 "settings": _interpreter_settings(),
                 "argv": list(argv),
                 "cwd": os.getcwd(),
+                "cwd_id": [here.st_dev, here.st_ino],
                 "env": dict(os.environ),
                 "umask": umask,
                 "stdio": _stdio_settings(),
@@ -327,16 +333,18 @@ def run_on_server(argv: Sequence[str]) -> int | None:
             if reply is None or not isinstance(reply.get("ready"), int):
                 return None  # refused (another interpreter setting, say): run here
             child = reply["ready"]
-            # The go-ahead: from here on the child runs the check, and this process must not.
-            _send(sock, {"go": True})
         except Exception:
             return None
+        except KeyboardInterrupt:  # nothing ran yet; a child waiting for the go-ahead gives up
+            print("phi-lint: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         return _wait_for_child(sock, path, child)
 
 
-def _wait_for_child(sock: socket.socket, path: str, child: int) -> int:
-    """Wait for the child's exit code. Ctrl-C and SIGTERM are passed on to the child, which ends the
-    way an interrupted check does (exit 130 or 143)."""
+def _wait_for_child(sock: socket.socket, path: str, child: int) -> int | None:
+    """Give the child the go-ahead and wait for its exit code. Ctrl-C and SIGTERM are passed on to the
+    child, which ends the way an interrupted check does (exit 130 or 143). None when the go-ahead
+    could not be sent (the check did not start)."""
 
     def forward(signum: int, _frame: object) -> None:
         try:
@@ -348,11 +356,18 @@ def _wait_for_child(sock: socket.socket, path: str, child: int) -> int:
             with contextlib.suppress(OSError):
                 os.kill(child, signum)
 
+    # Installed before the go-ahead: from then on a Ctrl-C must reach the child, never stop this
+    # process while the child goes on writing to its terminal.
     previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             previous[signum] = signal.signal(signum, forward)
     try:
+        try:
+            # From here on the child runs the check, and this process must not.
+            _send(sock, {"go": True})
+        except OSError:
+            return None
         sock.settimeout(None)
         while True:
             try:
@@ -404,7 +419,10 @@ def start(cache_dir: str, idle_timeout: float) -> int:
     if running is not None:
         print(f"phi-lint: a server is already running for {cache_dir} (pid {running.get('pid')})")
         return 0
-    log_path = os.path.join(cache_dir, f"server-{identity()}.log")
+    log_path = os.path.join(cache_dir, "server.log")
+    with contextlib.suppress(OSError):
+        if os.path.getsize(log_path) > 1 << 20:
+            os.truncate(log_path, 0)  # a line per request: it grows slowly
     with open(log_path, "ab") as log:
         # A fresh interpreter with this one's flags: forking this process would hand the server what
         # the command line computed so far, and the server must not hold any project state.
@@ -482,6 +500,7 @@ class _Child:
         self.touched = bytearray()
         self.started = started
         self.exited = False
+        self.ran = 0.0
 
 
 def _warm_up() -> None:
@@ -578,13 +597,11 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
                     del children[pid]
                     requests += 1
                     paths = [p for p in child.touched.decode("utf-8", "surrogateescape").split("\n") if p]
-                    gc.unfreeze()
-                    kept = cache_mod.load_warm(paths, secret, MAX_WARM_BYTES)
-                    gc.collect()
-                    gc.freeze()
+                    refresh = time.monotonic()
+                    kept = _refresh(cache_mod, paths, secret)
                     _log(
-                        f"request {requests} done in {time.monotonic() - child.started:.3f} s, "
-                        f"{kept} cache entries in memory"
+                        f"request {requests}: ran {child.ran:.3f} s; {kept} cache entries in memory "
+                        f"(refreshed in {time.monotonic() - refresh:.3f} s)"
                     )
                     last_activity = time.monotonic()
             if listener.fileno() in ready:
@@ -605,6 +622,24 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
         listener.close()
     _log("stopped")
     return 0
+
+
+def _refresh(cache_mod: Any, paths: list[str], secret: bytes) -> int:
+    """Keep the entries the last request read and wrote for the next one (see cache.load_warm)."""
+    import gc
+
+    if not paths:  # `--help`, a usage error, --no-cache: nothing to go by, keep what the last run used
+        return len(cache_mod._warm)
+    before = dict(cache_mod._warm)
+    kept = int(cache_mod.load_warm(paths, secret, MAX_WARM_BYTES))
+    if any(cache_mod._warm.get(path) is not entry for path, entry in before.items()):
+        # Entries were dropped or replaced: free what they held (cycles included) before freezing
+        # the new ones. A collection traverses the whole server (tens of ms on a large org), so only
+        # then; an unchanged set (a commit that did not touch the records) costs a stat per entry.
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+    return kept
 
 
 def _log(message: str) -> None:
@@ -653,6 +688,7 @@ def _reap(children: dict[int, _Child]) -> None:
         if child is None:
             continue
         child.exited = True
+        child.ran = time.monotonic() - child.started
         if os.WIFSIGNALED(wait_status) or os.waitstatus_to_exitcode(wait_status) != 0:
             # The child did not end through its own report (killed, or crashed): tell the client, as
             # a shell reports a killed process (128 + signal). A client that already has the child's
@@ -771,10 +807,23 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict[str, Any], tou
 
     from phi_lint import cache as cache_mod
 
-    for signum in (signal.SIGINT,):
-        signal.signal(signum, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
+    # What can fail is done before the go-ahead, so that a failure leaves the run to the client. The
+    # working directory must be the client's own (not a path that means another folder here: a
+    # client in another mount namespace).
+    try:
+        os.chdir(request["cwd"])
+        here = os.stat(".")
+        if [here.st_dev, here.st_ino] != request["cwd_id"]:
+            raise ProtocolError("another working directory")
+        umask = int(request["umask"])
+        env = {str(k): str(v) for k, v in request["env"].items()}
+        argv = [str(a) for a in request["argv"]]
+    except Exception as exc:
+        _send(conn, {"refused": f"{type(exc).__name__}: {exc}"})
+        return 0
     _send(conn, {"ready": os.getpid()})
     conn.settimeout(GO_TIMEOUT)
     try:
@@ -787,10 +836,12 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict[str, Any], tou
         os.dup2(fd, target)
     for fd in fds:
         os.close(fd)
-    os.chdir(request["cwd"])
-    os.umask(int(request["umask"]))
+    os.umask(umask)
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update(env)
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        setattr(tempfile, "tempdir", None)  # noqa: B010  # found again from the client's TMPDIR, as in a new process
     streams = []
     for target, (encoding, errors, line_buffering, write_through) in enumerate(request["stdio"]):
         raw = io.FileIO(target, "r" if target == 0 else "w", closefd=False)
@@ -809,25 +860,26 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict[str, Any], tou
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    sys.argv = ["phi-lint", *request["argv"]]
+    sys.argv = ["phi-lint", *argv]
     cache_mod.record_touched_entries()
     gc.enable()
-    code = _main(request["argv"])
+    code = _main(argv)
     try:
         import atexit
 
         atexit._run_exitfuncs()
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
+    for output in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
-            stream.flush()
+            output.flush()
     try:
         with open(touched_w, "wb") as out:
             out.write("\n".join(cache_mod.touched_entries() or ()).encode("utf-8", "surrogateescape"))
     except OSError:
         pass
-    _send(conn, {"exit": code})
+    with contextlib.suppress(OSError):  # a client that is gone (killed) has no use for it
+        _send(conn, {"exit": code})
     return 0
 
 
