@@ -241,13 +241,11 @@ def _configured_cache_dir(config_file: str) -> str | None:
 
 def client_cache_dir(args: Sequence[str]) -> str | None:
     """The cache directory `phi-lint check ARGS` would use, as cli._run_static finds it (None: not
-    known, or no cache)."""
+    known). A server there also answers `--no-cache` runs (its child then uses no cache)."""
     paths: list[str] = []
     options: dict[str, str] = {}
     iterator = iter(args)
     for arg in iterator:
-        if arg == "--no-cache":
-            return None
         if arg == "--":
             paths.extend(iterator)
             break
@@ -325,10 +323,8 @@ def run_on_server(argv: Sequence[str]) -> int | None:
                 "umask": umask,
                 "stdio": _stdio_settings(),
             }
-            data = _pack(request)
             sock.settimeout(READY_TIMEOUT)
-            sent = socket.send_fds(sock, [data[: 1 << 16]], [0, 1, 2])
-            sock.sendall(data[sent:])
+            _send(sock, request)
             reply = _recv(sock)
             if reply is None or not isinstance(reply.get("ready"), int):
                 return None  # refused (another interpreter setting, say): run here
@@ -364,8 +360,13 @@ def _wait_for_child(sock: socket.socket, path: str, child: int) -> int | None:
             previous[signum] = signal.signal(signum, forward)
     try:
         try:
-            # From here on the child runs the check, and this process must not.
-            _send(sock, {"go": True})
+            # From here on the child runs the check, and this process must not. The standard streams
+            # go with the go-ahead, not with the request: descriptors sent to a server that then
+            # hangs would keep this process's pipes open (a pre-commit waiting for their end) for as
+            # long as it hangs.
+            data = _pack({"go": True})
+            sent = socket.send_fds(sock, [data], [0, 1, 2])
+            sock.sendall(data[sent:])
         except OSError:
             return None
         sock.settimeout(None)
@@ -379,6 +380,8 @@ def _wait_for_child(sock: socket.socket, path: str, child: int) -> int | None:
                 return EXIT_ERROR
             code = message.get("exit")
             if isinstance(code, int):
+                if message.get("error"):
+                    print(f"phi-lint: error: {message['error']}", file=sys.stderr)
                 return code
     finally:
         for signum, handler in previous.items():
@@ -712,14 +715,13 @@ def _handle(
     wake_r: int,
     wake_w: int,
 ) -> str:
-    fds: list[int] = []
     owned = True
     try:
         conn.settimeout(5.0)
         if _peer_uid(conn) != os.getuid():
             conn.close()
             return ""
-        request, fds = _recv_with_fds(conn, 3)
+        request = _recv(conn) or {}
         op = request.get("op")
         if op == "status":
             _send(
@@ -743,16 +745,14 @@ def _handle(
                 os.kill(pid, signum)
             _send(conn, {"ok": True})
         elif op == "check":
-            if request.get("identity") != identity() or request.get("settings") != settings or len(fds) != 3:
+            if request.get("identity") != identity() or request.get("settings") != settings:
                 _send(conn, {"refused": "the client's interpreter or phi-lint differs"})
             else:
-                _fork_child(conn, fds, request, children, listener, wake_r, wake_w)
+                _fork_child(conn, request, children, listener, wake_r, wake_w)
                 owned = False  # the child table has it: closed when the child is reaped
     except Exception as exc:
         _log(f"bad request: {type(exc).__name__}: {exc}")
     finally:
-        for fd in fds:
-            os.close(fd)
         if owned:
             conn.close()
     return ""
@@ -766,7 +766,6 @@ def _warm_entries() -> dict[str, Any]:
 
 def _fork_child(
     conn: socket.socket,
-    fds: list[int],
     request: dict[str, Any],
     children: dict[int, _Child],
     listener: socket.socket,
@@ -787,7 +786,7 @@ def _fork_child(
                 other.conn.close()
                 if other.touched_fd >= 0:
                     os.close(other.touched_fd)
-            code = _run_child(conn, fds, request, touched_w)
+            code = _run_child(conn, request, touched_w)
         except BaseException:
             code = 70  # reported to the client as an error by the server (see _reap)
             import traceback
@@ -799,7 +798,7 @@ def _fork_child(
     children[pid] = _Child(conn, touched_r, time.monotonic())
 
 
-def _run_child(conn: socket.socket, fds: list[int], request: dict[str, Any], touched_w: int) -> int:
+def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> int:
     """In the forked child: become the client's process and run its command line. Returns the child's
     own exit status (0 when the client got the check's exit code)."""
     import gc
@@ -827,11 +826,14 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict[str, Any], tou
     _send(conn, {"ready": os.getpid()})
     conn.settimeout(GO_TIMEOUT)
     try:
-        go = _recv(conn)
-    except (OSError, ProtocolError):
-        go = None
-    if go is None or not go.get("go"):
+        go, fds = _recv_with_fds(conn, 3)
+    except (OSError, ProtocolError, ValueError, EOFError, TypeError):
         return 0  # the client gave up waiting and runs the check itself
+    if not go.get("go") or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        _send(conn, {"exit": EXIT_ERROR, "error": "the warm server did not receive the standard streams"})
+        return 0
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     for fd in fds:
