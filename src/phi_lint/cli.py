@@ -11,11 +11,14 @@ Heavy modules (Playwright, BeautifulSoup) are imported only by the commands that
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by build_parser: a check answered by the warm server never parses here
+    import argparse
 
 from phi_lint import __version__
 
@@ -42,6 +45,8 @@ def _error(message: str) -> int:
 
 
 def build_parser(with_sweep: bool = True) -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="phi-lint",
         description="Find PHI leaks (HIPAA) in Salesforce projects and WCAG 2.2 AA failures in "

@@ -525,6 +525,16 @@ def _warm_up() -> None:
     load_checks([rule for rule in default_registry() if ":" in rule.check])  # sweep rules have none
     for kind in parsing.GRAMMARS:
         parsing.parse(kind, b"")
+    # The Apex analyzer's tree-sitter queries (compiling them is 5 ms of a one-class check); a query
+    # not listed here is compiled by the child as without a server.
+    from phi_lint.analyzers.apex import syntax
+
+    for pattern in (
+        syntax._INDEX_QUERY,
+        "(accessor_declaration body: (block) @b)",
+        "(bound_apex_expression) @b",
+    ):
+        parsing.query("apex", pattern)
 
 
 def serve(cache_dir: str, idle_timeout: float) -> int:
