@@ -53,8 +53,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=str(REPO / "src"),
         PHI_LINT_CACHE_KEY="server-tests",
         XDG_CACHE_HOME=str(tmp_path / "xdg"),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -91,14 +91,21 @@ def _start(root: Path, tmp_path: Path) -> None:
     assert _requests(root, tmp_path) == 0
 
 
+def _warm_entries(root: Path, tmp_path: Path) -> int:
+    done = _run(root, tmp_path, "server", "status")
+    match = re.search(rb"cache entries in memory: (\d+)", done.stdout)
+    assert match, done.stdout
+    return int(match.group(1))
+
+
 def _both(
-    root: Path, tmp_path: Path, *args: str
+    root: Path, tmp_path: Path, *args: str, **env: str
 ) -> tuple[tuple[int, bytes, bytes], tuple[int, bytes, bytes]]:
     """(served, in-process) results of `phi-lint ARGS`; asserts the first was served by the server."""
     before = _requests(root, tmp_path)
-    served = _run(root, tmp_path, *args)
+    served = _run(root, tmp_path, *args, **env)
     assert _requests(root, tmp_path) == (before or 0) + 1, "the server did not answer"
-    alone = _run(root, tmp_path, *args, **{server.ENV_DISABLE: "1"})
+    alone = _run(root, tmp_path, *args, **env, **{server.ENV_DISABLE: "1"})
     assert _requests(root, tmp_path) == (before or 0) + 1, "PHI_LINT_NO_SERVER was not obeyed"
     return (served.returncode, served.stdout, served.stderr), (alone.returncode, alone.stdout, alone.stderr)
 
@@ -147,6 +154,14 @@ def test_a_served_check_is_the_check_without_the_server(project: Path, tmp_path:
     (project / clean).write_text(CLEAN)
     served, alone = _both(project, tmp_path, "check", clean)
     assert served == alone and served[0] == 0
+
+    # The entries the last check used are kept in memory, checked with the client's cache key (here
+    # another than the server's own environment has): a check with them is the same check.
+    assert _warm_entries(project, tmp_path) > 0
+    for key in ("another-key", "another-key"):
+        served, alone = _both(project, tmp_path, "check", leaky, PHI_LINT_CACHE_KEY=key)
+        assert served == alone and served[0] == 1
+    assert _warm_entries(project, tmp_path) > 0
 
     # From a subfolder (the child takes the client's working directory).
     before = _requests(project, tmp_path)

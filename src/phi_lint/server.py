@@ -549,10 +549,6 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
     if socket_name() != name:
         _log("phi-lint changed while the server started; not serving")
         return EXIT_ERROR
-    secret = cache_mod._secret()
-    if secret is None:
-        _log("no cache key (no home directory?); not serving")
-        return EXIT_ERROR
     listener = _bind(name)
     if listener is None:
         return 0
@@ -609,8 +605,13 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
                 if child.exited and child.touched_fd < 0:
                     del children[pid]
                     requests += 1
-                    paths = [p for p in child.touched.decode("utf-8", "surrogateescape").split("\n") if p]
+                    key, _, listed = bytes(child.touched).partition(b"\n")
+                    paths = [p for p in listed.decode("utf-8", "surrogateescape").split("\n") if p]
                     refresh = time.monotonic()
+                    try:
+                        secret = bytes.fromhex(key.decode("ascii"))
+                    except ValueError:
+                        secret = b""
                     kept = _refresh(cache_mod, paths, secret)
                     _log(
                         f"request {requests}: ran {child.ran:.3f} s; {kept} cache entries in memory "
@@ -638,13 +639,21 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
 
 
 def _refresh(cache_mod: Any, paths: list[str], secret: bytes) -> int:
-    """Keep the entries the last request read and wrote for the next one (see cache.load_warm)."""
+    """Keep the entries the last request read and wrote for the next one (see cache.load_warm),
+    checked with that request's cache key (a client's key never comes from the server's own
+    environment: the entries are those of the client's runs)."""
     import gc
 
-    if not paths:  # `--help`, a usage error, --no-cache: nothing to go by, keep what the last run used
+    # `--help`, a usage error, --no-cache: nothing to go by; keep what the last run used.
+    if not paths or not secret:
         return len(cache_mod._warm)
     before = dict(cache_mod._warm)
-    kept = int(cache_mod.load_warm(paths, secret, MAX_WARM_BYTES))
+    try:
+        kept = int(cache_mod.load_warm(paths, secret, MAX_WARM_BYTES))
+    except Exception as exc:  # MemoryError, say: serve on, cold
+        _log(f"could not keep the cache entries: {type(exc).__name__}: {exc}")
+        cache_mod._warm = {}
+        kept = 0
     if any(cache_mod._warm.get(path) is not entry for path, entry in before.items()):
         # Entries were dropped or replaced: free what they held (cycles included) before freezing
         # the new ones. A collection traverses the whole server (tens of ms on a large org), so only
@@ -885,11 +894,14 @@ def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> 
     for output in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             output.flush()
-    try:
-        with open(touched_w, "wb") as out:
-            out.write("\n".join(cache_mod.touched_entries() or ()).encode("utf-8", "surrogateescape"))
-    except OSError:
-        pass
+    # For the server: the cache key of this run (the client's: its PHI_LINT_CACHE_KEY or key file),
+    # which the server checks the entries with, and the entry files the run read and wrote.
+    touched = cache_mod.touched_entries()
+    secret = cache_mod._secret() if touched else None
+    with contextlib.suppress(OSError), open(touched_w, "wb") as out:
+        if secret is not None and touched:
+            out.write(secret.hex().encode() + b"\n")
+            out.write("\n".join(touched).encode("utf-8", "surrogateescape"))
     with contextlib.suppress(OSError):  # a client that is gone (killed) has no use for it
         _send(conn, {"exit": code})
     return 0
