@@ -29,13 +29,16 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import signal
-import socket
 import struct
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# `socket` and `signal` are imported where used: `phi-lint check` imports this module to look for a
+# server, and most projects have none (the look costs a listing of the cache directory, no more).
+if TYPE_CHECKING:
+    import socket
 
 # Setting this (to anything but empty) makes `phi-lint check` never use a server.
 ENV_DISABLE = "PHI_LINT_NO_SERVER"
@@ -134,6 +137,8 @@ def _recv(sock: socket.socket) -> dict[str, Any] | None:
 
 
 def _recv_with_fds(sock: socket.socket, maxfds: int) -> tuple[dict[str, Any], list[int]]:
+    import socket
+
     data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, maxfds)
     try:
         if len(data) < 4:
@@ -149,6 +154,8 @@ def _recv_with_fds(sock: socket.socket, maxfds: int) -> tuple[dict[str, Any], li
 
 
 def _peer_uid(sock: socket.socket) -> int:
+    import socket
+
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
 
@@ -156,6 +163,8 @@ def _peer_uid(sock: socket.socket) -> int:
 def _connect(path: str, timeout: float) -> socket.socket:
     """A connection to the server socket at `path` whose process runs as this user. A path longer than
     a Unix socket address holds is reached from its folder."""
+    import socket
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
@@ -341,6 +350,8 @@ def _wait_for_child(sock: socket.socket, path: str, child: int) -> int | None:
     """Give the child the go-ahead and wait for its exit code. Ctrl-C and SIGTERM are passed on to the
     child, which ends the way an interrupted check does (exit 130 or 143). None when the go-ahead
     could not be sent (the check did not start)."""
+    import signal
+    import socket
 
     def forward(signum: int, _frame: object) -> None:
         try:
@@ -540,6 +551,7 @@ def _warm_up() -> None:
 def serve(cache_dir: str, idle_timeout: float) -> int:
     """The server's main loop (run by `start` in a new interpreter, cwd `cache_dir`)."""
     import gc
+    import signal
 
     from phi_lint import cache as cache_mod
 
@@ -672,6 +684,8 @@ def _bind(name: str) -> socket.socket | None:
     """The listening socket, bound to a temporary name and linked into place (a second server for the
     same cache and version finds the name taken). A socket file nobody listens on (a killed server's)
     is replaced. None when another server answers at `name`."""
+    import socket
+
     old_umask = os.umask(0o177)  # the socket file is 0600 from the start
     try:
         for _attempt in range(2):
@@ -791,6 +805,8 @@ def _fork_child(
     wake_r: int,
     wake_w: int,
 ) -> None:
+    import signal
+
     touched_r, touched_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -822,6 +838,7 @@ def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> 
     own exit status (0 when the client got the check's exit code)."""
     import gc
     import io
+    import signal
 
     from phi_lint import cache as cache_mod
 
