@@ -614,6 +614,10 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
                         child.touched_fd = -1
             _reap(children)
             for pid, child in list(children.items()):
+                if child.exited and child.touched_fd >= 0:
+                    # The child wrote its list before exiting; a process it forked (a worker left
+                    # behind) may still hold the pipe open, so take what is there, not wait for EOF.
+                    _drain(child)
                 if child.exited and child.touched_fd < 0:
                     del children[pid]
                     requests += 1
@@ -648,6 +652,15 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
         listener.close()
     _log("stopped")
     return 0
+
+
+def _drain(child: _Child) -> None:
+    os.set_blocking(child.touched_fd, False)
+    with contextlib.suppress(OSError):
+        while chunk := os.read(child.touched_fd, 1 << 16):
+            child.touched += chunk
+    os.close(child.touched_fd)
+    child.touched_fd = -1
 
 
 def _refresh(cache_mod: Any, paths: list[str], secret: bytes) -> int:
