@@ -596,7 +596,8 @@ def serve(cache_dir: str, idle_timeout: float) -> int:
                 break
             watched = [listener.fileno(), wake_r]
             watched += [c.touched_fd for c in children.values() if c.touched_fd >= 0]
-            ready, _, _ = select.select(watched, [], [], 5.0)
+            idle_left = idle_timeout - (time.monotonic() - last_activity)
+            ready, _, _ = select.select(watched, [], [], min(5.0, max(0.05, idle_left)))
             if wake_r in ready:
                 while True:
                     try:
