@@ -61,6 +61,65 @@ def test_hook_on_a_temporary_sfdx_repo(
     assert "README.md" not in output.split("phi-lint (PHI leaks")[-1]  # only matching files were passed
 
 
+def test_server_hook_starts_a_server_the_check_hook_uses(tmp_path: Path) -> None:
+    """`phi-lint-server` (manual stage) starts the warm server from the environment the repository's
+    hooks share, so the `phi-lint` hook's check is served by it (the server's log counts the request).
+    `try-repo` builds a new environment per call, so this uses a configuration naming a snapshot of
+    this checkout (as try-repo's shadow repository does)."""
+    if shutil.which("pre-commit") is None:
+        pytest.fail("pre-commit is a dev dependency: pip install -e '.[dev]'")
+    snapshot = tmp_path / "phi-lint"
+    shutil.copytree(
+        REPO,
+        snapshot,
+        ignore=shutil.ignore_patterns(".git", "__pycache__", ".phi-lint-cache", "*.egg-info", ".mypy_cache"),
+    )
+    _git(snapshot, "init", "-q")
+    _git(snapshot, "add", ".")
+    _git(snapshot, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "snapshot")
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=snapshot, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    repo = tmp_path / "sfdx"
+    cls = repo / "force-app/main/default/classes/Visit.cls"
+    cls.parent.mkdir(parents=True)
+    (repo / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app", "default": true}]}'
+    )
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n"
+        "    hooks:\n      - id: phi-lint\n      - id: phi-lint-server\n"
+    )
+    cls.write_text(BAD)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env.pop("PHI_LINT_NO_SERVER", None)
+    env.pop("PYTHONPATH", None)
+    try:
+        started = subprocess.run(
+            ["pre-commit", "run", "--hook-stage", "manual", "phi-lint-server"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        proc = subprocess.run(
+            ["pre-commit", "run", "phi-lint"], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+        )
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 1, output
+        assert "force-app/main/default/classes/Visit.cls:2:" in output
+        log = (repo / ".phi-lint-cache" / "server.log").read_text()
+        assert "request 1:" in log, log
+    finally:
+        from phi_lint import server
+
+        server.stop(str(repo / ".phi-lint-cache"))
+
+
 def test_hook_files_pattern_passes_what_phi_lint_reads() -> None:
     """pre-commit passes only the staged files its `files`/`exclude` patterns match: they must be the
     files phi-lint reads (a file it reads but the hook never passes is never checked at commit)."""
