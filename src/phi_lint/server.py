@@ -326,6 +326,7 @@ def run_on_server(argv: Sequence[str]) -> int | None:
                 "identity": identity(),
                 "settings": _interpreter_settings(),
                 "argv": list(argv),
+                "argv0": sys.argv[0] if sys.argv else "phi-lint",
                 "cwd": os.getcwd(),
                 "cwd_id": [here.st_dev, here.st_ino],
                 "env": dict(os.environ),
@@ -850,6 +851,7 @@ def _fork_child(
 def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> int:
     """In the forked child: become the client's process and run its command line. Returns the child's
     own exit status (0 when the client got the check's exit code)."""
+    import codecs
     import gc
     import io
     import signal
@@ -870,6 +872,13 @@ def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> 
         umask = int(request["umask"])
         env = {str(k): str(v) for k, v in request["env"].items()}
         argv = [str(a) for a in request["argv"]]
+        argv0 = str(request.get("argv0", "phi-lint"))
+        stdio = [(str(e), str(r), bool(lb), bool(wt)) for e, r, lb, wt in request["stdio"]]
+        if len(stdio) != 3:
+            raise ProtocolError("three standard streams")
+        for encoding, errors, _, _ in stdio:
+            codecs.lookup(encoding)
+            codecs.lookup_error(errors)
     except Exception as exc:
         _send(conn, {"refused": f"{type(exc).__name__}: {exc}"})
         return 0
@@ -895,7 +904,7 @@ def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> 
     if tempfile is not None:
         setattr(tempfile, "tempdir", None)  # noqa: B010  # found again from the client's TMPDIR, as in a new process
     streams = []
-    for target, (encoding, errors, line_buffering, write_through) in enumerate(request["stdio"]):
+    for target, (encoding, errors, line_buffering, write_through) in enumerate(stdio):
         raw = io.FileIO(target, "r" if target == 0 else "w", closefd=False)
         buffered: io.BufferedReader | io.BufferedWriter = (
             io.BufferedReader(raw) if target == 0 else io.BufferedWriter(raw)
@@ -912,7 +921,7 @@ def _run_child(conn: socket.socket, request: dict[str, Any], touched_w: int) -> 
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    sys.argv = ["phi-lint", *argv]
+    sys.argv = [argv0, *argv]
     cache_mod.record_touched_entries()
     gc.enable()
     code = _main(argv)
