@@ -1770,33 +1770,20 @@ def phi_input_handlers(ctx: FileContext) -> dict[str, tuple[str, ...]]:
     left out: its branches decide."""
     fields_of: dict[str, list[str]] = {}
     shared_with_other_inputs: set[str] = set()
-    try:
-        templates = sorted(ctx.path.parent.glob("*.html"))
-    except OSError:
-        return {}
-    for template in templates:
-        text = phi_names.read_markup(template)
-        if text is None:
+    for _, attributes in _bundle_start_tags(ctx):
+        handlers = [
+            match.group(1)
+            for name, value in attributes.items()
+            if name in _CHANGE_EVENTS and (match := _BINDING_PATH.match(value)) and "." not in match.group(1)
+        ]
+        if not handlers:
             continue
-        for tag in _START_TAG.finditer(text):
-            attributes = {
-                m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTRIBUTE.finditer(tag.group(2))
-            }
-            handlers = [
-                match.group(1)
-                for name, value in attributes.items()
-                if name in _CHANGE_EVENTS
-                and (match := _BINDING_PATH.match(value))
-                and "." not in match.group(1)
-            ]
-            if not handlers:
-                continue
-            edited = _edited_phi_field(ctx, attributes)
-            for handler in handlers:
-                if edited:
-                    fields_of.setdefault(handler, []).append(edited)
-                else:
-                    shared_with_other_inputs.add(handler)
+        edited = _edited_phi_field(ctx, attributes)
+        for handler in handlers:
+            if edited:
+                fields_of.setdefault(handler, []).append(edited)
+            else:
+                shared_with_other_inputs.add(handler)
     return {
         handler: tuple(dict.fromkeys(fields))
         for handler, fields in fields_of.items()
@@ -1816,28 +1803,35 @@ def record_form_handlers(ctx: FileContext) -> dict[str, str]:
     object-api-name="Patient__c" onsubmit={handleSubmit}>`), with that object. A form whose object is
     bound (`object-api-name={objectApiName}`) or not PHI gives nothing."""
     found: dict[str, str] = {}
+    for name, attributes in _bundle_start_tags(ctx, "lightning-record"):
+        if name not in _RECORD_FORMS:
+            continue
+        obj = attributes.get("object-api-name", "").strip()
+        if not obj or obj.startswith("{") or ctx.phi.object_reason(obj) is None:
+            continue
+        for event in _FORM_EVENTS:
+            handler = _BINDING_PATH.match(attributes.get(event, ""))
+            if handler and "." not in handler.group(1):
+                found[handler.group(1)] = obj
+    return found
+
+
+def _bundle_start_tags(ctx: FileContext, containing: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+    """(lower-cased tag name, attributes by lower-cased name, quotes stripped) of every start tag in
+    the bundle's templates (those that contain `containing`, when given)."""
     try:
         templates = sorted(ctx.path.parent.glob("*.html"))
     except OSError:
-        return {}
+        return
     for template in templates:
         text = phi_names.read_markup(template)
-        if text is None or "lightning-record" not in text:
+        if text is None or containing not in text:
             continue
         for tag in _START_TAG.finditer(text):
-            if tag.group(1).lower() not in _RECORD_FORMS:
-                continue
             attributes = {
                 m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTRIBUTE.finditer(tag.group(2))
             }
-            obj = attributes.get("object-api-name", "").strip()
-            if not obj or obj.startswith("{") or ctx.phi.object_reason(obj) is None:
-                continue
-            for event in _FORM_EVENTS:
-                handler = _BINDING_PATH.match(attributes.get(event, ""))
-                if handler and "." not in handler.group(1):
-                    found[handler.group(1)] = obj
-    return found
+            yield tag.group(1).lower(), attributes
 
 
 def _edited_phi_field(ctx: FileContext, attributes: dict[str, str]) -> str:
