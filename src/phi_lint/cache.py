@@ -258,7 +258,7 @@ class Cache:
         return self._entries / namespace / key[:2] / key[2:]
 
     def _mac(self, namespace: str, key: str, payload: bytes) -> bytes:
-        return hmac.new(self._secret, f"{namespace}\0{key}\0".encode() + payload, hashlib.sha256).digest()
+        return _entry_mac(self._secret, namespace, key, payload)
 
     def get(self, namespace: str, key: str) -> Any | None:
         """The stored value, or None when absent, corrupt, forged or unreadable."""
@@ -280,12 +280,8 @@ class Cache:
                     with contextlib.suppress(OSError):
                         os.utime(path)
                 return value
-        head = len(_MAGIC) + _MAC_SIZE
-        if len(blob) < head or not blob.startswith(_MAGIC):
-            self.misses += 1
-            return None
-        mac, payload = blob[len(_MAGIC) : head], blob[head:]
-        if not hmac.compare_digest(mac, self._mac(namespace, key, payload)):
+        payload = _signed_payload(blob, self._secret, namespace, key)
+        if payload is None:
             self.misses += 1
             return None
         try:
@@ -598,18 +594,30 @@ def _checked_entry(path: str, blob: bytes, secret: bytes) -> WarmEntry | None:
     namespace_dir, head = os.path.split(folder)
     namespace = os.path.basename(namespace_dir)
     key = head + rest
-    start = len(_MAGIC) + _MAC_SIZE
-    if len(blob) < start or not blob.startswith(_MAGIC):
-        return None
-    payload = blob[start:]
-    mac = hmac.new(secret, f"{namespace}\0{key}\0".encode() + payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(blob[len(_MAGIC) : start], mac):
+    payload = _signed_payload(blob, secret, namespace, key)
+    if payload is None:
         return None  # never unpickle what the key did not sign
     try:
         value = pickle.loads(payload)
     except Exception:
         return None
     return WarmEntry(blob, value)
+
+
+def _entry_mac(secret: bytes, namespace: str, key: str, payload: bytes) -> bytes:
+    return hmac.new(secret, f"{namespace}\0{key}\0".encode() + payload, hashlib.sha256).digest()
+
+
+def _signed_payload(blob: bytes, secret: bytes, namespace: str, key: str) -> bytes | None:
+    """An entry file's pickled payload when the file is an entry that `secret` signed for this
+    namespace and key; None for anything else (truncated, foreign, forged)."""
+    head = len(_MAGIC) + _MAC_SIZE
+    if len(blob) < head or not blob.startswith(_MAGIC):
+        return None
+    payload = blob[head:]
+    if not hmac.compare_digest(blob[len(_MAGIC) : head], _entry_mac(secret, namespace, key, payload)):
+        return None
+    return payload
 
 
 _temp_names = itertools.count()
