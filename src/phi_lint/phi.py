@@ -408,15 +408,19 @@ CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS: tuple[tuple[str, ...], ...] = (
 )
 
 
+def _name_ending(tokens: list[str], endings: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    """The first of `endings` that a name's tokens end with."""
+    return next((ending for ending in endings if tuple(tokens[-len(ending) :]) == ending), None)
+
+
+# The object-name predicates below are pure functions of the name, asked for every field question.
+@functools.lru_cache(maxsize=4096)
 def clinical_record_object(obj: str) -> tuple[str, ...] | None:
     """The ending of `obj`'s name that makes it a piece of a patient's clinical record, or None."""
     tokens = name_tokens(obj)
     if CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(tokens) or employment_object(obj):
         return None
-    for ending in CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS:
-        if tuple(tokens[-len(ending) :]) == ending:
-            return ending
-    return None
+    return _name_ending(tokens, CATALOGUE_CLINICAL_RECORD_NAME_ENDINGS)
 
 
 # Custom objects whose name says each record is an entry of a code system or dictionary
@@ -443,6 +447,7 @@ CATALOGUE_CODE_SET_NAME_ENDINGS: tuple[tuple[str, ...], ...] = (
 CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS: frozenset[str] = frozenset(("meddra", "snomed", "loinc", "rxnorm"))
 
 
+@functools.lru_cache(maxsize=4096)
 def code_set_object(obj: str) -> bool:
     """Is `obj` a code system's or dictionary's entries (`MedDRA_Preferred_Term__c`), not a clinical
     record?"""
@@ -457,13 +462,14 @@ def code_set_object(obj: str) -> bool:
         or CATALOGUE_CODE_SYSTEM_OBJECT_TOKENS & joined
     ):
         return True
-    return any(tuple(tokens[-len(ending) :]) == ending for ending in CATALOGUE_CODE_SET_NAME_ENDINGS)
+    return _name_ending(tokens, CATALOGUE_CODE_SET_NAME_ENDINGS) is not None
 
 
 # Field types that hold a way to reach a person, whatever the field is called.
 PATIENT_CONTACT_FIELD_TYPES = frozenset(("email", "phone"))
 
 
+@functools.lru_cache(maxsize=4096)
 def patient_object(obj: str) -> bool:
     """Is `obj` a patient's own record (`Patient__c`), not about animals or a patient-facing thing?"""
     tokens = set(name_tokens(obj))
@@ -505,6 +511,7 @@ CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS: frozenset[tuple[str, ...]] = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def employment_object(obj: str) -> bool:
     """Is `obj` an employment record (`Employee_Personal_Detail__c`) and not also a clinical one?"""
     tokens = set(name_tokens(obj))
