@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported by build_parser: a check answered by the warm server never parses here
     import argparse
 
+    from phi_lint.config import Config
+
 from phi_lint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -181,6 +183,13 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _cache_dir(root: Path, config: Config, given: Path | None) -> Path:
+    """The cache directory of a run: `--cache-dir`, else the configured one, relative to the project's
+    root (`check` and `server` must agree: the server's socket lives there)."""
+    cache_dir = given or Path(config.cache_dir)
+    return cache_dir if cache_dir.is_absolute() else root / cache_dir
+
+
 def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
@@ -210,8 +219,7 @@ def _run_static(args: argparse.Namespace, paths: list[Path]):  # type: ignore[no
     if not getattr(args, "no_cache", False):
         from phi_lint.cache import Cache
 
-        cache_dir = getattr(args, "cache_dir", None) or Path(config.cache_dir)
-        cache_dir = cache_dir if cache_dir.is_absolute() else root / cache_dir
+        cache_dir = _cache_dir(root, config, getattr(args, "cache_dir", None))
         # The command line owns its process's garbage collector (see GC_THRESHOLDS).
         cache = Cache.open(cache_dir, freeze_loaded=True)
     project = open_project(root, config, cache)
@@ -368,14 +376,11 @@ def cmd_server(args: argparse.Namespace) -> int:
     from phi_lint import server
     from phi_lint.config import ConfigError
 
-    cache_dir: Path | None = args.cache_dir
     try:
         _, root, config = _load([Path(".")], None)
     except ConfigError as exc:
         return _error(str(exc))
-    cache_dir = cache_dir or Path(config.cache_dir)
-    # As `check` finds it (cli._run_static): relative to the project's root.
-    directory = str(cache_dir if cache_dir.is_absolute() else root / cache_dir)
+    directory = str(_cache_dir(root, config, args.cache_dir))  # as `check` finds it
     if args.action == "start":
         if not args.idle_timeout > 0:
             return _error("--idle-timeout must be more than 0")

@@ -304,10 +304,7 @@ def run_on_server(argv: Sequence[str]) -> int | None:
         if cache_dir is None:
             return None
         # Before computing the code digest: most projects have no server (one listing of a small folder).
-        try:
-            if not any(n.startswith("server-") and n.endswith(".sock") for n in os.listdir(cache_dir)):
-                return None
-        except OSError:
+        if not _server_sockets(cache_dir):
             return None
         path = os.path.join(cache_dir, socket_name())
         sock = _connect(path, CONNECT_TIMEOUT)
