@@ -1803,7 +1803,7 @@ def record_form_handlers(ctx: FileContext) -> dict[str, str]:
     object-api-name="Patient__c" onsubmit={handleSubmit}>`), with that object. A form whose object is
     bound (`object-api-name={objectApiName}`) or not PHI gives nothing."""
     found: dict[str, str] = {}
-    for name, attributes in _bundle_start_tags(ctx, "lightning-record"):
+    for name, attributes in _bundle_start_tags(ctx):
         if name not in _RECORD_FORMS:
             continue
         obj = attributes.get("object-api-name", "").strip()
@@ -1816,22 +1816,28 @@ def record_form_handlers(ctx: FileContext) -> dict[str, str]:
     return found
 
 
-def _bundle_start_tags(ctx: FileContext, containing: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+def _bundle_start_tags(ctx: FileContext) -> list[tuple[str, dict[str, str]]]:
     """(lower-cased tag name, attributes by lower-cased name, quotes stripped) of every start tag in
-    the bundle's templates (those that contain `containing`, when given)."""
-    try:
-        templates = sorted(ctx.path.parent.glob("*.html"))
-    except OSError:
-        return
-    for template in templates:
-        text = phi_names.read_markup(template)
-        if text is None or containing not in text:
-            continue
-        for tag in _START_TAG.finditer(text):
-            attributes = {
-                m.group(1).lower(): (m.group(2) or "").strip("\"'") for m in _ATTRIBUTE.finditer(tag.group(2))
-            }
-            yield tag.group(1).lower(), attributes
+    the bundle's templates; read once per file for the change-handler and record-form scans."""
+
+    def read() -> list[tuple[str, dict[str, str]]]:
+        try:
+            templates = sorted(ctx.path.parent.glob("*.html"))
+        except OSError:
+            return []
+        tags = []
+        for template in templates:
+            text = phi_names.read_markup(template)
+            for tag in _START_TAG.finditer(text or ""):
+                attributes = {
+                    m.group(1).lower(): (m.group(2) or "").strip("\"'")
+                    for m in _ATTRIBUTE.finditer(tag.group(2))
+                }
+                tags.append((tag.group(1).lower(), attributes))
+        return tags
+
+    found: list[tuple[str, dict[str, str]]] = ctx.memo("lwc-bundle-start-tags", read)
+    return found
 
 
 def _edited_phi_field(ctx: FileContext, attributes: dict[str, str]) -> str:
