@@ -11,6 +11,10 @@ What a cached per-file result depends on, all of it in the key:
   built from), so an edit that leaves every summary unchanged invalidates only the edited file, while
   an edit that changes a wrapper's summary invalidates every dependant.
 
+A per-file result with nothing in it (no finding, no notification: most files of a project) is not an
+entry of its own but a key in the clean-results index (`Cache.is_clean`), kept like the stat index as
+a base and a delta entry.
+
 Analyzers may also keep state between runs (`last_state` / `save_state`, one entry per analyzer and
 salt): the Apex analyzer keeps each file's record there and re-analyses only what an edit can affect.
 
@@ -26,7 +30,8 @@ Safety:
 Size: every edit of the project writes new entries (its per-file results, the Apex facts of that state
 of the project), and a new phi-lint version or config orphans the old ones. So entries are aged: an
 entry read by a run has its mtime refreshed (at most once a day), and once a day a run deletes the
-entries nobody used for `MAX_AGE_DAYS` (`prune_if_due`).
+entries nobody used for `MAX_AGE_DAYS` (`prune_if_due`); a key of the clean-results index carries the
+day it was last confirmed and is dropped when the index is next rewritten after `MAX_AGE_DAYS`.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from phi_lint.codeid import digest_of as digest_of
 
 FORMAT_VERSION = "1"
 T = TypeVar("T")
+_V = TypeVar("_V")
 
 _MAGIC = b"PHILINT" + FORMAT_VERSION.encode()
 _MAC_SIZE = hashlib.sha256().digest_size
@@ -216,6 +222,10 @@ class Cache:
         # base entry it loaded.
         self._stat_changes: dict[str, tuple[int, int, int, str, int]] = {}
         self._stat_base_size = 0
+        # The clean-results index (`is_clean`), loaded on first use, and what this run added to it.
+        self._clean: dict[str, int] | None = None
+        self._clean_added: dict[str, int] = {}
+        self._clean_base_size = 0
         # Entry folders known to exist (created or seen by this process).
         self._folders: set[str] = set()
         # While a run is under way (`begin_run`): each file's stat and content hash, taken once. The
@@ -353,12 +363,12 @@ class Cache:
     # ---- content hashes ---------------------------------------------------------------------------
     def _load_stat_index(self) -> dict[str, tuple[int, int, int, str, int]]:
         if self._stat_index is None:
-            base = self._stat_entry(STAT_INDEX)
+            base = self._index_entry(STAT_INDEX)
             self._stat_base_size = len(base)
-            self._stat_index = {**base, **self._stat_entry(STAT_INDEX_DELTA)}
+            self._stat_index = {**base, **self._index_entry(STAT_INDEX_DELTA)}
         return self._stat_index
 
-    def _stat_entry(self, key: str) -> dict[str, tuple[int, int, int, str, int]]:
+    def _index_entry(self, key: str) -> dict[str, Any]:
         loaded = self.get("index", key)
         return loaded if isinstance(loaded, dict) else {}
 
@@ -430,22 +440,80 @@ class Cache:
         self._load_stat_index()[str(path)] = self._stat_changes[str(path)] = entry
 
     def flush(self) -> None:
-        """Write what this run added to the stat index (merged with what a concurrent run may have
-        written). The index of a large project weighs most of a megabyte, and a pre-commit check
-        after an edit changes one entry of it: the changes go to a small delta entry, and the base is
-        rewritten (the delta folded in) only when the delta has grown past a part of it."""
-        if not self._stat_changes:
-            return
-        delta = {**self._stat_entry(STAT_INDEX_DELTA), **self._stat_changes}
-        if self._stat_base_size and len(delta) <= max(STAT_DELTA_MIN_ENTRIES, self._stat_base_size // 8):
-            self.put("index", STAT_INDEX_DELTA, delta)
-        else:
-            base = {**self._stat_entry(STAT_INDEX), **delta}
-            # The base first: a run reading between the two writes finds each entry at least once.
-            if self.put("index", STAT_INDEX, base):
-                self.put("index", STAT_INDEX_DELTA, {})
-                self._stat_base_size = len(base)
-        self._stat_changes = {}
+        """Write what this run added to the stat index and the clean-results index (each merged with
+        what a concurrent run may have written)."""
+        if self._stat_changes:
+            self._stat_base_size = self._write_index(
+                STAT_INDEX, STAT_INDEX_DELTA, self._stat_changes, self._stat_base_size
+            )
+            self._stat_changes = {}
+        if self._clean_added:
+            today = _today()
+            self._clean_base_size = self._write_index(
+                CLEAN_INDEX,
+                CLEAN_INDEX_DELTA,
+                self._clean_added,
+                self._clean_base_size,
+                # Folded keys not confirmed for MAX_AGE_DAYS go, as unused entries are pruned.
+                keep=lambda day: today - day <= MAX_AGE_DAYS,
+            )
+            self._clean_added = {}
+
+    def _write_index(
+        self,
+        base_key: str,
+        delta_key: str,
+        changes: dict[str, _V],
+        base_size: int,
+        keep: Callable[[_V], bool] | None = None,
+    ) -> int:
+        """Store `changes` to an index kept as a base entry and a delta entry; returns the base's size.
+        The index of a large project weighs most of a megabyte, and a pre-commit check after an edit
+        changes one entry of it: the changes go to the small delta, and the base is rewritten (the
+        delta folded in, entries failing `keep` dropped) only when the delta has grown past a part
+        of it. A concurrent run's changes lost by the read-modify-write are only misses later."""
+        delta = {**self._index_entry(delta_key), **changes}
+        if base_size and len(delta) <= max(STAT_DELTA_MIN_ENTRIES, base_size // 8):
+            self.put("index", delta_key, delta)
+            return base_size
+        base = {**self._index_entry(base_key), **delta}
+        if keep is not None:
+            base = {key: value for key, value in base.items() if keep(value)}
+        # The base first: a run reading between the two writes finds each entry at least once.
+        if self.put("index", base_key, base):
+            self.put("index", delta_key, {})
+            return len(base)
+        return base_size
+
+    # ---- results with nothing to report ------------------------------------------------------------
+    # Most files of a project have no finding and no notification (72% at 5,000 synthetic classes).
+    # Their results are one index of keys rather than an entry file each: a cold run of a large org
+    # created ten thousand files for them (a file creation costs the parent ~0.1 ms, a fifth of its
+    # serial time), and a warm run opened as many.
+    def _load_clean(self) -> dict[str, int]:
+        if self._clean is None:
+            base = self._index_entry(CLEAN_INDEX)
+            self._clean_base_size = len(base)
+            self._clean = {**base, **self._index_entry(CLEAN_INDEX_DELTA)}
+        return self._clean
+
+    def is_clean(self, key: str) -> bool:
+        """Whether the result stored for `key` (an entry key of `namespace` "file") is empty."""
+        day = self._load_clean().get(key)
+        if day is None:
+            return False
+        self.hits += 1
+        if _today() - day >= 1:
+            # Confirmed in use, at most once a day per key (as a used entry's mtime is refreshed).
+            self._clean_added[key] = _today()
+        return True
+
+    def mark_clean(self, key: str) -> None:
+        """Remember that the result for `key` is empty (written by `flush`)."""
+        known = self._load_clean()
+        if key not in known:
+            known[key] = self._clean_added[key] = _today()
+        self.writes += 1
 
 
 # The stat index's keys (namespace "index"): its base and the delta of the runs since the base was
@@ -454,6 +522,13 @@ class Cache:
 STAT_INDEX = "stat-index"
 STAT_INDEX_DELTA = "stat-index-delta"
 STAT_DELTA_MIN_ENTRIES = 256
+# The clean-results index (see `Cache.is_clean`): file-entry keys -> the day each was last confirmed.
+CLEAN_INDEX = "clean-results"
+CLEAN_INDEX_DELTA = "clean-results-delta"
+
+
+def _today() -> int:
+    return int(time.time() // 86400)
 
 
 class FileMemo:

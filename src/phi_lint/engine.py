@@ -1063,7 +1063,12 @@ def _run_check(request: CheckRequest, cache: Any) -> RunResult:
             st = cache.stat(path)
             content = cache.content_digest(path, st) if st is not None else None
             if content is not None:
-                stored = cache.get("file", _file_key(cache, project, path, content, file_salt(path)))
+                key = _file_key(cache, project, path, content, file_salt(path))
+                if cache.is_clean(key):
+                    results[index] = FileResult()
+                    stats.from_cache += 1
+                    continue
+                stored = cache.get("file", key)
                 if isinstance(stored, FileResult):
                     results[index] = stored
                     stats.from_cache += 1
@@ -1104,7 +1109,11 @@ def _run_check(request: CheckRequest, cache: Any) -> RunResult:
             for n in file_result.notifications
         )
         if cache is not None and digest is not None and not failed:
-            cache.put("file", _file_key(cache, project, path, digest, file_salt(path)), file_result)
+            key = _file_key(cache, project, path, digest, file_salt(path))
+            if file_result.findings or file_result.notifications:
+                cache.put("file", key, file_result)
+            else:
+                cache.mark_clean(key)
     if cache is not None:
         cache.flush()
         cache.prune_if_due()

@@ -573,3 +573,55 @@ def test_runs_sharing_one_cache_object_see_each_edit(project_root: Path) -> None
     assert check(True) == check(False)
     target.write_text(target.read_text().replace("System.debug('status ' + p.Status__c);", "x();"))
     assert check(True) == check(False)
+
+
+def test_results_with_nothing_to_report_are_keys_of_one_index(
+    project_root: Path, run: Run, tmp_path: Path
+) -> None:
+    """A file with no finding and no notification writes no entry file of its own (a cold run of a
+    large org created ten thousand of them): its key goes to the clean-results index."""
+    from phi_lint import cache as cache_mod
+
+    reference = run(project_root, cache=False)
+    reported = {f.location.path for f in reference.findings} | {n.path for n in reference.notifications}
+    assert 0 < len(reported) < FILES
+    cold = run(project_root)
+    file_entries = [p for p in (tmp_path / "cache" / "v1" / "file").rglob("*") if p.is_file()]
+    assert len(file_entries) == len(reported)
+    opened = cache_mod.Cache.open(tmp_path / "cache")
+    assert opened is not None
+    clean = {**opened.get("index", cache_mod.CLEAN_INDEX), **opened.get("index", cache_mod.CLEAN_INDEX_DELTA)}
+    assert len(clean) == FILES - len(reported)
+    warm = run(project_root)
+    assert engine.last_run_stats.from_cache == FILES and engine.last_run_stats.analysed == 0
+    assert comparable(cold) == comparable(warm) == comparable(reference)
+    # A clean file edited so that it reports something is analysed again, not taken as clean.
+    field = project_root / "force-app/main/default/objects/Patient__c/fields/Status__c.field-meta.xml"
+    field.write_text(field.read_text().replace("<label>", "<label>x"))
+    assert comparable(run(project_root)) == comparable(run(project_root, cache=False))
+
+
+def test_clean_results_keys_age_like_entries(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A clean key carries the day it was last confirmed (refreshed at most once a day when used) and
+    is dropped when the index is next rewritten after MAX_AGE_DAYS without use."""
+    from phi_lint import cache as cache_mod
+
+    day = 20_000
+    monkeypatch.setattr(cache_mod, "_today", lambda: day)
+    first = cache_mod.Cache.open(tmp_path / "cache")
+    assert first is not None
+    first.mark_clean("unused")
+    first.mark_clean("used")
+    first.flush()
+    day += cache_mod.MAX_AGE_DAYS + 1
+    second = cache_mod.Cache.open(tmp_path / "cache")
+    assert second is not None
+    assert second.is_clean("used") and not second.is_clean("never-stored")
+    for number in range(cache_mod.STAT_DELTA_MIN_ENTRIES + 1):  # enough to fold the delta into the base
+        second.mark_clean(f"new-{number}")
+    second.flush()
+    third = cache_mod.Cache.open(tmp_path / "cache")
+    assert third is not None
+    assert third.get("index", cache_mod.CLEAN_INDEX_DELTA) == {}
+    assert third.get("index", cache_mod.CLEAN_INDEX)["used"] == day
+    assert third.is_clean("used") and third.is_clean("new-0") and not third.is_clean("unused")
