@@ -140,3 +140,34 @@ def test_parsed_rule_files_are_remembered_until_a_rule_file_changes(tmp_path: Pa
         os.utime(edited, (old + n + 1, old + n + 1))
         rules.load_rules(source, memo_folder=memo)
     assert len(list(memo.glob("rules-*.json"))) == rules.RULE_MEMOS_KEPT
+
+
+def test_a_template_check_loads_bs4_without_its_unused_optional_modules(tmp_path: Path) -> None:
+    """bs4's CSS selectors (soupsieve) and encoding detectors were ~70 ms of a one-template check;
+    phi-lint uses neither, and they stay importable for other code in the same process."""
+    _tiny_project(tmp_path)
+    bundle = tmp_path / "force-app/main/default/lwc/patientCard"
+    bundle.mkdir(parents=True)
+    template = bundle / "patientCard.html"
+    template.write_text('<template><img src="x.png"><p>{name}</p></template>\n')
+    unused = ("soupsieve", "charset_normalizer", "chardet", "cchardet")
+    code, modules = _loaded(str(template))
+    assert code == 1  # lwc/a11y-img-alt: the template really was parsed and checked
+    assert "bs4" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in unused) == []
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util, sys\n"
+            "from phi_lint.analyzers.lwc.soup import BeautifulSoup\n"
+            "assert BeautifulSoup('<p>a</p>', 'html.parser').p.get_text() == 'a'\n"
+            "assert 'soupsieve' not in sys.modules\n"
+            "import soupsieve\n"  # still importable afterwards (bs4 depends on it)
+            "print(soupsieve.__name__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "soupsieve", done.stderr

@@ -12,9 +12,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bs4 import Tag
-from bs4.element import NavigableString, PreformattedString
-
 from phi_lint.analyzers.lwc import jsflow, phi_names
 from phi_lint.analyzers.lwc.markup import (
     Markup,
@@ -26,6 +23,7 @@ from phi_lint.analyzers.lwc.markup import (
     start_tag_span,
     tag_text,
 )
+from phi_lint.analyzers.lwc.soup import NavigableString, PreformattedString, Tag
 from phi_lint.context import FileContext
 from phi_lint.engine import decode_source
 from phi_lint.findings import Hit, Location, props

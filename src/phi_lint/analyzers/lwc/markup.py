@@ -19,8 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, Tag
-
+from phi_lint.analyzers.lwc.soup import BeautifulSoup, Tag
 from phi_lint.findings import Span
 
 if TYPE_CHECKING:
