@@ -177,6 +177,18 @@ def _names_released(ctx: FileContext) -> NameFacts:
     return facts
 
 
+def _names_released_and_named(ctx: FileContext, stems: frozenset[str]) -> tuple[NameFacts, frozenset[str]]:
+    """`_names_released`, and which of `stems` (the project's Apex file names, lower case) the text
+    names: what `name_graph` reads of it."""
+    named = frozenset(_named_words(ctx.source) & stems)
+    return _names_released(ctx), named
+
+
+def _named_words(source: bytes) -> set[str]:
+    """Every identifier of an Apex text, in lower case."""
+    return {word.decode("ascii").lower() for word in set(_IDENTIFIER.findall(source))}
+
+
 def _declarations_tree(ctx: FileContext) -> parsing.Tree:
     """A tree of the class without its method bodies, which `_collect_names` never reads: parsing
     only the rest is several times cheaper (`bodies.py`). The whole text when the scan is unsure, and
@@ -201,9 +213,16 @@ def _read_declarations(
     if _worth_workers(list(unknown_contexts.values()), jobs):
         from phi_lint.analyzers.apex import parallel
 
-        read = parallel.map_files([ctx for _, ctx in unknown], _names_released, jobs)
-        for (key, _), facts in zip(unknown, read, strict=True):
+        # The workers also scan each text for the project's class names (`name_graph`), which the
+        # parent would otherwise read, decode and hash every file again for.
+        stems = frozenset(path.stem.lower() for path in sources.paths.values())
+        read = parallel.map_files(
+            [ctx for _, ctx in unknown], functools.partial(_names_released_and_named, stems=stems), jobs
+        )
+        for (key, ctx), (facts, named) in zip(unknown, read, strict=True):
             names[key] = facts
+            if isinstance(ctx, _ApexContext):
+                ctx.named_stems = named
         return names
     kept_bytes = 0
     for key, ctx in unknown:
@@ -418,6 +437,9 @@ class _ApexContext(FileContext):
         self._loaded: tuple[bytes, str] | None = None
         super().__init__(sources.project, path, key[0], "apex", b"", "")
         self._loaded = (text.encode("utf-8"), text) if text is not None else None
+        # The project's Apex file names (lower case) the text names, when a worker scanned it while
+        # reading its declarations (`name_graph` then reads nothing).
+        self.named_stems: frozenset[str] | None = None
 
     # The dataclass's `source` and `text` fields, read from the file on first use.
     @property  # type: ignore[override]
@@ -619,9 +641,13 @@ def name_graph(contexts: Sequence[FileContext], classes: set[str]) -> list[list[
             by_class[stem] = index
     deps: list[list[int]] = []
     for index, ctx in enumerate(contexts):
-        names = {word.decode("ascii").lower() for word in set(_IDENTIFIER.findall(ctx.source))}
-        if isinstance(ctx, _ApexContext):
-            ctx.forget_text()  # read again when analysed (on a worker, for most files)
+        named = ctx.named_stems if isinstance(ctx, _ApexContext) else None
+        if named is not None:  # scanned with its declarations (on a worker)
+            names: set[str] | frozenset[str] = named
+        else:
+            names = _named_words(ctx.source)
+            if isinstance(ctx, _ApexContext):
+                ctx.forget_text()  # read again when analysed (on a worker, for most files)
         deps.append(sorted(by_class[n] for n in names & by_class.keys() if by_class[n] != index))
     return deps
 
