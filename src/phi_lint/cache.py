@@ -792,6 +792,11 @@ def stat(path: Path | str) -> os.stat_result | None:
         return None
 
 
+def active_salt() -> str:
+    """The salt of the cache active around `prepare()`: phi-lint's code, the config and the PHI model."""
+    return _active_salt
+
+
 def active_memo(name: str) -> FileMemo | None:
     """A `FileMemo` in the cache active around `prepare()` (None without a cache). Flush it before
     `prepare()` returns."""

@@ -519,3 +519,72 @@ def test_a_patients_phone_is_phi_on_patient_records_not_as_a_bare_name(tmp_path:
     )
     lines = sorted(f.location.start_line for f in result.findings if f.rule_id == "lwc/phi-in-analytics")
     assert lines == [7]
+
+
+def test_apex_return_types_are_remembered_per_class_but_wrappers_in_other_files_are_read_again(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A template edit re-runs the LWC prepare(); the classes it did not change are not read again
+    (remembered by content hash), while an answer that read a wrapper class from its own file is
+    always read afresh, so an edit of the wrapper alone changes the JS file's findings."""
+    import json
+
+    from phi_lint.analyzers.lwc import phi_names
+    from phi_lint.cli import main
+
+    controller = (
+        "public with sharing class VisitController {\n"
+        "    @AuraEnabled(cacheable=true)\n"
+        "    public static List<VisitDTO> getVisits() { return null; }\n"
+        "}\n"
+    )
+    wrapper = "public class VisitDTO {{\n    @AuraEnabled public String {name};\n}}\n"
+    patients = (
+        "public with sharing class PatientLookup {\n"
+        "    @AuraEnabled public static Patient__c find(Id i) { return null; }\n"
+        "}\n"
+    )
+    js = (
+        "import { LightningElement } from 'lwc';\n"
+        "import getVisits from '@salesforce/apex/VisitController.getVisits';\n"
+        "export default class V extends LightningElement {\n"
+        "    async load() { (await getVisits()).forEach((v) => console.log(v.diagnosisText)); }\n"
+        "}\n"
+    )
+    classes = "force-app/main/default/classes"
+    template = f"{LWC}/v/v.html"
+    root = tmp_path / "project"
+    check_files(
+        tmp_path,
+        {
+            f"{classes}/VisitController.cls": controller,
+            f"{classes}/VisitDTO.cls": wrapper.format(name="diagnosisText"),
+            f"{classes}/PatientLookup.cls": patients,
+            f"{LWC}/v/v.js": js,
+            template: "<template><p>Visits</p></template>\n",
+        },
+    )
+    computed: list[str] = []
+    own_returns = phi_names._own_returns
+
+    def counted(path: Path, *args: object) -> object:
+        computed.append(path.name)
+        return own_returns(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phi_names, "_own_returns", counted)
+
+    def analytics_findings() -> int:
+        out = tmp_path / "out.json"
+        args = ["check", str(root), "--select", "lwc/phi-in-analytics", "--format", "json", "-o", str(out)]
+        main([*args, "--cache-dir", str(tmp_path / "cache")])
+        return len(json.loads(out.read_text())["runs"][0]["findings"])
+
+    assert analytics_findings() == 1
+    assert {"VisitController.cls", "PatientLookup.cls"} <= set(computed)
+    computed.clear()
+    (root / template).write_text("<template><p>Visits today</p></template>\n", encoding="utf-8")
+    assert analytics_findings() == 1
+    assert computed == []  # every class answered from the memo (the controller's answer: "read again")
+    (root / classes / "VisitDTO.cls").write_text(wrapper.format(name="clinicName"), encoding="utf-8")
+    (root / template).write_text("<template><p>Visits</p></template>\n", encoding="utf-8")
+    assert analytics_findings() == 0

@@ -16,6 +16,7 @@ that client-side code needs and Apex does not:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -251,16 +252,49 @@ def index_apex_returns(project: Project, files: list[Path]) -> None:
     """For `prepare`: what every `@AuraEnabled` method of the project's classes returns (an SObject type,
     or `wrapper:` and the PHI-named properties of a wrapper class), as a project fact (so the engine's
     cache knows a JS result depends on them)."""
+    from phi_lint import cache
+
     class_paths = {path.stem.lower(): path for path in files if path.suffix == ".cls"}
+    # A class's answer depends on its text, the PHI model, and which classes exist (a wrapper is looked
+    # up among them): remembered by content hash under a memo named by the other two, so that a
+    # template edited on a large org does not read every class again. An answer that read another
+    # class (a wrapper of its own file) is not remembered.
+    memo = cache.active_memo("lwc-apex-returns-" + cache.digest_of(cache.active_salt(), *sorted(class_paths)))
     index: dict[str, dict[str, str]] = {}
     for name, path in class_paths.items():
+        compute = functools.partial(_own_returns, path, project.phi, class_paths)
         try:
-            source = path.read_text(encoding="utf-8", errors="replace")
+            found = memo.get(path, compute) if memo is not None else compute()
+            if found == _NEEDS_OTHER_CLASSES:
+                found = _returns_of(path, project.phi, class_paths)
         except OSError:
             continue
-        if "auraenabled" in source.lower():
-            index[name] = _returns_in(source, project.phi, class_paths)
+        if found != _NO_AURA_METHODS:
+            index[name] = dict(found)
+    if memo is not None:
+        memo.flush()
     project.facts[APEX_RETURNS_KEY] = index
+
+
+# What `_own_returns` gives for a class without `@AuraEnabled`, and for one whose answer needs another
+# class's text (an answer never has an empty method name).
+_NO_AURA_METHODS: tuple[tuple[str, str], ...] = (("", "no @AuraEnabled"),)
+_NEEDS_OTHER_CLASSES: tuple[tuple[str, str], ...] = (("", "reads other classes"),)
+
+
+def _own_returns(path: Path, model: PhiModel, class_paths: dict[str, Path]) -> tuple[tuple[str, str], ...]:
+    """`_returns_in` of one class file as (method, type) pairs, if it needs no other file's text."""
+    source = path.read_text(encoding="utf-8", errors="replace")
+    if "auraenabled" not in source.lower():
+        return _NO_AURA_METHODS
+    others_read: list[str] = []
+    returns = _returns_in(source, model, class_paths, others_read)
+    return _NEEDS_OTHER_CLASSES if others_read else tuple(returns.items())
+
+
+def _returns_of(path: Path, model: PhiModel, class_paths: dict[str, Path]) -> tuple[tuple[str, str], ...]:
+    source = path.read_text(encoding="utf-8", errors="replace")
+    return tuple(_returns_in(source, model, class_paths).items())
 
 
 def apex_return_object(project: Project, import_path: str) -> str:
@@ -290,7 +324,9 @@ def _read_class_returns(project: Project, class_name: str) -> dict[str, str]:
     return _returns_in(source, project.phi, _class_files(project))
 
 
-def _returns_in(source: str, model: PhiModel, class_paths: dict[str, Path]) -> dict[str, str]:
+def _returns_in(
+    source: str, model: PhiModel, class_paths: dict[str, Path], others_read: list[str] | None = None
+) -> dict[str, str]:
     returns: dict[str, str] = {}
     for match in _AURA_METHOD.finditer(source):
         type_text = match.group("type")
@@ -300,19 +336,26 @@ def _returns_in(source: str, model: PhiModel, class_paths: dict[str, Path]) -> d
             continue
         words = [w for w in _TYPE_WORD.findall(type_text) if w.lower() not in _NOT_SOBJECTS]
         if words:
-            props = _wrapper_phi_properties(words[-1].split(".")[-1], source, model, class_paths)
+            props = _wrapper_phi_properties(words[-1].split(".")[-1], source, model, class_paths, others_read)
             if props:
                 returns[match.group("name").lower()] = WRAPPER_PREFIX + ",".join(props)
     return returns
 
 
 def _wrapper_phi_properties(
-    name: str, source: str, model: PhiModel, class_paths: dict[str, Path]
+    name: str,
+    source: str,
+    model: PhiModel,
+    class_paths: dict[str, Path],
+    others_read: list[str] | None = None,
 ) -> list[str]:
     """`@AuraEnabled` properties of a wrapper class (inner class of `source`, or a class of its own)
-    whose names say they hold PHI (`public String diagnosis;`, `@AuraEnabled public Date dateOfBirth`)."""
+    whose names say they hold PHI (`public String diagnosis;`, `@AuraEnabled public Date dateOfBirth`).
+    A class read from its own file is added to `others_read`."""
     body = _class_body(source, name)
     if body is None and name.lower() in class_paths:
+        if others_read is not None:
+            others_read.append(name.lower())
         try:
             body = _class_body(class_paths[name.lower()].read_text(encoding="utf-8", errors="replace"), name)
         except OSError:
