@@ -319,3 +319,62 @@ def test_custom_objects_named_as_clinical_records_hold_phi() -> None:
     assert model.field_reason("Pet_Vitals__c", "Weight__c") is None
     # With the catalogue off, only metadata and patterns count.
     assert PhiModel(settings=PhiSettings(builtin_catalogue=False)).object_reason("Lab_Result__c") is None
+
+
+def test_a_patients_identifiers_named_as_such_on_other_records_are_phi(make_project) -> None:  # type: ignore[no-untyped-def]
+    model = PhiModel()
+    # A copy of the patient's name or contact details kept on an appointment, a calendar entry or a case.
+    for obj, field_name in (
+        ("Appointment__c", "Patient_Name__c"),
+        ("Appointment__c", "PatientEmail__c"),
+        ("CareBenefitVerifyRequest__c", "Patient_First_Name__c"),
+        ("Case", "Patient_Postal_Code__c"),
+    ):
+        assert model.field_reason(obj, field_name) is not None, field_name
+    # The field's own words must say whose it is, and not someone else's.
+    assert model.field_reason("Appointment__c", "Email__c") is None
+    assert model.field_reason("Appointment__c", "Patient_Doctor_Name__c") is None
+    assert model.field_reason("Doctor__c", "Number_of_Patients__c") is None
+    assert model.field_reason("Pet_Visit__c", "Patient_Name__c") is None  # a veterinary patient
+    # A checkbox holds no identifier, whatever it is called.
+    checkbox = PII_FIELD.replace("Email__c", "Patient_Address_Verified__c").replace(
+        "<type>Email</type>", "<type>Checkbox</type>"
+    )
+    root = make_project(
+        {
+            "objects/Case/fields/Patient_Address_Verified__c.field-meta.xml": checkbox.replace(
+                "<complianceGroup>PII;GDPR</complianceGroup>", ""
+            )
+        }
+    )
+    assert open_project(root, Config()).phi.field_reason("Case", "Patient_Address_Verified__c") is None
+
+
+def test_dates_of_death_diseases_and_national_numbers() -> None:
+    model = PhiModel()
+    # HIPAA's date elements include the date of death.
+    assert model.field_reason("Individual", "DeathDate") is not None
+    assert model.field_reason("Patient__c", "Date_of_death__c") is not None
+    assert model.field_reason("Contact", "Date_Deceased__c") is not None
+    assert model.field_reason("Employee__c", "Date_of_Death__c") is None  # an employment record
+    assert model.field_reason("Animal__c", "Deceased_Date__c") is None
+    # A disease is a health fact on a patient's or clinical record, not on a product or a campaign.
+    assert model.field_reason("Patient__c", "Chronic_Diseases__c") is not None
+    assert model.field_reason("Product2", "Disease_Area__c") is None
+    # National identity numbers on the patient's own record.
+    assert model.field_reason("Patient__c", "PESEL__c") is not None
+    assert model.field_reason("Patient__c", "NHS_Number__c") is not None
+    assert model.field_reason("DandBCompany", "NationalId") is None
+
+
+def test_clinical_words_that_qualify_a_duration_or_a_price_of_a_service() -> None:
+    model = PhiModel()
+    # A specialty's booking length and a price list's fee are not health facts.
+    assert model.field_reason("Specialization__c", "Diagnosis_Duration_In_minutes__c") is None
+    assert model.field_reason("Service__c", "Prescription_Fee__c") is None
+    # The same words on a patient's or a clinical record still are, as is the plain clinical word.
+    assert model.field_reason("Patient__c", "Diagnosis_Duration__c") is not None
+    assert model.field_reason("Clinical_Visit__c", "Medication_Cost__c") is not None
+    assert model.field_reason("Specialization__c", "Diagnosis__c") is not None
+    # The measure word must follow the clinical words directly.
+    assert model.field_reason("Specialization__c", "Duration_of_Diagnosis__c") is not None

@@ -160,6 +160,11 @@ def render_catalogue() -> str:
         " (`ICD10_Code__c`, `MedDRA_Preferred_Term__c`), the words of clinical facts are not PHI: there is"
         " no patient in reference data. The demographic identifiers above still are.",
         "",
+        "On an object that is neither a patient's nor named with the clinical words above, a word sequence"
+        " followed directly by one of "
+        + names(tuple(sorted(phi.CATALOGUE_MEASURE_TOKENS)))
+        + " measures a service, not a health fact (`Specialization__c.Diagnosis_Duration_In_Minutes__c`).",
+        "",
         "## A patient's identifiers on the patient's own record",
         "",
         "On an object whose own name has one of "
@@ -173,6 +178,12 @@ def render_catalogue() -> str:
         + names(tuple(sorted(phi.CATALOGUE_NOT_THE_PATIENTS_TOKENS)))
         + " (`Physician_Phone__c`). The standard `Name` is PHI only when it is free text. Field metadata"
         " that classifies the field otherwise (a `complianceGroup` of `PII` only) wins.",
+        "",
+        "On any other object, a field whose own name says `patient` and has one of those identifier words"
+        " (`Appointment__c.Patient_Name__c`, `Case.Patient_Postal_Code__c`) is the patient's too, unless"
+        " its name says it is someone else's or its metadata type is "
+        + names(tuple(sorted(phi.NON_IDENTIFIER_FIELD_TYPES)))
+        + ".",
         "",
         "## Never PHI on their own (system fields)",
         "",

@@ -268,6 +268,12 @@ CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("clinical", "notes"),
     ("hiv",),
     ("genetic",),
+    # A date of death is one of HIPAA's date elements, like the birth date (45 CFR 164.514(b)(2)(i)(C)).
+    ("date", "of", "death"),
+    ("death", "date"),
+    ("deathdate",),
+    ("deceased", "date"),
+    ("date", "deceased"),
 )
 
 # Words that name a health fact only on an object that is itself clinical: `Medical_Record__c.Treatment__c`
@@ -280,6 +286,9 @@ CATALOGUE_CONTEXT_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("policy", "number"),
     ("insurance", "number"),
     ("member", "number"),
+    # `Patient__c.Chronic_Diseases__c` is a health fact; a drug product's `Disease_Area__c` is not.
+    ("disease",),
+    ("diseases",),
 )
 # Words that, just before "member", make it a member of something other than a health plan: a
 # `Campaign_Member_Id__c`, `Team_Member_Id__c` or DevOps Center's `Source_Member_Id__c` is a CRM or
@@ -336,6 +345,10 @@ CATALOGUE_PATIENT_IDENTIFIER_TOKENS: frozenset[str] = frozenset(
         "postcode",
         "zip",
         "zipcode",
+        # National identity numbers a patient's record keeps (Poland's PESEL, the UK's NHS number).
+        "pesel",
+        "passport",
+        "nhs",
     )
 )
 # Words that make such a field someone else's (the physician's phone, the insurer's address): a
@@ -489,6 +502,45 @@ def patient_identifier(fld: str, field_type: str = "") -> bool:
     )
 
 
+# Words that, right after a clinical word, make a field a measure of a service rather than a health fact:
+# a specialty's `Diagnosis_Duration_In_Minutes__c` (how long a diagnostic visit is booked for) or a price
+# list's `Prescription_Fee__c`. Only on objects that are not a patient's or clinical (see
+# `measure_of_a_service`): on `Patient__c` the same words still say the patient has that condition.
+CATALOGUE_MEASURE_TOKENS: frozenset[str] = frozenset(
+    ("duration", "minutes", "mins", "hours", "fee", "fees", "price", "cost", "charge", "charges")
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def measure_of_a_service(obj: str, fld: str, seq: tuple[str, ...]) -> bool:
+    """Does `fld` use the clinical words `seq` only to qualify a duration or a price, on an object that is
+    neither a patient's record nor clinical (`Specialization__c.Diagnosis_Duration_In_Minutes__c`)?"""
+    obj_tokens = name_tokens(obj)
+    if CATALOGUE_CLINICAL_OBJECT_TOKENS.intersection(obj_tokens) or patient_object(obj):
+        return False
+    tokens = name_tokens(fld)
+    n = len(seq)
+    start = next((i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == seq), None)
+    return start is not None and start + n < len(tokens) and tokens[start + n] in CATALOGUE_MEASURE_TOKENS
+
+
+# Field types that hold no identifier whatever the field is called (`Patient_Address_Verified__c`).
+NON_IDENTIFIER_FIELD_TYPES = frozenset(("checkbox",))
+
+
+def patients_identifier_field(fld: str, field_type: str = "") -> bool:
+    """A field named as the patient's identifier or contact detail on a record that is not the patient's
+    own (`Appointment__c.Patient_Name__c`, `Case.Patient_Postal_Code__c`, `Visit__c.PatientEmail__c`): a
+    copy of the patient's name or address kept beside their care is PHI as it is on `Patient__c`. The
+    field's own words must say "patient" (`Appointment__c.Email__c` says nothing about whose it is) and
+    nothing of someone else (`Patient_Doctor_Name__c`)."""
+    if field_type.lower() in NON_IDENTIFIER_FIELD_TYPES:
+        return False
+    if not CATALOGUE_PATIENT_OBJECT_TOKENS.intersection(name_tokens(fld)):
+        return False
+    return patient_identifier(fld, field_type)
+
+
 # Words in an object's name that make its records employment records (`Employee_Profile__c`,
 # `Payroll_Record__c`): HIPAA excludes employment records held by a covered entity in its role as
 # employer from PHI (45 CFR 160.103), so a staff member's birth date or SSN there is personal data, not
@@ -507,6 +559,11 @@ CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS: frozenset[tuple[str, ...]] = frozenset(
         ("birthdate",),
         ("birth", "time"),
         ("dob",),
+        ("date", "of", "death"),
+        ("death", "date"),
+        ("deathdate",),
+        ("deceased", "date"),
+        ("date", "deceased"),
     )
 )
 
@@ -759,6 +816,8 @@ class PhiModel:
             return PhiReason("catalogue", f"{obj}.{fld} identifies or reaches the patient of a {obj} record")
         if obj and CATALOGUE_NON_PERSON_OBJECT_TOKENS.intersection(name_tokens(obj)):
             return None  # an animal's or a vehicle's record
+        if low != "name" and patients_identifier_field(fld, field_type):
+            return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} identifies or reaches a patient")
         if facts is not None and facts.field_type.lower() == "url":
             # A link field: its name says what it points at (`Link_to_Medical_Record_Review__c`, a survey
             # form's address on a study), not a health fact it holds. Metadata and [phi] patterns still apply.
@@ -775,6 +834,8 @@ class PhiModel:
             return None  # a staff member's birth date or SSN: an employment record, not PHI
         if seq and seq not in CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS and obj and code_set_object(obj):
             return None  # an entry of a code system (`MedDRA_Preferred_Term__c.icd10_code__c`)
+        if seq and obj and measure_of_a_service(obj, fld, seq):
+            return None  # `Specialization__c.Diagnosis_Duration_In_Minutes__c`: a booking length
         if seq:
             return PhiReason("catalogue", f"{obj + '.' if obj else ''}{fld} names {' '.join(seq)}")
         return None
