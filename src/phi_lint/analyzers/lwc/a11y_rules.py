@@ -283,11 +283,73 @@ def _hidden_by_class(ctx: FileContext, tag: Tag) -> bool:
     classes = attr(tag, "class") or ""
     if classes.strip().startswith("{"):
         return False
-    hiding = HIDING_CLASSES.intersection(classes.split())
-    if not hiding:
+    own = classes.split()
+    hiding = HIDING_CLASSES.intersection(own)
+    if hiding:
+        scripts = _bundle_scripts(ctx)
+        return not any(name in scripts for name in hiding)
+    # The bundle's own stylesheet may hide it (`.hidden-input { display: none; }` on the file input a
+    # "Choose file" button clicks), read only when the control has a class at all. A script that finds
+    # the control by that class (`querySelector('.hidden-input').click()`) does not show it; one that
+    # names the bare class (`classList.remove('hidden-input')`) may.
+    styled = _bundle_hidden_classes(ctx).intersection(own) if own else frozenset()
+    if not styled:
         return False
     scripts = _bundle_scripts(ctx)
-    return not any(name in scripts for name in hiding)
+    return not any(re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", scripts) for name in styled)
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# A selector that is one class, optionally on an element (`.hidden-input`, `input.file-picker`): a
+# descendant, state (`:hover`) or attribute selector hides the control only in some place or state.
+_CLASS_SELECTOR = re.compile(r"^(?:[A-Za-z][A-Za-z0-9-]*)?\.(-?[A-Za-z_][A-Za-z0-9_-]*)$")
+
+
+def _bundle_hidden_classes(ctx: FileContext) -> frozenset[str]:
+    """Classes that the bundle's stylesheets take out of rendering (`display: none` or `visibility:
+    hidden`) in a top-level rule: a rule inside `@media` or `@supports` hides only on some screens. The
+    stylesheets are siblings of the template, so they are already in its cache key."""
+
+    def read() -> frozenset[str]:
+        hidden: set[str] = set()
+        try:
+            paths = sorted(p for p in ctx.path.parent.iterdir() if p.suffix == ".css" and p.is_file())
+        except OSError:
+            return frozenset()
+        for path in paths:
+            try:
+                text = _CSS_COMMENT.sub(" ", path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+            for selectors, body in _top_level_rules(text):
+                if not _HIDING_STYLE.search(body.strip()):
+                    continue
+                for selector in selectors.split(","):
+                    found = _CLASS_SELECTOR.match(selector.strip())
+                    if found:
+                        hidden.add(found.group(1))
+        return frozenset(hidden)
+
+    return ctx.memo("lwc-bundle-hidden-classes", read)
+
+
+def _top_level_rules(css: str) -> Iterator[tuple[str, str]]:
+    """(selectors, declarations) of each rule outside at-rule blocks, by brace depth."""
+    depth = 0
+    start = 0
+    prelude = ""
+    for i, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                prelude = css[start:i]
+                start = i + 1
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                if not prelude.lstrip().startswith("@"):
+                    yield prelude.strip(), css[start:i]
+                start = i + 1
 
 
 def _bundle_scripts(ctx: FileContext) -> str:
