@@ -294,3 +294,29 @@ def test_guest_sharing_rules_are_judged_on_the_object_the_file_is_named_after(tm
     assert found == [(mdapi, 3), (patient, 3)]
     message = next(f.message for f in result.findings if f.location.path == patient)
     assert "shares Patient__c records (Read) with the guest user of site clinicPortal" in message
+
+
+def test_guest_field_reads_count_only_when_the_file_holds_no_object_permissions(tmp_path: Path) -> None:
+    fields_only = f"{DEFAULT}/profiles/Site Profile.profile-meta.xml"
+    with_objects = f"{DEFAULT}/profiles/Other Site Profile.profile-meta.xml"
+    field_grant = """    <fieldPermissions>
+        <editable>false</editable>
+        <field>Patient__c.SSN__c</field>
+        <readable>true</readable>
+    </fieldPermissions>
+"""
+    result = check_files(
+        tmp_path,
+        {
+            fields_only: "<Profile>\n"
+            + field_grant
+            + "    <userLicense>Guest User License</userLicense>\n</Profile>\n",
+            # Object permissions are listed (none for Patient__c): they decide, the field grant does not.
+            with_objects: _profile(
+                "Guest User License", "<allowRead>true</allowRead>", obj="Clinic_Location__c"
+            ),
+        },
+    )
+    found = [f for f in result.findings if f.rule_id == "meta/guest-phi-access"]
+    assert [(f.location.path, f.location.start_line) for f in found] == [(fields_only, 2)]
+    assert "may read PHI fields of Patient__c (SSN__c)" in found[0].message

@@ -173,7 +173,9 @@ def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
         obj, _, fld = path.partition(".")
         if fld and _true(xmlsafe.child(grant, "readable")) and ctx.phi.field_reason(obj, fld) is not None:
             readable_fields.setdefault(obj.lower(), []).append(grant)
-    for grant in xmlsafe.children(root, "objectPermissions"):
+    object_grants = list(xmlsafe.children(root, "objectPermissions"))
+    yield from _guest_field_reads(ctx, container, readable_fields, object_grants)
+    for grant in object_grants:
         obj = xmlsafe.child_text(grant, "object").strip()
         if not obj or ctx.phi.object_reason(obj) is None:
             continue
@@ -199,6 +201,47 @@ def guest_phi_access(ctx: FileContext) -> Iterator[Hit]:
             related=related_places,
             properties=props(phi_object=obj, permissions=";".join(grants)),
         )
+
+
+def _guest_field_reads(
+    ctx: FileContext,
+    container: str,
+    readable_fields: dict[str, list[xmlsafe.Element]],
+    object_grants: list[xmlsafe.Element],
+) -> Iterator[Hit]:
+    """PHI fields the guest may read (`<fieldPermissions>` readable) in a file that holds no object
+    permissions at all. A profile retrieved with its fields but not its objects (a manifest listing
+    `CustomField` only) keeps the field-level grants alone; read access to a patient's name or birth
+    date for the guest is then the evidence there is. When the file lists object permissions, they
+    decide (an object it leaves out was retrieved and has none)."""
+    if object_grants:
+        return
+    for grants in readable_fields.values():
+        first = grants[0]
+        path = xmlsafe.child_text(first, "field").strip()
+        obj = path.partition(".")[0]
+        names = [xmlsafe.child_text(g, "field").strip().partition(".")[2] for g in grants]
+        shown = ", ".join(names[:MAX_SHOWN_FIELDS]) + (
+            f" and {len(names) - MAX_SHOWN_FIELDS} more" if len(names) > MAX_SHOWN_FIELDS else ""
+        )
+        problem = (
+            f"is the unauthenticated guest user of a site and may read PHI fields of {obj} ({shown}); "
+            f"the file does not show {obj}'s object permissions"
+        )
+        yield Hit(
+            _span(ctx, first),
+            f"{container}:guest-fields:{obj}",
+            {"container": container, "problem": problem},
+            related=tuple(
+                related(ctx, g.line, g.column, f"readable PHI field {xmlsafe.child_text(g, 'field').strip()}")
+                for g in grants[1 : MAX_RELATED_GRANTS + 1]
+            ),
+            properties=props(phi_object=obj, permissions="read fields"),
+        )
+
+
+# How many field names a guest field-read message names before "and N more".
+MAX_SHOWN_FIELDS = 4
 
 
 def _guest_sharing_rules(ctx: FileContext, root: xmlsafe.Element) -> Iterator[Hit]:
