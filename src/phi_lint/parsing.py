@@ -51,11 +51,19 @@ def _parser(kind: str) -> Parser:
 # a dot is always the context variable, never a declaration: it is parsed as another identifier of the
 # same length, so every node keeps its offsets, and node text (read from the original bytes) is unchanged.
 _TRIGGER_CONTEXT = re.compile(rb"(?<![\w.])[Tt][Rr][Ii][Gg][Gg][Ee][Rr](?=\s*\.)")
+# The same for the grammar's one lower-case type keyword: Apex names are case-insensitive, and
+# `boolean.valueOf(x)` is the class `Boolean`, but the grammar's Java-like `boolean` keyword made it an
+# ERROR (`integer.valueOf`, `string.isBlank` parse). Replaced by `Boolean`, the same length.
+_BOOLEAN_CLASS = re.compile(rb"(?<![\w.])boolean(?=\s*\.)")
 
 
 def _parse_text(kind: str, source: bytes) -> bytes:
-    if kind == "apex" and _TRIGGER_CONTEXT.search(source):
-        return _TRIGGER_CONTEXT.sub(b"Tr1gger", source)
+    if kind != "apex":
+        return source
+    if _TRIGGER_CONTEXT.search(source):
+        source = _TRIGGER_CONTEXT.sub(b"Tr1gger", source)
+    if b"boolean" in source:
+        source = _BOOLEAN_CLASS.sub(b"Boolean", source)
     return source
 
 

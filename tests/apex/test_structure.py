@@ -105,11 +105,16 @@ def test_statement_on_the_trigger_context_variable_is_no_parse_error(tmp_path: P
         // a comment before it
         trigger.new.get(0).put('Status__c', 'x');
         List<SObject> rows = (List<SObject>) Trigger.new;
+        // Apex is case-insensitive: `boolean.` is the Boolean class (the grammar's keyword was an error).
+        Boolean flag = boolean.valueOf(key != null);
+        boolean other = true;
     }
 }
 """
     ctx = ctx_for(tmp_path, code)
     assert parsing.syntax_problems(ctx.tree, ctx.source) == []
+    calls = [n for n in parsing.walk(ctx.tree.root_node) if n.type == "method_invocation"]
+    assert "boolean.valueOf(key != null)" in [parsing.text(n, ctx.source) for n in calls]
     objects = [n for n in parsing.walk(ctx.tree.root_node) if n.type == "field_access"]
     assert [parsing.text(n, ctx.source) for n in objects] == [
         "Trigger.new",
