@@ -575,6 +575,145 @@ def employment_object(obj: str) -> bool:
     return bool(CATALOGUE_EMPLOYMENT_OBJECT_TOKENS & tokens) and not CATALOGUE_CLINICAL_OBJECT_TOKENS & tokens
 
 
+# A patient's own records. Under HIPAA, health information in a record tied to an identifiable patient
+# is PHI, whatever its field is called: a `Medication__c` child of `Patient__c` holds that patient's drug
+# in `Name__c` and the dose in `Quantity__c`. A master-detail relationship ties every child record to one
+# patient (it cannot exist without its master, and shares its sharing), so such a child, or a child of
+# such a child (`Labor__c` -> `Pregnancy__c` -> `Patient__c`), is part of the patient's file. Which of its
+# fields are PHI (`PhiModel.patient_record_reason`):
+# - free text (FREE_TEXT_FIELD_TYPES): notes, complaints, goals and summaries are written about the
+#   patient's care (an appointment's `Notes__c`, a care plan's `Goals__c`), also on the patient's own record;
+# - every data field, like a clinical record named so (`Lab_Result__c`), when the child's own name also
+#   says it records a health fact (CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS: `Medication__c`,
+#   `Pregnancy__c`, `Visit_Result__c`), except lookups, system fields and CATALOGUE_NOT_PHI_FIELDS.
+# Not PHI there: a `Status__c` picklist, an insurance or billing child's `Amount__c` (payment data, but an
+# amount alone names no health fact and would drown the findings), an appointment's date, an
+# auto-number `Name`. A plain Lookup to a patient is weaker evidence (optional, and the record may be a
+# room's or a doctor's that merely points at a patient): it makes only free text PHI, and not on an
+# object whose name says it is someone else's or a resource (CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS).
+# The patient is an object whose name says so (`Patient__c`, `HealthCloudGA__EhrPatient__c`), a clinical
+# record (`Prescription__c`, a Health Cloud clinical object), or a Contact or (person) Account reached
+# through a field whose own name says patient (`Appointment__c.Patient__c` -> Contact).
+FREE_TEXT_FIELD_TYPES = frozenset(("textarea", "longtextarea", "html"))
+# Words in a free-text field's name that make it an address, not prose (`Payment_Link__c`, `Survey_URL__c`).
+CATALOGUE_LINK_TOKENS: frozenset[str] = frozenset(("link", "links", "url", "uri", "href"))
+CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS: frozenset[str] = frozenset(
+    (
+        "medication",
+        "medications",
+        "medicine",
+        "medicines",
+        "drug",
+        "drugs",
+        "dose",
+        "doses",
+        "dosage",
+        "symptom",
+        "symptoms",
+        "vital",
+        "vitals",
+        "allergy",
+        "allergies",
+        "pregnancy",
+        "pregnancies",
+        "labor",
+        "labour",
+        "birth",
+        "diagnosis",
+        "diagnoses",
+        "treatment",
+        "treatments",
+        "therapy",
+        "therapies",
+        "prescription",
+        "prescriptions",
+        "lab",
+        "result",
+        "results",
+        "observation",
+        "observations",
+        "reading",
+        "readings",
+        "measurement",
+        "measurements",
+        "immunization",
+        "immunizations",
+        "vaccination",
+        "vaccinations",
+        "procedure",
+        "procedures",
+        "surgery",
+        "surgeries",
+        "condition",
+        "conditions",
+        "medical",
+        "clinical",
+    )
+)
+# Words in a name of an object that points at a patient by Lookup and keeps someone else's or a
+# resource's records (`Doctor__c.Last_Patient__c`, `Room__c.Assigned_Patient__c`).
+CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS: frozenset[str] = frozenset(
+    (
+        "doctor",
+        "doctors",
+        "physician",
+        "physicians",
+        "provider",
+        "providers",
+        "practitioner",
+        "clinician",
+        "nurse",
+        "nurses",
+        "staff",
+        "employee",
+        "hospital",
+        "clinic",
+        "facility",
+        "pharmacy",
+        "pharmacist",
+        "insurer",
+        "payer",
+        "company",
+        "organization",
+        "organisation",
+        "agency",
+        "room",
+        "rooms",
+        "bed",
+        "beds",
+        "ward",
+        "wards",
+        "user",
+        "users",
+    )
+)
+# Objects a field named after the patient may point at when the patient is a person record.
+PERSON_OBJECTS = frozenset(("contact", "account", "personaccount", "individual"))
+# How far up a chain of master-detail relationships a patient is looked for (Salesforce allows three
+# levels of master-detail below a master).
+PATIENT_RECORD_DEPTH = 3
+
+
+class PatientLink(NamedTuple):
+    """Why an object's records are a patient's: the relationship field on the object (`via`), the
+    patient or clinical record it leads to (`patient`) and whether it is master-detail all the way."""
+
+    via: FieldFacts
+    patient: str
+    master_detail: bool
+
+
+def _patient_parent(reference: str, relationship: str) -> bool:
+    """Is `reference` (the object a relationship field named `relationship` points at) a patient?"""
+    if not reference:
+        return False
+    low = reference.lower()
+    if patient_object(reference) or low in CATALOGUE_OBJECTS or clinical_record_object(reference):
+        return low not in CATALOGUE_REFERENCE_OBJECTS
+    named_patient = CATALOGUE_PATIENT_OBJECT_TOKENS.intersection(name_tokens(relationship))
+    return low in PERSON_OBJECTS and bool(named_patient)
+
+
 # Values that look like PHI wherever they appear (page titles, URLs, rendered text).
 PHI_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
@@ -691,6 +830,8 @@ class FieldFacts:
     label: str = ""
     encryption_scheme: str = ""
     track_history: bool | None = None
+    # The object a Lookup or MasterDetail field points at (`<referenceTo>`), else "".
+    reference_to: str = ""
 
 
 @dataclass
@@ -726,6 +867,99 @@ class PhiModel:
         obj = facts.object_name.lower()
         self.object_spelling.setdefault(obj, facts.object_name)
         self.metadata.setdefault(obj, {})[facts.field_name.lower()] = facts
+        self.__dict__.pop("_relationship_index", None)  # built from the metadata on first use
+
+    # ---- a patient's own records (see CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS) ---------------------
+    def _relationships(self) -> dict[str, tuple[FieldFacts, ...]]:
+        """The Lookup and MasterDetail fields with a known target, by object (lower case). Kept outside
+        the dataclass fields, so the model's digest and equality do not depend on when it was asked."""
+        index: dict[str, tuple[FieldFacts, ...]] | None = self.__dict__.get("_relationship_index")
+        if index is None:
+            index = {}
+            for obj, by_field in self.metadata.items():
+                links = tuple(
+                    f
+                    for f in by_field.values()
+                    if f.reference_to and f.field_type.lower() in ("masterdetail", "lookup")
+                )
+                if links:
+                    index[obj] = links
+            self.__dict__["_relationship_index"] = index
+        return index
+
+    def _master_detail_patient(self, via: FieldFacts, depth: int) -> str | None:
+        """The patient a master-detail field leads to, directly or through its master's own
+        master-detail fields (bounded, so a cycle in broken metadata ends)."""
+        if _patient_parent(via.reference_to, via.field_name):
+            return via.reference_to
+        if depth >= PATIENT_RECORD_DEPTH:
+            return None
+        for up in self._relationships().get(via.reference_to.lower(), ()):
+            if up.field_type.lower() == "masterdetail":
+                found = self._master_detail_patient(up, depth + 1)
+                if found:
+                    return found
+        return None
+
+    def patient_link(self, obj: str) -> PatientLink | None:
+        """Why `obj`'s records belong to a patient: a master-detail chain to one, else a Lookup to one
+        on an object that is not someone else's or a resource. None for the patient object itself."""
+        links = self._relationships().get(obj.lower(), ())
+        for via in links:
+            if via.field_type.lower() == "masterdetail":
+                patient = self._master_detail_patient(via, 1)
+                if patient:
+                    return PatientLink(via, patient, True)
+        if CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS.intersection(name_tokens(obj)):
+            return None
+        for via in links:
+            if via.field_type.lower() == "lookup" and _patient_parent(via.reference_to, via.field_name):
+                return PatientLink(via, via.reference_to, False)
+        return None
+
+    def patient_clinical_record(self, obj: str) -> tuple[str, PatientLink] | None:
+        """The clinical word of a master-detail child of a patient whose own name says it records a
+        health fact (`Medication__c` under `Patient__c`), and the link; None otherwise."""
+        word = next((t for t in name_tokens(obj) if t in CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS), None)
+        if word is None or patient_object(obj):
+            return None
+        link = self.patient_link(obj)
+        if link is None or not link.master_detail:
+            return None
+        return word, link
+
+    def _patient_record_reason(self, obj: str, fld: str, facts: FieldFacts | None) -> PhiReason | None:
+        """`obj.fld` as a piece of a patient's own record (see CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS)."""
+        low = fld.lower()
+        tokens = name_tokens(fld)
+        if CATALOGUE_LINK_TOKENS.intersection(tokens):
+            return None  # `Payment_Link__c`, `Survey_URL__c`: an address, not prose about the patient
+        field_type = facts.field_type.lower() if facts is not None else ""
+        if field_type in FREE_TEXT_FIELD_TYPES and patient_object(obj):
+            return PhiReason(
+                "catalogue", f"{obj}.{fld} is free text on a patient's record", facts.path if facts else "", 0
+            )
+        link = self.patient_link(obj)
+        if link is None:
+            return None
+        kind = "master-detail" if link.master_detail else "a lookup"
+        why = f"{link.via.object_name}.{link.via.field_name} is {kind} to {link.patient}"
+        if field_type in FREE_TEXT_FIELD_TYPES:
+            detail = f"{obj}.{fld} is free text on a patient's record ({why})"
+            return PhiReason("catalogue", detail, link.via.path, link.via.line)
+        clinical = self.patient_clinical_record(obj)
+        base = low[:-3] if low.endswith("__c") else low
+        lookup_like = low in self.metadata or low in self.object_files
+        # A custom `Name__c` is free to hold the drug's name (only the standard Name can be an auto-number).
+        not_phi = base in CATALOGUE_NOT_PHI_FIELDS and low != "name__c"
+        if clinical and low != "name" and not not_phi and not lookup_like:
+            return PhiReason(
+                "catalogue",
+                f"{obj}.{fld} is part of a patient's {clinical[0]} record ({why})",
+                link.via.path,
+                link.via.line,
+            )
+        return None
 
     # ---- questions ------------------------------------------------------------------------------
     def _matches(self, patterns: Iterable[str], obj: str | None, fld: str) -> str | None:
@@ -822,6 +1056,9 @@ class PhiModel:
             # A link field: its name says what it points at (`Link_to_Medical_Record_Review__c`, a survey
             # form's address on a study), not a health fact it holds. Metadata and [phi] patterns still apply.
             return None
+        owned = self._patient_record_reason(obj, fld, facts) if obj else None
+        if owned is not None:
+            return owned
         ending = clinical_record_object(obj) if obj and low != "name" else None
         base = low[:-3] if low.endswith("__c") else low
         # A field named after an object of the project (`Patient__c`, `Encounter__c`) is its lookup:
@@ -856,6 +1093,16 @@ class PhiModel:
         ending = clinical_record_object(obj) if self.settings.builtin_catalogue else None
         if ending:
             return PhiReason("catalogue", f"{obj} is a {' '.join(ending)} (a clinical record)")
+        clinical = self.patient_clinical_record(obj) if self.settings.builtin_catalogue else None
+        if clinical:
+            word, link = clinical
+            return PhiReason(
+                "catalogue",
+                f"{obj} is a patient's {word} record ({link.via.object_name}.{link.via.field_name} is "
+                f"master-detail to {link.patient})",
+                link.via.path,
+                link.via.line,
+            )
         for facts in self.metadata.get(low, {}).values():
             if self.metadata_is_phi(facts):
                 return PhiReason(
@@ -1001,6 +1248,7 @@ def _facts_from_element(
         label=xmlsafe.child_text(element, "label"),
         encryption_scheme=xmlsafe.child_text(element, "encryptionScheme"),
         track_history=None if not track else track.strip().lower() == "true",
+        reference_to=xmlsafe.child_text(element, "referenceTo").strip(),
     )
 
 
