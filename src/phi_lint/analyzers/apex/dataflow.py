@@ -382,6 +382,44 @@ def join_all(values: Iterable[Value]) -> Value:
     return result
 
 
+# Words in the name of a class member that make it UI text, a setting or a switch rather than a
+# patient's data, even when a clinical word comes with them (`symptomErrorMsg`, `diagnosisLabel`,
+# `prescriptionTemplateName`, `symptomRecordType`).
+NOT_DATA_MEMBER_TOKENS = frozenset(
+    (
+        "label",
+        "labels",
+        "msg",
+        "message",
+        "messages",
+        "error",
+        "errors",
+        "url",
+        "uri",
+        "link",
+        "template",
+        "templates",
+        "type",
+        "types",
+        "status",
+        "count",
+        "flag",
+        "show",
+        "hide",
+        "visible",
+        "required",
+        "enabled",
+        "action",
+        "page",
+        "title",
+        "header",
+        "placeholder",
+        "icon",
+        "tracker",
+    )
+)
+
+
 # ---- events and summaries ----------------------------------------------------------------------------
 
 
@@ -1772,8 +1810,27 @@ class MethodFlow:
         if is_safe_type(member_type):
             return EMPTY
         if len(path) == 1:
-            return base
+            return self._named_member(node, holder_type or cls, path[0], base)
         return self.read_members(node, None, base, member_type, path[1:])
+
+    def _named_member(self, node: Node, holder_type: str, member: str, base: Value) -> Value:
+        """A data member of a project class read through an instance (`req.dateOfBirth`), not written in
+        this body: what the object holds, plus a PHI read when the member's own name says PHI as a field
+        name would (`dateOfBirth`, `diagnosisCode`, `patientName`; not `name` or `email`, which the PHI
+        model accepts only on a patient's record). Its content comes from elsewhere (a Flow's
+        `@InvocableVariable`, a caller, a constructor), so the name is the evidence. Members named as UI
+        text or settings (`symptomErrorMsg`, `diagnosisLabel`) hold no patient's data."""
+        if base.known and not base.tainted:
+            return base  # built here (or returned by a method) from nothing that carries PHI
+        if NOT_DATA_MEMBER_TOKENS.intersection(name_tokens(member)):
+            return base
+        reason = self.f.field_reason(None, member)
+        if reason is None:
+            return base
+        holder = normalize_type(holder_type).split(".")[-1]
+        owner = next((t for t in re.split(r"[^A-Za-z0-9_]+", holder_type) if t.lower() == holder), holder)
+        read = self.f.origin(node, f"{owner}.{member}, named like PHI", reason.source, (f"{owner}.{member}",))
+        return base._replace(origins=base.origins | {read})
 
     def _trigger_records(self, node: Node, path: list[str]) -> Value:
         member = path[0].lower()
@@ -1953,6 +2010,10 @@ class MethodFlow:
             return join_all(values)._replace(sobject=sobject)
         if low in HTTP_REQUEST_TYPES or low in EMAIL_MESSAGE_TYPES or low in EMAIL_ATTACHMENT_TYPES:
             return EMPTY
+        if self.project_class(type_text) is not None:
+            # A new instance of a project class holds what its arguments carry and nothing else: a
+            # member named like PHI of one built from nothing is empty (see `_named_member`).
+            return content._replace(known=True)
         return content
 
     # ---- calls ---------------------------------------------------------------------------------------
