@@ -595,8 +595,15 @@ def employment_object(obj: str) -> bool:
 # record (`Prescription__c`, a Health Cloud clinical object), or a Contact or (person) Account reached
 # through a field whose own name says patient (`Appointment__c.Patient__c` -> Contact).
 FREE_TEXT_FIELD_TYPES = frozenset(("textarea", "longtextarea", "html"))
-# Words in a free-text field's name that make it an address, not prose (`Payment_Link__c`, `Survey_URL__c`).
-CATALOGUE_LINK_TOKENS: frozenset[str] = frozenset(("link", "links", "url", "uri", "href"))
+# Words in a free-text field's name that make it an address or an integration's diagnostics, not prose
+# about the patient (`Payment_Link__c`, `Survey_URL__c`, `Last_Error__c`).
+CATALOGUE_NOT_PROSE_TOKENS: frozenset[str] = frozenset(
+    ("link", "links", "url", "uri", "href", "error", "errors", "exception")
+)
+# Last words of a field's name that make it the classification or technical key of a patient's clinical
+# record, not its content, like `Status` and `Type` on the Health Cloud objects (`Result_Type__c` holds
+# a label's name, `SDH_Key__c` an integration's key).
+CATALOGUE_RECORD_CLASSIFIER_TOKENS: frozenset[str] = frozenset(("status", "type", "category", "key"))
 CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS: frozenset[str] = frozenset(
     (
         "medication",
@@ -932,8 +939,8 @@ class PhiModel:
         """`obj.fld` as a piece of a patient's own record (see CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS)."""
         low = fld.lower()
         tokens = name_tokens(fld)
-        if CATALOGUE_LINK_TOKENS.intersection(tokens):
-            return None  # `Payment_Link__c`, `Survey_URL__c`: an address, not prose about the patient
+        if CATALOGUE_NOT_PROSE_TOKENS.intersection(tokens):
+            return None  # `Payment_Link__c`, `Last_Error__c`: an address or diagnostics, not the patient's
         field_type = facts.field_type.lower() if facts is not None else ""
         if field_type in FREE_TEXT_FIELD_TYPES and patient_object(obj):
             return PhiReason(
@@ -951,7 +958,9 @@ class PhiModel:
         base = low[:-3] if low.endswith("__c") else low
         lookup_like = low in self.metadata or low in self.object_files
         # A custom `Name__c` is free to hold the drug's name (only the standard Name can be an auto-number).
-        not_phi = base in CATALOGUE_NOT_PHI_FIELDS and low != "name__c"
+        not_phi = (base in CATALOGUE_NOT_PHI_FIELDS and low != "name__c") or bool(
+            tokens and tokens[-1] in CATALOGUE_RECORD_CLASSIFIER_TOKENS
+        )
         if clinical and low != "name" and not not_phi and not lookup_like:
             return PhiReason(
                 "catalogue",
