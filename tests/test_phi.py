@@ -378,3 +378,108 @@ def test_clinical_words_that_qualify_a_duration_or_a_price_of_a_service() -> Non
     assert model.field_reason("Specialization__c", "Diagnosis__c") is not None
     # The measure word must follow the clinical words directly.
     assert model.field_reason("Specialization__c", "Duration_of_Diagnosis__c") is not None
+
+
+def _field(name: str, field_type: str, reference_to: str = "") -> str:
+    """A field file of `field_type`, pointing at `reference_to` when it is a relationship."""
+    ref = f"<referenceTo>{reference_to}</referenceTo>" if reference_to else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+        f"<fullName>{name}</fullName><type>{field_type}</type>{ref}\n"
+        "</CustomField>\n"
+    )
+
+
+def _fields(obj: str, *fields: tuple[str, str] | tuple[str, str, str]) -> dict[str, str]:
+    return {f"objects/{obj}/fields/{f[0]}.field-meta.xml": _field(*f) for f in fields}
+
+
+def test_a_patients_own_records_hold_phi_whatever_their_fields_are_called(make_project) -> None:  # type: ignore[no-untyped-def]
+    files = {
+        # A master-detail child named as a health fact: the patient's drug, dose and dates.
+        **_fields(
+            "Medicine__c",
+            ("Patient__c", "MasterDetail", "Patient__c"),
+            ("Name__c", "Text"),
+            ("Quantity__c", "Number"),
+            ("Prescribed_From__c", "DateTime"),
+            ("Status__c", "Picklist"),
+            ("Dose_Type__c", "Picklist"),
+            ("Doctor__c", "Lookup", "Doctor__c"),
+        ),
+        # A grandchild through another child (Salesforce allows a chain of master-detail levels).
+        **_fields("Pregnancy__c", ("Patient__c", "MasterDetail", "Patient__c"), ("Due_Date__c", "Date")),
+        **_fields("Labor__c", ("Pregnancy__c", "MasterDetail", "Pregnancy__c"), ("Cause__c", "Picklist")),
+        # A child whose name says nothing clinical: only its free text.
+        **_fields(
+            "Appointment__c",
+            ("Patient__c", "MasterDetail", "Patient__c"),
+            ("Notes__c", "LongTextArea"),
+            ("Appointment_Date__c", "Date"),
+            ("Payment_Link__c", "LongTextArea"),
+            ("Last_Error__c", "TextArea"),
+        ),
+        **_fields(
+            "Insurance__c", ("Patient__c", "MasterDetail", "Patient__c"), ("Amount__c", "Currency")
+        ),
+        # A Contact playing the patient, named so by the relationship field.
+        **_fields("Visit__c", ("Patient__c", "MasterDetail", "Contact"), ("Summary__c", "Html")),
+        **_fields("Course__c", ("Account__c", "MasterDetail", "Account"), ("Description__c", "LongTextArea")),
+        # Lookups: free text only, and not on a resource's or someone else's record.
+        **_fields("Teleconsult__c", ("Patient__c", "Lookup", "Patient__c"), ("Notes__c", "LongTextArea")),
+        **_fields("Bed__c", ("Patient__c", "Lookup", "Patient__c"), ("Notes__c", "LongTextArea")),
+        **_fields("Medicine_Order__c", ("Patient__c", "Lookup", "Patient__c"), ("Quantity__c", "Number")),
+        # The patient's own record: its free text too.
+        **_fields("Patient__c", ("Notes__c", "LongTextArea")),
+    }
+    model = open_project(make_project(files), Config()).phi
+    for obj, fld in (
+        ("Medicine__c", "Name__c"),
+        ("Medicine__c", "Quantity__c"),
+        ("Medicine__c", "Prescribed_From__c"),
+        ("Pregnancy__c", "Due_Date__c"),
+        ("Labor__c", "Cause__c"),
+        ("Appointment__c", "Notes__c"),
+        ("Visit__c", "Summary__c"),
+        ("Teleconsult__c", "Notes__c"),
+        ("Patient__c", "Notes__c"),
+    ):
+        assert model.field_reason(obj, fld) is not None, (obj, fld)
+    for obj, fld in (
+        ("Medicine__c", "Status__c"),
+        ("Medicine__c", "Dose_Type__c"),
+        ("Medicine__c", "Doctor__c"),
+        ("Medicine__c", "Patient__c"),
+        ("Medicine__c", "Name"),
+        ("Appointment__c", "Appointment_Date__c"),
+        ("Appointment__c", "Payment_Link__c"),
+        ("Appointment__c", "Last_Error__c"),
+        ("Insurance__c", "Amount__c"),
+        ("Course__c", "Description__c"),
+        ("Bed__c", "Notes__c"),
+        ("Medicine_Order__c", "Quantity__c"),
+    ):
+        assert model.field_reason(obj, fld) is None, (obj, fld)
+    reason = model.field_reason("Labor__c", "Cause__c")
+    assert reason is not None and "Labor__c.Pregnancy__c is master-detail to Patient__c" in reason.detail
+    assert reason.evidence_path.endswith("objects/Labor__c/fields/Pregnancy__c.field-meta.xml")
+    # The clinical child's whole record is PHI; a child with PHI free text is, through that field.
+    medicine = model.object_reason("Medicine__c")
+    assert medicine is not None and medicine.source == "catalogue"
+    appointment = model.object_reason("Appointment__c")
+    assert appointment is not None and appointment.source == "object"
+    assert model.object_reason("Insurance__c") is None
+    # With the catalogue off, relationships make nothing PHI.
+    settings = PhiSettings(builtin_catalogue=False)
+    assert open_project(make_project(files), Config(phi=settings)).phi.field_reason("Medicine__c", "Name__c") is None
+
+
+def test_a_cycle_of_master_detail_fields_ends(make_project) -> None:  # type: ignore[no-untyped-def]
+    files = {
+        **_fields("A_Drug__c", ("B__c", "MasterDetail", "B_Drug__c"), ("Dose__c", "Number")),
+        **_fields("B_Drug__c", ("A__c", "MasterDetail", "A_Drug__c"), ("Dose__c", "Number")),
+    }
+    model = open_project(make_project(files), Config()).phi
+    assert model.field_reason("A_Drug__c", "Dose__c") is None
+    assert model.patient_link("A_Drug__c") is None

@@ -185,6 +185,39 @@ def render_catalogue() -> str:
         + names(tuple(sorted(phi.NON_IDENTIFIER_FIELD_TYPES)))
         + ".",
         "",
+        "## A patient's own records (master-detail children and lookups)",
+        "",
+        "HIPAA makes health information in a record tied to an identifiable patient PHI, whatever its fields"
+        " are called. A custom object with a `MasterDetail` field whose `referenceTo` is a patient (an"
+        " object whose own name says patient, a clinical record above, or a Contact or Account reached"
+        " through a field whose own name says patient), directly or through up to "
+        + str(phi.PATIENT_RECORD_DEPTH)
+        + " levels of master-detail (`Labor__c` -> `Pregnancy__c` -> `Patient__c`), is part of that"
+        " patient's file:",
+        "",
+        "- its free text (metadata types "
+        + names(tuple(sorted(phi.FREE_TEXT_FIELD_TYPES)))
+        + ": notes, complaints, goals, summaries) is PHI, and so is free text on the patient's own record;",
+        "- when its own name also has one of "
+        + names(tuple(sorted(phi.CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS)))
+        + " (`Medication__c`, `Pregnancy__c`, `Visit_Result__c`), it is a clinical record of that patient:"
+        " every field is PHI (a custom `Name__c` holds the drug's name) except system and relationship"
+        " fields, "
+        + names(phi.CATALOGUE_NOT_PHI_FIELDS_NAMES)
+        + ", and fields whose name ends with "
+        + names(tuple(sorted(phi.CATALOGUE_RECORD_CLASSIFIER_TOKENS)))
+        + " (the record's classification, not its content).",
+        "",
+        "A plain `Lookup` to a patient is weaker evidence (it may be empty, and the record may be a room's or"
+        " a doctor's that merely points at a patient): it makes only free text PHI, and not on an object"
+        " whose own name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS)))
+        + ". Free text whose name has one of "
+        + names(tuple(sorted(phi.CATALOGUE_NOT_PROSE_TOKENS)))
+        + " is an address or an integration's diagnostics, not prose about the patient. Not PHI on such"
+        " records by this rule: status picklists, amounts of an insurance or billing child (payment data,"
+        " but an amount alone names no health fact), an appointment's date, an auto-number `Name`.",
+        "",
         "## Never PHI on their own (system fields)",
         "",
         names(phi.SYSTEM_FIELDS_NAMES),

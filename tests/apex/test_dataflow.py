@@ -535,3 +535,47 @@ def test_a_single_body_is_published_as_its_own_join() -> None:
     assert published is not stray_guard and published.guards == {}
     for summary in (plain, guarded, stray_guard):
         assert dataflow.TRIVIAL_SUMMARY.union(summary).same_as(summary) == summary.joins_unchanged()
+
+
+def test_members_of_project_classes_named_like_phi_are_phi(tmp_path: Path) -> None:
+    dto = """public with sharing class PatientDto {
+    public Date dateOfBirth;
+    public String diagnosisCode;
+    public String name;
+    public String email;
+    public String diagnosisLabel;
+    public static final String SYMPTOM_HELP = 'Describe your symptoms';
+}
+"""
+    caller = """public with sharing class Intake {
+    public class Request {
+        @InvocableVariable public String symptoms;
+        @InvocableVariable public Id patientId;
+    }
+    @InvocableMethod
+    public static void run(List<Request> requests) {
+        for (Request req : requests) {
+            HttpRequest http = new HttpRequest();
+            http.setEndpoint('https://triage.example.com/api');
+            http.setBody(req.symptoms);
+            Messaging.SingleEmailMessage mail = new Messaging.SingleEmailMessage();
+            mail.setPlainTextBody('patient ' + req.patientId);
+        }
+    }
+    public static void share(PatientDto dto) {
+        System.debug(dto.dateOfBirth);
+        System.debug(dto.diagnosisCode);
+        System.debug(dto.name + dto.email + dto.diagnosisLabel);
+        System.debug(PatientDto.SYMPTOM_HELP);
+        PatientDto empty = new PatientDto();
+        System.debug(empty.dateOfBirth);
+    }
+}
+"""
+    flow = analyse(tmp_path, {f"{CLASSES}/PatientDto.cls": dto, f"{CLASSES}/Intake.cls": caller})
+    rel = f"{CLASSES}/Intake.cls"
+    assert flow.lines(rel, "phi_in_callout") == [11]
+    assert flow.lines(rel, "phi_in_email") == []
+    assert flow.lines(rel) == [17, 18]
+    message_args = flow.hits(rel)[0].args
+    assert message_args["phi"] == "PatientDto.dateOfBirth, named like PHI"
