@@ -420,9 +420,7 @@ def test_a_patients_own_records_hold_phi_whatever_their_fields_are_called(make_p
             ("Payment_Link__c", "LongTextArea"),
             ("Last_Error__c", "TextArea"),
         ),
-        **_fields(
-            "Insurance__c", ("Patient__c", "MasterDetail", "Patient__c"), ("Amount__c", "Currency")
-        ),
+        **_fields("Insurance__c", ("Patient__c", "MasterDetail", "Patient__c"), ("Amount__c", "Currency")),
         # A Contact playing the patient, named so by the relationship field.
         **_fields("Visit__c", ("Patient__c", "MasterDetail", "Contact"), ("Summary__c", "Html")),
         **_fields("Course__c", ("Account__c", "MasterDetail", "Account"), ("Description__c", "LongTextArea")),
@@ -471,8 +469,8 @@ def test_a_patients_own_records_hold_phi_whatever_their_fields_are_called(make_p
     assert appointment is not None and appointment.source == "object"
     assert model.object_reason("Insurance__c") is None
     # With the catalogue off, relationships make nothing PHI.
-    settings = PhiSettings(builtin_catalogue=False)
-    assert open_project(make_project(files), Config(phi=settings)).phi.field_reason("Medicine__c", "Name__c") is None
+    without = open_project(make_project(files), Config(phi=PhiSettings(builtin_catalogue=False))).phi
+    assert without.field_reason("Medicine__c", "Name__c") is None
 
 
 def test_a_cycle_of_master_detail_fields_ends(make_project) -> None:  # type: ignore[no-untyped-def]
