@@ -351,9 +351,8 @@ CATALOGUE_PATIENT_IDENTIFIER_TOKENS: frozenset[str] = frozenset(
         "nhs",
     )
 )
-# Words that make such a field someone else's (the physician's phone, the insurer's address): a
-# relative or emergency contact stays the patient's (HIPAA counts relatives' identifiers too).
-CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = frozenset(
+# Who looks after, pays for or houses a patient: shared by the two token sets below.
+_CARERS_AND_ORGANISATIONS: frozenset[str] = frozenset(
     (
         "doctor",
         "physician",
@@ -367,15 +366,21 @@ CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = frozenset(
         "pharmacy",
         "pharmacist",
         "insurer",
-        "insurance",
         "payer",
         "company",
-        "employer",
         "organization",
         "organisation",
         "agency",
-        "owner",
         "user",
+    )
+)
+# Words that make such a field someone else's (the physician's phone, the insurer's address): a
+# relative or emergency contact stays the patient's (HIPAA counts relatives' identifiers too).
+CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = _CARERS_AND_ORGANISATIONS | frozenset(
+    (
+        "insurance",
+        "employer",
+        "owner",
         "sender",
         "file",
         "document",
@@ -383,13 +388,9 @@ CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = frozenset(
         "record",
         "type",
         "account",
-        "campaign",
-        "program",
-        "plan",
-        "study",
-        "site",
-        "queue",
-        "group",
+        "conditions",
+        "medical",
+        "clinical",
     )
 )
 # Custom objects whose name says each record is a piece of one patient's clinical record (the name ends
@@ -658,39 +659,22 @@ CATALOGUE_PATIENT_RECORD_CLINICAL_TOKENS: frozenset[str] = frozenset(
     )
 )
 # Words in a name of an object that points at a patient by Lookup and keeps someone else's or a
-# resource's records (`Doctor__c.Last_Patient__c`, `Room__c.Assigned_Patient__c`).
-CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS: frozenset[str] = frozenset(
+# resource's records (`Doctor__c.Last_Patient__c`, `Room__c.Assigned_Patient__c`). Not "insurance": a
+# policy that points at its patient is the patient's.
+CATALOGUE_NOT_A_PATIENTS_RECORD_TOKENS: frozenset[str] = _CARERS_AND_ORGANISATIONS | frozenset(
     (
-        "doctor",
         "doctors",
-        "physician",
         "physicians",
-        "provider",
         "providers",
-        "practitioner",
-        "clinician",
-        "nurse",
         "nurses",
         "staff",
         "employee",
-        "hospital",
-        "clinic",
-        "facility",
-        "pharmacy",
-        "pharmacist",
-        "insurer",
-        "payer",
-        "company",
-        "organization",
-        "organisation",
-        "agency",
         "room",
         "rooms",
         "bed",
         "beds",
         "ward",
         "wards",
-        "user",
         "users",
     )
 )
