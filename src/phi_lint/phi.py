@@ -388,9 +388,13 @@ CATALOGUE_NOT_THE_PATIENTS_TOKENS: frozenset[str] = _CARERS_AND_ORGANISATIONS | 
         "record",
         "type",
         "account",
-        "conditions",
-        "medical",
-        "clinical",
+        "campaign",
+        "program",
+        "plan",
+        "study",
+        "site",
+        "queue",
+        "group",
     )
 )
 # Custom objects whose name says each record is a piece of one patient's clinical record (the name ends
