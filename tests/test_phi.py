@@ -267,7 +267,16 @@ def test_a_patients_identifiers_on_the_patients_own_record_are_phi(make_project)
     ):
         assert model.field_reason("Patient__c", field_name) is not None, field_name
     # Someone else's contact details, and the same names on an object that is not a patient's.
-    for field_name in ("Physician_Phone__c", "Insurance_Company_Name__c", "Record_Type_Name__c", "Status__c"):
+    for field_name in (
+        "Physician_Phone__c",
+        "Insurance_Company_Name__c",
+        "Record_Type_Name__c",
+        "Status__c",
+        "Study_Site_Phone__c",  # the trial site's
+        "Campaign_Email__c",
+        "Care_Plan_Name__c",
+        "Support_Group_Email__c",
+    ):
         assert model.field_reason("Patient__c", field_name) is None, field_name
     assert model.field_reason("Contact", "Email__c") is None  # a CRM contact's email: personal data
     assert model.field_reason("Vendor__c", "Phone__c") is None
