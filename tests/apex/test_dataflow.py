@@ -579,3 +579,34 @@ def test_members_of_project_classes_named_like_phi_are_phi(tmp_path: Path) -> No
     assert flow.lines(rel) == [17, 18]
     message_args = flow.hits(rel)[0].args
     assert message_args["phi"] == "PatientDto.dateOfBirth, named like PHI"
+
+
+def test_joined_answers_change_exactly_when_one_bodys_answers_change() -> None:
+    """The final check of prepare() reads one table per file (`joined_answers`) instead of one per
+    body: it must say "changed" for exactly the summaries that change one of the bodies' answers."""
+    log = dataflow.MethodSummary(sinks={0: {("log", "System.debug")}})
+    log_again = dataflow.MethodSummary(sinks={0: {("log", "System.debug")}})  # equal, not the same
+    returns = dataflow.MethodSummary(returns_params={0})
+    states: dict[str, dataflow.MethodSummary | None] = {"none": None, "log": log, "returns": returns}
+    question = ("Util", "send", 1, False)
+    has_any = ("Util", "send", -1, False)
+    tables: list[dataflow.UsedAnswers] = [
+        {question: None, has_any: False},
+        {question: log, has_any: True},
+        {question: log_again, has_any: True},
+        {question: returns, has_any: True},
+        {("Util", "other", 0, False): None},
+    ]
+    for first in range(len(tables)):
+        for second in range(len(tables)):
+            bodies = [tables[first], tables[second]]
+            joined = dataflow.joined_answers(bodies)
+            for state in states.values():
+                summaries = dataflow.Summaries()
+                if state is not None:
+                    summaries.methods[("util", "send")] = {1: state}
+                expected = any(dataflow.answers_changed(summaries, body) for body in bodies)
+                assert dataflow.answers_changed(summaries, joined) == expected
+    # Equal summaries agree (one entry kept); different ones can never all match again.
+    assert dataflow.joined_answers([tables[1], tables[2]])[question] is log
+    assert dataflow.joined_answers([tables[1], tables[3]])[question] is dataflow.Disagreed.ANSWERS

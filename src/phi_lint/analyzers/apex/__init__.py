@@ -273,10 +273,11 @@ def _solve(
     order, deps = callees_first([by_key[key] for key in by_key if key in todo], summaries.classes)
     # What each analysed body used of the summaries: a file is analysed again when one of those
     # answers changes. With the (name, clock) of a sequential run, a cheap first test: a callee
-    # name changed after the body ran; None for files analysed by a worker (their clocks are theirs).
+    # name changed after the body ran; None for files analysed by a worker (their clocks are theirs:
+    # one entry for the whole file then, its bodies' tables joined, `dataflow.joined_answers`).
     watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
 
-    def analyse_one(ctx: FileContext) -> tuple[FileRecord, list[dataflow.UsedAnswers], Checked | None] | None:
+    def analyse_one(ctx: FileContext) -> tuple[FileRecord, dataflow.UsedAnswers, Checked | None] | None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is None or (isinstance(ctx, _ApexContext) and ctx.changed):
             # On a worker: a file that changed since its key was taken is left to the parent, whose
@@ -285,7 +286,9 @@ def _solve(
         record, units, checked = analysed
         # The parent has the file's declarations already (it re-attaches them): not sent back.
         record.names = incremental.NO_NAMES
-        return record, [answers for _, _, answers in units], checked
+        # Its clocks are the worker's: the parent checks the file's answers against the final
+        # summaries, whole, so one table for the file is all it needs (and holds until the end).
+        return record, dataflow.joined_answers(answers for _, _, answers in units), checked
 
     def run(ctx: FileContext) -> None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
@@ -300,18 +303,18 @@ def _solve(
         from phi_lint.analyzers.apex import parallel
 
         def used_changed(analysed: parallel.Analysed) -> bool:
-            return any(dataflow.answers_changed(summaries, answers) for answers in analysed[1])
+            return dataflow.answers_changed(summaries, analysed[1])
 
         def interned(analysed: parallel.Analysed) -> parallel.Analysed:
             record, used, result = analysed
-            return incremental.interned(record), [incremental.interned_answers(a) for a in used], result
+            return incremental.interned(record), incremental.interned_answers(used), result
 
         done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed, interned)
         for index, (record, used, result) in done.items():
             key = key_of(order[index])
             record.names = names[key]
             records[key] = record
-            watch[key] = [(set(), None, answers) for answers in used]
+            watch[key] = [(set(), None, used)]
             checked[key] = result
     for ctx in order:
         if key_of(ctx) not in watch:

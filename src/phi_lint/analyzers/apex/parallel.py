@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from phi_lint.engine import FileResult
 
     Contributions = dict[Any, Any]
-    # A file's record, what its bodies used of the summaries, and its per-file check result.
-    Analysed = tuple["FileRecord", list[dataflow.UsedAnswers], tuple[FileResult, str] | None]
+    # A file's record, what its bodies used of the summaries (`dataflow.joined_answers`), and its
+    # per-file check result.
+    Analysed = tuple["FileRecord", dataflow.UsedAnswers, tuple[FileResult, str] | None]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
 
 T = TypeVar("T")
