@@ -685,3 +685,31 @@ def test_seeding_a_store_publishes_what_joining_each_method_gives() -> None:
     )
     assert seeded.per_body == expected.per_body and seeded.keys_of_file == expected.keys_of_file
     assert seeded.clock == 0 and not seeded.changed_at
+
+
+def test_records_received_from_workers_share_their_questions() -> None:
+    """`incremental.interned` makes equal questions of different records one tuple (the parent holds
+    every record until prepare() ends), without changing what any record says."""
+    from phi_lint.analyzers.apex import incremental
+    from phi_lint.analyzers.apex.dataflow import Dependencies, FileFlow
+
+    def received(n: int) -> incremental.FileRecord:
+        # Built from text as unpickling builds them: equal tuples and strings, none the same object.
+        cls = "".join(["logg", "er"])
+        deps = Dependencies(
+            methods={(cls, "log", 1), (cls, f"m{n}", None)},
+            answers={("class", cls): True, ("declared", cls, "log", str(1)): n > 0},
+        )
+        return incremental.FileRecord(incremental.NameFacts(), {}, FileFlow(), deps)
+
+    table: incremental.KeyTable = {}
+    first, second = (incremental.interned(received(n), table) for n in range(2))
+    assert first.deps.answers == {("class", "logger"): True, ("declared", "logger", "log", "1"): False}
+    assert second.deps.methods == {("logger", "log", 1), ("logger", "m1", None)}
+    for question in first.deps.answers:
+        assert any(question is other for other in second.deps.answers)
+    (log_first,) = (m for m in first.deps.methods if m[1] == "log")
+    (log_second,) = (m for m in second.deps.methods if m[1] == "log")
+    assert log_first is log_second and log_first[0] is "logger"  # noqa: F632 (interned)
+    used = incremental.interned_answers({("Logger", "log", 1, False): None}, table)
+    assert used == {("Logger", "log", 1, False): None}

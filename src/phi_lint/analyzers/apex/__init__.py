@@ -294,10 +294,12 @@ def _solve(
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is not None:
             record, watch[key_of(ctx)], checked[key_of(ctx)] = analysed
-            records[key_of(ctx)] = incremental.interned(record)
+            records[key_of(ctx)] = incremental.interned(record, questions)
 
     # The per-file check results of each file's last analysis (see engine.check_prepared).
     checked: dict[ContentKey, Checked | None] = {}
+    # One copy of each question the analysed files asked, shared by their records (`interned`).
+    questions: incremental.KeyTable = {}
 
     if _worth_workers(order, jobs):
         from phi_lint.analyzers.apex import parallel
@@ -307,7 +309,11 @@ def _solve(
 
         def interned(analysed: parallel.Analysed) -> parallel.Analysed:
             record, used, result = analysed
-            return incremental.interned(record), incremental.interned_answers(used), result
+            return (
+                incremental.interned(record, questions),
+                incremental.interned_answers(used, questions),
+                result,
+            )
 
         done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed, interned)
         for index, (record, used, result) in done.items():
