@@ -610,3 +610,32 @@ def test_joined_answers_change_exactly_when_one_bodys_answers_change() -> None:
     # Equal summaries agree (one entry kept); different ones can never all match again.
     assert dataflow.joined_answers([tables[1], tables[2]])[question] is log
     assert dataflow.joined_answers([tables[1], tables[3]])[question] is dataflow.Disagreed.ANSWERS
+
+
+def test_received_contributions_share_their_strings_and_keep_their_content() -> None:
+    """`shared_contributions` (summaries received from another process) changes no summary, and two
+    messages' equal names, labels and paths become one object each."""
+
+    def received() -> dict[tuple[str, str, int], dict[tuple[str, int], dataflow.MethodSummary]]:
+        # Strings built at run time, as unpickling builds them: equal, never the same object.
+        path, label = "".join(["classes/", "Svc.cls"]), "".join(["Patient__c.", "SSN__c"])
+        origin = dataflow.Origin(label, "metadata", (label,), path, 3, 5, 3, 20)
+        summary = dataflow.MethodSummary(
+            sinks={0: {("log", "".join(["System.", "debug"]))}},
+            returns_params=frozenset({1}),
+            return_origins=frozenset({origin}),
+            return_sobject="".join(["patient", "__c"]),
+            guards={0: frozenset({1})},
+        )
+        return {("".join(["s", "vc"]), "run", 2): {(path, 40): summary}}
+
+    table: dict[tuple[object, ...], tuple[object, ...]] = {}
+    first, second = (dataflow.shared_contributions(received(), table) for _ in range(2))
+    assert first == received() and second == received()
+    ((key_a, bodies_a),), ((key_b, bodies_b),) = first.items(), second.items()
+    assert key_a is key_b
+    (((path_a, _), summary_a),), (((path_b, _), summary_b),) = bodies_a.items(), bodies_b.items()
+    assert path_a is path_b and summary_a.return_sobject is summary_b.return_sobject
+    (origin_a,), (origin_b,) = summary_a.return_origins, summary_b.return_origins
+    assert origin_a.label is origin_b.label and origin_a.path is path_a and origin_a.fields is origin_b.fields
+    assert next(iter(summary_a.sinks[0])) is next(iter(summary_b.sinks[0]))

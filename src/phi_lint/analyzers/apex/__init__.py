@@ -309,6 +309,7 @@ def _solve(
 
         def interned(analysed: parallel.Analysed) -> parallel.Analysed:
             record, used, result = analysed
+            record.contributions = dataflow.shared_contributions(record.contributions, questions)
             return (
                 incremental.interned(record, questions),
                 incremental.interned_answers(used, questions),

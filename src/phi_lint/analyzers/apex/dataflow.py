@@ -33,11 +33,12 @@ import enum
 import fnmatch
 import hashlib
 import re
+import sys
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql, syntax
@@ -457,11 +458,16 @@ class FlowEvent:
     detail: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class MethodSummary:
+    """What a method passes on to its callers. Slotted, and its returned parameters a frozenset (the
+    empty one is a single object): every process of a large prepare() holds tens of thousands of
+    them (28,900 at 5,000 classes), most returning a record type and the PHI it read, and a
+    dict-backed summary with its own empty set weighed 500 bytes more than this one."""
+
     # param index -> {(sink kind, innermost sink)}
     sinks: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
-    returns_params: set[int] = field(default_factory=set)
+    returns_params: frozenset[int] = frozenset()
     return_origins: frozenset[Origin] = frozenset()
     return_sobject: str | None = None
     # param index -> the parameters its callout sinks take their endpoint from: a call whose
@@ -482,6 +488,21 @@ class MethodSummary:
     def empty(self) -> bool:
         """Trivial, and no return type or endpoint guard either: changes no join it takes part in."""
         return self.trivial and self.return_sobject is None and not self.guards
+
+    def __reduce__(self) -> tuple[type[MethodSummary], tuple[object, ...]]:
+        # Built again by one __init__ call when unpickled (records, and worker messages), not by
+        # a setattr per slot.
+        return (
+            MethodSummary,
+            (
+                self.sinks,
+                self.returns_params,
+                self.return_origins,
+                self.return_sobject,
+                self.guards,
+                self.return_prefix,
+            ),
+        )
 
     def canonical(self) -> tuple[object, ...]:
         """The summary's content with every set sorted: its `repr` is the same in every process (a
@@ -691,9 +712,15 @@ class SummaryStore:
         if self._publish(key):
             self.changed_at[key[1]] = self.tick()
 
-    def seed(self, contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]]) -> None:
+    def seed(
+        self,
+        contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]],
+        owned: bool = False,
+    ) -> None:
         """Summaries of bodies whose file is not analysed in this run (still valid from an earlier
-        run): published without ticking the clock, as if they had always been there."""
+        run): published without ticking the clock, as if they had always been there. `owned`: the
+        caller keeps no reference to `contributions` (a worker's message), so the store may keep
+        its dicts instead of copies (`record` changes them)."""
         per_body, keys_of_file, methods = self.per_body, self.keys_of_file, self.summaries.methods
         for key, bodies in contributions.items():
             if len(bodies) == 1 and key not in per_body:
@@ -701,7 +728,7 @@ class SummaryStore:
                 # at 1,000 classes): a method's one body, seen first. `_publish` inlined: nothing
                 # is published for this arity yet, so the join is published unless it is trivial
                 # (then only the method's entry is made, as `_publish` makes it).
-                per_body[key] = bodies.copy()
+                per_body[key] = bodies if owned else bodies.copy()
                 ((body, only),) = bodies.items()
                 keys_of_file.setdefault(body[0], set()).add(key)
                 by_arity = methods.setdefault((key[0], key[1]), {})
@@ -755,6 +782,53 @@ class Disagreed(enum.Enum):
     `joined_answers`): whatever the summaries answer now, it differs from one of them."""
 
     ANSWERS = "disagreed"
+
+
+def shared_contributions(
+    contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]],
+    table: dict[tuple[object, ...], tuple[object, ...]],
+) -> dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]]:
+    """The same contributions with their strings interned and their name tuples shared through
+    `table`: for summaries received from another process, which unpickling gives strings of their
+    own (each PHI origin's label, evidence, fields and path, each body's path, each record type).
+    At 5,000 classes the parent and each worker hold about 29,000 received summaries."""
+
+    def shared(item: tuple[object, ...]) -> Any:
+        found = table.get(item)
+        if found is None:
+            found = tuple(sys.intern(part) if isinstance(part, str) else part for part in item)
+            table[found] = found
+        return found
+
+    def origin(o: Origin) -> Origin:
+        return Origin(
+            sys.intern(o.label),
+            sys.intern(o.evidence),
+            shared(o.fields),
+            sys.intern(o.path),
+            o.line,
+            o.column,
+            o.end_line,
+            o.end_column,
+        )
+
+    rebuilt: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]] = {}
+    for key, bodies in contributions.items():
+        mine: dict[tuple[str, int], MethodSummary] = {}
+        for (path, start), summary in bodies.items():
+            sinks = summary.sinks
+            mine[(sys.intern(path), start)] = MethodSummary(
+                {index: {shared(sink) for sink in found} for index, found in sinks.items()}
+                if sinks
+                else sinks,
+                summary.returns_params,
+                frozenset(map(origin, summary.return_origins)),
+                None if summary.return_sobject is None else sys.intern(summary.return_sobject),
+                summary.guards,
+                None if summary.return_prefix is None else sys.intern(summary.return_prefix),
+            )
+        rebuilt[shared(key)] = mine
+    return rebuilt
 
 
 # What a body used of the summaries: (class, method, arity or -1 for "has any", dispatch) -> answer.
@@ -1390,7 +1464,7 @@ class MethodFlow:
                         else:
                             guards[index] = guards.get(index, frozenset()) | guard
         summary.guards = {i: g for i, g in guards.items() if i not in unguarded}
-        summary.returns_params = set(self.returns.params)
+        summary.returns_params = self.returns.params
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
         # Only a Named Credential prefix is kept, the one thing a caller's endpoint check reads of it:

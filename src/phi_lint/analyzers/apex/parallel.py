@@ -248,6 +248,9 @@ def _worker(
     connection: Connection, order: Sequence[FileContext], store: SummaryStore, analyse_one: AnalyseOne
 ) -> None:
     _quiet_signals()
+    # The other workers' summaries arrive with strings of their own: shared here (one copy of each
+    # name and PHI label in the worker), and the message's dicts kept by the store, not copied.
+    shared: dict[tuple[object, ...], tuple[object, ...]] = {}
     try:
         while True:
             message = connection.recv()
@@ -255,7 +258,7 @@ def _worker(
                 break
             news, task = message
             for contributions in news:
-                store.seed(contributions)
+                store.seed(dataflow.shared_contributions(contributions, shared), owned=True)
             answer = []
             for index in task:
                 analysed = analyse_one(order[index])
