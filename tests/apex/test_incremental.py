@@ -713,3 +713,23 @@ def test_records_received_from_workers_share_their_questions() -> None:
     assert log_first is log_second and log_first[0] is "logger"  # noqa: F632 (interned)
     used = incremental.interned_answers({("Logger", "log", 1, False): None}, table)
     assert used == {("Logger", "log", 1, False): None}
+
+
+def test_declarations_read_on_workers_share_their_strings() -> None:
+    from phi_lint.analyzers.apex import incremental
+
+    def read() -> incremental.NameFacts:
+        cls, method = "".join(["s", "vc"]), "".join(["r", "un"])
+        return incremental.NameFacts(
+            classes=(cls,),
+            supertypes=((cls, ("".join(["Ba", "se"]),)),),
+            declared=((cls, method, 1),),
+            member_types=(((cls, "".join(["p", "t"])), "".join(["Patient", "__c"])),),
+            constants=(((cls, "".join(["U", "RL"])), "".join(["callout:", "Labs"])),),
+        )
+
+    first, second = read().interned(), read().interned()
+    assert first == read() == second
+    assert first.declared[0][0] is second.classes[0] and first.declared[0][1] is second.declared[0][1]
+    assert first.member_types[0][1] is second.member_types[0][1]
+    assert first.constants[0][0][1] is second.constants[0][0][1]

@@ -220,7 +220,7 @@ def _read_declarations(
             [ctx for _, ctx in unknown], functools.partial(_names_released_and_named, stems=stems), jobs
         )
         for (key, ctx), (facts, named) in zip(unknown, read, strict=True):
-            names[key] = facts
+            names[key] = facts.interned()
             if isinstance(ctx, _ApexContext):
                 ctx.named_stems = named
         return names

@@ -47,6 +47,20 @@ class NameFacts:
     # Sharing and superclass of its classes, from the text (see `classes.project_sharing`).
     headers: tuple[ClassHeader, ...] = ()
 
+    def interned(self) -> NameFacts:
+        """The same declarations with their strings interned. Read on forked workers, each file's
+        facts come back with strings of their own: at 5,000 classes 96,000 strings of which 23,000
+        differ (4.6 MB more in the parent, and in every worker forked after it)."""
+        i = sys.intern
+        return NameFacts(
+            tuple(map(i, self.classes)),
+            tuple((i(cls), tuple(map(i, parents))) for cls, parents in self.supertypes),
+            tuple((i(cls), i(method), arity) for cls, method, arity in self.declared),
+            tuple(((i(cls), i(member)), i(kind)) for (cls, member), kind in self.member_types),
+            tuple(((i(cls), i(name)), i(value)) for (cls, name), value in self.constants),
+            self.headers,
+        )
+
     def apply(self, summaries: Summaries) -> None:
         summaries.classes.update(self.classes)
         for cls, parents in self.supertypes:
