@@ -12,6 +12,7 @@ so that the next run analyses only what an edit can affect (`incremental.py`).
 from __future__ import annotations
 
 import functools
+import pickle
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -277,7 +278,7 @@ def _solve(
     # one entry for the whole file then, its bodies' tables joined, `dataflow.joined_answers`).
     watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
 
-    def analyse_one(ctx: FileContext) -> tuple[FileRecord, dataflow.UsedAnswers, Checked | None] | None:
+    def analyse_one(ctx: FileContext) -> tuple[FileRecord, dataflow.UsedAnswers, bytes | None] | None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is None or (isinstance(ctx, _ApexContext) and ctx.changed):
             # On a worker: a file that changed since its key was taken is left to the parent, whose
@@ -288,7 +289,10 @@ def _solve(
         record.names = incremental.NO_NAMES
         # Its clocks are the worker's: the parent checks the file's answers against the final
         # summaries, whole, so one table for the file is all it needs (and holds until the end).
-        return record, dataflow.joined_answers(answers for _, _, answers in units), checked
+        used = dataflow.joined_answers(answers for _, _, answers in units)
+        # The check result is pickled here rather than with the message: the parent only holds it
+        # until prepare() ends (when its workers are gone), as bytes, a third of its objects' size.
+        return record, used, None if checked is None else pickle.dumps(checked, pickle.HIGHEST_PROTOCOL)
 
     def run(ctx: FileContext) -> None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
@@ -296,8 +300,9 @@ def _solve(
             record, watch[key_of(ctx)], checked[key_of(ctx)] = analysed
             records[key_of(ctx)] = incremental.interned(record, questions)
 
-    # The per-file check results of each file's last analysis (see engine.check_prepared).
-    checked: dict[ContentKey, Checked | None] = {}
+    # The per-file check results of each file's last analysis (see engine.check_prepared); pickled
+    # when they come from a worker.
+    checked: dict[ContentKey, Checked | bytes | None] = {}
     # One copy of each question the analysed files asked, shared by their records (`interned`).
     questions: incremental.KeyTable = {}
 
@@ -345,9 +350,10 @@ def _solve(
     from phi_lint import engine
 
     for ctx in order:
-        result = checked.get(key_of(ctx))
-        if result is not None:
-            engine.keep_prepared(ctx.project, ctx.path, result)
+        kept = checked.pop(key_of(ctx), None)
+        final: Checked | None = pickle.loads(kept) if isinstance(kept, bytes) else kept
+        if final is not None:
+            engine.keep_prepared(ctx.project, ctx.path, final)
     return records
 
 

@@ -34,12 +34,11 @@ if TYPE_CHECKING:
     from phi_lint.analyzers.apex.dataflow import SummaryStore
     from phi_lint.analyzers.apex.incremental import FileRecord
     from phi_lint.context import FileContext
-    from phi_lint.engine import FileResult
 
     Contributions = dict[Any, Any]
     # A file's record, what its bodies used of the summaries (`dataflow.joined_answers`), and its
-    # per-file check result.
-    Analysed = tuple["FileRecord", dataflow.UsedAnswers, tuple[FileResult, str] | None]
+    # per-file check result (a pickled `(FileResult, sha256)`).
+    Analysed = tuple["FileRecord", dataflow.UsedAnswers, bytes | None]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
 
 T = TypeVar("T")
