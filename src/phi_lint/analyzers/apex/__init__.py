@@ -278,7 +278,7 @@ def _solve(
     # one entry for the whole file then, its bodies' tables joined, `dataflow.joined_answers`).
     watch: dict[ContentKey, list[tuple[set[str], int | None, dataflow.UsedAnswers]]] = {}
 
-    def analyse_one(ctx: FileContext) -> tuple[FileRecord, dataflow.UsedAnswers, bytes | None] | None:
+    def analyse_one(ctx: FileContext) -> tuple[FileRecord, dataflow.UsedAnswers, bytes] | None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
         if analysed is None or (isinstance(ctx, _ApexContext) and ctx.changed):
             # On a worker: a file that changed since its key was taken is left to the parent, whose
@@ -290,9 +290,12 @@ def _solve(
         # Its clocks are the worker's: the parent checks the file's answers against the final
         # summaries, whole, so one table for the file is all it needs (and holds until the end).
         used = dataflow.joined_answers(answers for _, _, answers in units)
-        # The check result is pickled here rather than with the message: the parent only holds it
-        # until prepare() ends (when its workers are gone), as bytes, a third of its objects' size.
-        return record, used, None if checked is None else pickle.dumps(checked, pickle.HIGHEST_PROTOCOL)
+        # What the parent needs only once its workers are gone (the check result, and the questions
+        # the analysis asked, kept for the next run) is pickled here rather than with the message:
+        # the parent holds it as bytes while the workers run, a third of its objects' size.
+        later = pickle.dumps((checked, record.deps), pickle.HIGHEST_PROTOCOL)
+        record.deps = dataflow.Dependencies()
+        return record, used, later
 
     def run(ctx: FileContext) -> None:
         analysed = _analyse_file(ctx, names[key_of(ctx)], summaries, store)
@@ -300,9 +303,8 @@ def _solve(
             record, watch[key_of(ctx)], checked[key_of(ctx)] = analysed
             records[key_of(ctx)] = incremental.interned(record, questions)
 
-    # The per-file check results of each file's last analysis (see engine.check_prepared); pickled
-    # when they come from a worker.
-    checked: dict[ContentKey, Checked | bytes | None] = {}
+    # The per-file check results of each file's last analysis (see engine.check_prepared).
+    checked: dict[ContentKey, Checked | None] = {}
     # One copy of each question the analysed files asked, shared by their records (`interned`).
     questions: incremental.KeyTable = {}
 
@@ -313,21 +315,17 @@ def _solve(
             return dataflow.answers_changed(summaries, analysed[1])
 
         def interned(analysed: parallel.Analysed) -> parallel.Analysed:
-            record, used, result = analysed
+            record, used, later = analysed
             record.contributions = dataflow.shared_contributions(record.contributions, questions)
-            return (
-                incremental.interned(record, questions),
-                incremental.interned_answers(used, questions),
-                result,
-            )
+            return record, incremental.interned_answers(used, questions), later
 
         done = parallel.analyse(order, deps, store, analyse_one, jobs, used_changed, interned)
-        for index, (record, used, result) in done.items():
+        for index, (record, used, later) in done.items():
             key = key_of(order[index])
+            checked[key], record.deps = pickle.loads(later)
             record.names = names[key]
-            records[key] = record
+            records[key] = incremental.interned(record, questions)
             watch[key] = [(set(), None, used)]
-            checked[key] = result
     for ctx in order:
         if key_of(ctx) not in watch:
             run(ctx)
@@ -350,10 +348,9 @@ def _solve(
     from phi_lint import engine
 
     for ctx in order:
-        kept = checked.pop(key_of(ctx), None)
-        final: Checked | None = pickle.loads(kept) if isinstance(kept, bytes) else kept
-        if final is not None:
-            engine.keep_prepared(ctx.project, ctx.path, final)
+        result = checked.get(key_of(ctx))
+        if result is not None:
+            engine.keep_prepared(ctx.project, ctx.path, result)
     return records
 
 

@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from phi_lint.context import FileContext
 
     Contributions = dict[Any, Any]
-    # A file's record, what its bodies used of the summaries (`dataflow.joined_answers`), and its
-    # per-file check result (a pickled `(FileResult, sha256)`).
-    Analysed = tuple["FileRecord", dataflow.UsedAnswers, bytes | None]
+    # A file's record, what its bodies used of the summaries (`dataflow.joined_answers`), and what
+    # the caller needs once the workers are gone, pickled (see `apex._solve`).
+    Analysed = tuple["FileRecord", dataflow.UsedAnswers, bytes]
     AnalyseOne = Callable[[FileContext], "Analysed | None"]
 
 T = TypeVar("T")
