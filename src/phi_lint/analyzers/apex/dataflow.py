@@ -634,6 +634,11 @@ class Summaries:
 
 
 TRIVIAL_SUMMARY = MethodSummary()
+# The empty sink and guard tables of the summaries a run records or receives, shared (tens of
+# thousands of summaries, most with neither). Never changed: a recorded summary is never changed
+# (`union` and `replace` build new ones, and `replace` already shares its tables).
+NO_SINKS: dict[int, set[tuple[str, str]]] = {}
+NO_GUARDS: dict[int, frozenset[int]] = {}
 
 
 @dataclass
@@ -820,11 +825,11 @@ def shared_contributions(
             mine[(sys.intern(path), start)] = MethodSummary(
                 {index: {shared(sink) for sink in found} for index, found in sinks.items()}
                 if sinks
-                else sinks,
+                else NO_SINKS,
                 summary.returns_params,
                 frozenset(map(origin, summary.return_origins)),
                 None if summary.return_sobject is None else sys.intern(summary.return_sobject),
-                summary.guards,
+                summary.guards or NO_GUARDS,
                 None if summary.return_prefix is None else sys.intern(summary.return_prefix),
             )
         rebuilt[shared(key)] = mine
@@ -1448,6 +1453,7 @@ class MethodFlow:
 
     def _finish_summary(self) -> None:
         summary = MethodSummary()
+        sinks: dict[int, set[tuple[str, str]]] = {}
         guards: dict[int, frozenset[int]] = {}
         unguarded: set[int] = set()
         for event in self.f.events.values():
@@ -1455,7 +1461,7 @@ class MethodFlow:
                 if event.kind == CALLOUT and not self._callout_unprotected(event):
                     continue
                 for index in event.params:
-                    summary.sinks.setdefault(index, set()).add((event.kind, event.innermost))
+                    sinks.setdefault(index, set()).add((event.kind, event.innermost))
                 if event.kind == CALLOUT:
                     guard = self.endpoint_guard.get(event.request) if event.request else event.guard
                     for index in event.params:
@@ -1463,7 +1469,9 @@ class MethodFlow:
                             unguarded.add(index)
                         else:
                             guards[index] = guards.get(index, frozenset()) | guard
-        summary.guards = {i: g for i, g in guards.items() if i not in unguarded}
+        # Most bodies have neither: the shared empty tables (see `NO_SINKS`).
+        summary.sinks = sinks or NO_SINKS
+        summary.guards = {i: g for i, g in guards.items() if i not in unguarded} or NO_GUARDS
         summary.returns_params = self.returns.params
         summary.return_origins = self.returns.origins
         summary.return_sobject = self.returns.sobject
