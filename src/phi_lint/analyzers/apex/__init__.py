@@ -292,7 +292,7 @@ def _solve(
         used = dataflow.joined_answers(answers for _, _, answers in units)
         # What the parent needs only once its workers are gone (the check result, and the questions
         # the analysis asked, kept for the next run) is pickled here rather than with the message:
-        # the parent holds it as bytes while the workers run, a third of its objects' size.
+        # the parent holds it as bytes while the workers run, not as objects (several times larger).
         later = pickle.dumps((checked, record.deps), pickle.HIGHEST_PROTOCOL)
         record.deps = dataflow.Dependencies()
         return record, used, later

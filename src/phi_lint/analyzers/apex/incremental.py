@@ -118,7 +118,7 @@ def interned(record: FileRecord, table: KeyTable) -> FileRecord:
     """`record` with the questions of its dependencies shared with every other record of `table`, their
     class and method names interned. A record received from a worker is unpickled into strings and
     tuples of its own: at 5,000 classes the parent held about a million copies of a few thousand
-    names (a third of its memory), and 290,000 question tuples of which 19,000 differ (13 MB more);
+    names (a third of its memory), and 288,000 question tuples of which 18,700 differ (18 MB);
     shared, each is one object (and the saved records, pickled once, are smaller and faster to load)."""
     deps = record.deps
     deps.methods = {_shared_key(method, table) for method in deps.methods}
