@@ -572,6 +572,73 @@ class FileMemo:
             self._computed = 0
 
 
+# A folder's signature: (size, mtime_ns, inode) as the stat index trusts a file's, or None for a folder
+# that did not exist (or could not be stat'ed) when the listing was made.
+FolderSignature = tuple[int, int, int] | None
+
+
+def _folder_signature(path: str) -> FolderSignature:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+class FolderMemo:
+    """Results computed from the listings of folders (the files of a project walk, the metadata files
+    the PHI model reads), remembered with the stat signature of every folder listed, so that an
+    unchanged tree is proven by one stat per folder instead of a listing of each and a pass over every
+    entry.
+
+    Why a signature stands for a listing: creating, deleting or renaming an entry changes its
+    folder's mtime (POSIX; git's untracked cache relies on the same), and replacing the folder
+    changes its inode. A folder whose mtime is within `RACY_SECONDS` of the moment the listing began
+    may change again within the same mtime tick (the stat index's "racily clean" rule): a result that
+    listed one is not remembered. The signatures are taken after the listing, so a folder changed
+    while it was being listed has a recent mtime and is caught by that rule. What a listing does not
+    cover (the target of a symbolic link, which may change without any listed folder changing) the
+    computation must report: it then returns None for its folders and nothing is remembered.
+
+    One entry per key (in the "index" namespace), rewritten only when the result is computed again.
+    Keys carry phi-lint's code digest, so a change to the walking code starts afresh."""
+
+    def __init__(self, cache: Cache, name: str) -> None:
+        self._cache = cache
+        self._name = digest_of(code_digest(), name)
+        self.reused = 0
+        self.computed = 0
+
+    def get(self, key_parts: Iterable[object], compute: Callable[[], tuple[T, list[str] | None]]) -> T:
+        """The result of `compute` for `key_parts`; `compute` returns its result and the folders it
+        listed (None: not to be remembered)."""
+        key = digest_of(self._name, *key_parts)
+        stored = self._cache.get("index", key)
+        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], tuple):
+            signatures, value = stored
+            if all(_folder_signature(folder) == signature for folder, signature in signatures):
+                self.reused += 1
+                return cast(T, value)
+        started = time.time_ns()
+        value, folders = compute()
+        self.computed += 1
+        if folders is not None:
+            signatures = tuple((folder, _folder_signature(folder)) for folder in dict.fromkeys(folders))
+            racy = started - int(RACY_SECONDS * 1e9)
+            if all(signature is None or signature[1] < racy for _, signature in signatures):
+                self._cache.put("index", key, (signatures, value))
+        return value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A project sent to a spawned worker (by pickle) goes without it: the workers list no folders,
+        # and the cache it holds (with its key) has no business in a pickle.
+        return (_no_folder_memo, ())
+
+
+def _no_folder_memo() -> None:
+    return None
+
+
 def _unpickle(payload: bytes, freeze: bool = False) -> Any:
     """`pickle.loads` with the cyclic garbage collector paused: loading the Apex records builds a few
     hundred thousand containers, each of which would count towards a collection that finds nothing

@@ -22,7 +22,7 @@ from phi_lint.findings import Notification, NotificationKind, Severity
 from phi_lint.phi import FieldFacts, PhiModel, read_field_file, read_object_file
 
 if TYPE_CHECKING:
-    from phi_lint.cache import Cache, FileMemo
+    from phi_lint.cache import Cache, FileMemo, FolderMemo
 
 _T = TypeVar("_T")
 
@@ -119,6 +119,10 @@ class ForceIgnore:
             line = line.strip("/") if dir_only else line
             anchored = line.startswith("/") or "/" in line.rstrip("/")
             self._rules.append((self._compile(line.lstrip("/"), anchored), negate, dir_only))
+
+    def signature(self) -> str:
+        """What the rules are (for keys of remembered walks)."""
+        return repr([(pattern.pattern, negate, dir_only) for pattern, negate, dir_only in self._rules])
 
     @staticmethod
     def _compile(pattern: str, anchored: bool) -> re.Pattern[str]:
@@ -222,6 +226,8 @@ class Project:
     # keyed by analyzer name.
     facts: Facts = field(default_factory=Facts)
     _api_versions: dict[str, float | None] = field(default_factory=dict)
+    # With a cache: the walks' results, remembered with the stat signatures of the folders they listed.
+    listings: FolderMemo | None = field(default=None, repr=False, compare=False)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _relative: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -312,22 +318,58 @@ class Project:
         return [start]
 
     def _walk(self, directory: Path, kinds: Collection[str] | None = None) -> Iterator[Path]:
+        """The listed files under `directory`, sorted; remembered (`listings`) while no folder of the
+        walk changed."""
+        memo = self.listings
+        if memo is None:
+            found, _ = self._list_tree(directory, kinds)
+        else:
+            key = (
+                "walk",
+                str(directory),
+                self.relative(directory),
+                self.resolved(directory),
+                "*" if kinds is None else repr(sorted(kinds)),
+                self.forceignore.signature(),
+                repr(self.config.exclude),
+            )
+            found = memo.get(key, functools.partial(self._list_tree, directory, kinds))
+        relative, resolved_paths = self._relative, self._resolved
+        for path_text, rel, resolved in found:
+            path = Path(path_text)
+            key = str(path)
+            # Remembered for the run, so the engine's later questions about the file cost nothing.
+            relative.setdefault(key, rel)
+            resolved_paths.setdefault(key, resolved)
+            yield path
+
+    def _list_tree(
+        self, directory: Path, kinds: Collection[str] | None
+    ) -> tuple[list[tuple[str, str, str]], list[str] | None]:
+        """The listed files under `directory` (path, relative path, resolved path), sorted by path
+        components, and the folders listed to find them (None when the result depends on more than
+        those folders' entries: a symbolic link, an error, a folder gone meanwhile)."""
         visited: set[tuple[int, int]] = set()
         # (directory, its path relative to the root, its resolved path)
         stack = [(directory, self.relative(directory), self.resolved(directory))]
-        found: list[tuple[tuple[str, ...], Path]] = []
+        found: list[tuple[tuple[str, ...], tuple[str, str, str]]] = []
+        listed: list[str] | None = []
         while stack:
             current, current_rel, current_resolved = stack.pop()
             try:
                 st = current.stat()
             except OSError:
+                listed = None
                 continue
+            if listed is not None:
+                listed.append(str(current))
             if (st.st_dev, st.st_ino) in visited:  # symlink loop
                 continue
             visited.add((st.st_dev, st.st_ino))
             try:
                 entries = sorted(os.scandir(current), key=lambda e: e.name)
             except OSError as exc:
+                listed = None
                 self.notifications.append(
                     Notification(
                         NotificationKind.READ_ERROR,
@@ -358,6 +400,7 @@ class Project:
                     if kind is None or (kinds is not None and kind not in kinds):
                         continue
                 if symlink or outside:
+                    listed = None  # a link's target may change without any listed folder changing
                     path = Path(entry.path)
                     rel = self.relative(path)
                     resolved = self.resolved(path)
@@ -378,15 +421,11 @@ class Project:
                 elif (kind := kind or _kind_of(entry.name, kind_folders)) and (
                     (kinds is None or kind in kinds) and not self.is_excluded(rel)
                 ):
-                    if path is None:
-                        path = Path(entry.path)
-                        key = str(path)
-                        self._relative.setdefault(key, rel)
-                        self._resolved.setdefault(key, resolved)
+                    path_text = entry.path if path is None else str(path)
                     # Sorted by components: the order of sorting the Paths themselves, but cheaper.
-                    found.append((tuple(entry.path.split(os.sep)), path))
+                    found.append((tuple(entry.path.split(os.sep)), (path_text, rel, resolved)))
         found.sort(key=lambda item: item[0])
-        yield from (path for _, path in found)
+        return [item for _, item in found], listed
 
 
 @functools.lru_cache(maxsize=8192)
@@ -484,6 +523,10 @@ def open_project(root: Path, config: Config, cache: Cache | None = None) -> Proj
         forceignore=forceignore,
         notifications=notifications,
     )
+    if cache is not None:
+        from phi_lint.cache import FolderMemo
+
+        project.listings = FolderMemo(cache, "listings")
     project.phi = build_phi_model(project) if cache is None else _remembered_phi_model(project, cache)
     return project
 
@@ -554,37 +597,94 @@ class _MetadataFile(NamedTuple):
 
 def _metadata_files(project: Project) -> list[_MetadataFile]:
     """The field and object files of the project's package directories, in the order the PHI model
-    reads them (a later file wins a duplicate field)."""
+    reads them (a later file wins a duplicate field); remembered (`Project.listings`) while none of
+    the folders listed to find them changed."""
+    memo = project.listings
+    if memo is None:
+        return _list_metadata_files(project)[0]
+    key = ("metadata", str(project.root), *(str(p) for p in project.package_dirs))
+    return memo.get(key, functools.partial(_list_metadata_files, project))
+
+
+class _Listed:
+    """The folders a listing read, and whether its result depends on their entries only (see
+    `cache.FolderMemo`: a symbolic link's target, or a folder that could not be listed, is more)."""
+
+    def __init__(self) -> None:
+        self.folders: list[str] = []
+        self.complete = True
+
+    def result(self) -> list[str] | None:
+        return self.folders if self.complete else None
+
+
+def _list_metadata_files(project: Project) -> tuple[list[_MetadataFile], list[str] | None]:
+    """`_metadata_files`, and the folders listed to find them (None: not to be remembered)."""
     files: list[_MetadataFile] = []
+    listed = _Listed()
     for package in project.package_dirs:
-        for objects_dir in _objects_dirs(package):
+        for objects_dir in _objects_dirs(package, listed):
+            listed.folders.append(str(objects_dir))
             try:
-                object_dirs = sorted((e for e in os.scandir(objects_dir) if e.is_dir()), key=lambda e: e.name)
+                entries = list(os.scandir(objects_dir))
+                object_dirs = sorted((e for e in entries if e.is_dir()), key=lambda e: e.name)
             except OSError:
+                listed.complete = False
                 continue
+            if any(_entry_is_link(e) for e in entries):
+                listed.complete = False
             for obj_dir in object_dirs:
                 meta = os.path.join(obj_dir.path, f"{obj_dir.name}.object-meta.xml")
+                # The object file's presence is an entry of its folder (unless it is a link).
+                listed.folders.append(obj_dir.path)
+                if _is_link(meta):
+                    listed.complete = False
                 if os.path.isfile(meta):
                     files.append(_MetadataFile(meta))
-                files += _field_files(project, Path(obj_dir.path, "fields"))
+                fields_dir = Path(obj_dir.path, "fields")
+                listed.folders.append(str(fields_dir))
+                files += _field_files(project, fields_dir, listed)
             files += [_MetadataFile(str(mdapi)) for mdapi in sorted(objects_dir.glob("*.object"))]
-    return files
+    return files, listed.result()
 
 
-def _objects_dirs(package: Path) -> Iterator[Path]:
+def _entry_is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True
+
+
+def _is_link(path: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False  # absent: its folder's entries say so
+
+
+def _objects_dirs(package: Path, listed: _Listed | None = None) -> Iterator[Path]:
+    """The `objects` folders of a package (not descending into them); the folders it lists are added
+    to `listed` (an absent package too: it must still be absent for a remembered result to hold)."""
     if not package.is_dir():
+        if listed is not None:
+            listed.folders.append(str(package))
         return
-    for dirpath, dirnames, _ in os.walk(package):
+    failed: list[OSError] = []
+    for dirpath, dirnames, _ in os.walk(package, onerror=failed.append):
+        if listed is not None:
+            listed.folders.append(dirpath)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         if Path(dirpath).name == "objects":
             dirnames[:] = []
             yield Path(dirpath)
+    if failed and listed is not None:
+        listed.complete = False
 
 
-def _field_files(project: Project, fields_dir: Path) -> list[_MetadataFile]:
+def _field_files(project: Project, fields_dir: Path, listed: _Listed | None = None) -> list[_MetadataFile]:
     try:
-        listed = [e for e in os.scandir(fields_dir) if e.name.endswith(".field-meta.xml")]
-        entries = sorted(listed, key=lambda e: e.name)
+        listed_entries = [e for e in os.scandir(fields_dir) if e.name.endswith(".field-meta.xml")]
+        entries = sorted(listed_entries, key=lambda e: e.name)
     except OSError:  # no fields folder (or not a folder)
         return []
     folder_rel = project.relative(fields_dir)
@@ -596,6 +696,8 @@ def _field_files(project: Project, fields_dir: Path) -> list[_MetadataFile]:
             linked = True
         if linked or folder_rel.startswith(".."):
             rel = project.relative(Path(entry.path))
+            if listed is not None:
+                listed.complete = False  # resolved through a link: its target may change
         else:  # `relative` without resolving the file again (as the project walk does)
             rel = _child_rel(folder_rel, entry.name)
         files.append(_MetadataFile(entry.path, rel))
