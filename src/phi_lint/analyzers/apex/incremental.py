@@ -188,25 +188,84 @@ def plan(
         if key not in names:
             changing |= _methods_of(record.names, record.contributions)
 
-    # (class, method) -> (arity or None for any, file) of every held record that read its summary
-    readers: dict[tuple[str, str], list[tuple[int | None, ContentKey]]] = {}
     # When every file declares what it declared last run (an edit inside method bodies: the usual
     # pre-commit case), the project's declarations are the same, and so is every answer about them.
     declarations_unchanged = _same_declarations(previous, names)
-    for key in kept:
-        deps = previous[key].deps
-        if not declarations_unchanged and not deps.hold(summaries):
-            seeds.add(key)
-            continue
-        for cls, method, arity in deps.methods:
-            readers.setdefault((cls, method), []).append((arity, key))
+    if not declarations_unchanged:
+        for key in kept:
+            if not previous[key].deps.hold(summaries):
+                seeds.add(key)
 
-    invalid = set(seeds)
     pending = list(changing)
     for key in seeds:
         if key in previous:
             record = previous[key]
             pending += _methods_of(record.names, record.contributions)
+    invalid = _readers_by_waves(previous, kept, seeds, pending) if declarations_unchanged else None
+    if invalid is None:
+        invalid = _readers_by_index(previous, kept, seeds, pending)
+    return Plan(
+        valid={key for key in names if key not in invalid},
+        seeds=seeds,
+        readers=invalid - seeds,
+    )
+
+
+# `_readers_by_waves` gives up after this many waves (a long chain of readers), for the index.
+MAX_READER_WAVES = 12
+
+
+def _readers_by_waves(
+    previous: Mapping[ContentKey, FileRecord],
+    kept: list[ContentKey],
+    seeds: set[ContentKey],
+    pending: list[SummaryKey],
+) -> set[ContentKey] | None:
+    """`_readers_by_index`'s result without its index of every record's reads (most of a pre-commit
+    check's plan on a large org, where the edit reaches a few readers or none): each wave asks every
+    record not yet reached whether it read one of the methods the last wave reached. A record read
+    method (class, name, arity) when its dependencies hold (class, name, arity) or (class, name, None)
+    (any arity), which is the index's match. None after `MAX_READER_WAVES` waves (a long chain: the
+    index is then cheaper)."""
+    invalid = set(seeds)
+    remaining = [key for key in kept if key not in invalid]
+    wave = set(pending)
+    seen: set[SummaryKey] = set()
+    for _ in range(MAX_READER_WAVES):
+        wave -= seen
+        if not wave:
+            return invalid
+        seen |= wave
+        probe: set[tuple[str, str, int | None]] = set(wave)
+        probe.update((cls, method, None) for cls, method, _ in wave)
+        reached = [key for key in remaining if not previous[key].deps.methods.isdisjoint(probe)]
+        if reached:
+            invalid.update(reached)
+            remaining = [key for key in remaining if key not in invalid]
+        wave = set()
+        for key in reached:
+            record = previous[key]
+            wave |= _methods_of(record.names, record.contributions)
+    return None
+
+
+def _readers_by_index(
+    previous: Mapping[ContentKey, FileRecord],
+    kept: list[ContentKey],
+    seeds: set[ContentKey],
+    pending: list[SummaryKey],
+) -> set[ContentKey]:
+    """The seeds and every kept record that reads, directly or through other such records, one of the
+    `pending` methods (a method whose summary may change)."""
+    # (class, method) -> (arity or None for any, file) of every held record that read its summary
+    readers: dict[tuple[str, str], list[tuple[int | None, ContentKey]]] = {}
+    for key in kept:
+        if key in seeds:
+            continue
+        for cls, method, arity in previous[key].deps.methods:
+            readers.setdefault((cls, method), []).append((arity, key))
+    invalid = set(seeds)
+    pending = list(pending)
     seen: set[SummaryKey] = set()
     while pending:
         method_key = pending.pop()
@@ -220,11 +279,7 @@ def plan(
             invalid.add(key)
             record = previous[key]
             pending += _methods_of(record.names, record.contributions)
-    return Plan(
-        valid={key for key in names if key not in invalid},
-        seeds=seeds,
-        readers=invalid - seeds,
-    )
+    return invalid
 
 
 def _same_declarations(
