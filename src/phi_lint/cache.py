@@ -671,6 +671,16 @@ def _unpickle(payload: bytes, freeze: bool = False) -> Any:
 class WarmEntry:
     blob: bytes
     value: Any
+    # What a deriver (`WARM_DERIVERS`) computed from the value in the server: (the object it belongs
+    # to, the data), or None.
+    derived: tuple[object, Any] | None = None
+
+
+# By entry namespace: a function computing, in the server, data that a run would compute from the
+# entry's value (a pure function of it, so of the entry's bytes): (the part of the value it belongs to,
+# the data), or None. A child served the entry asks for it with `warm_derived(that part)`. The Apex
+# records register one (`incremental`): the summary store seeded with every record of a base entry.
+WARM_DERIVERS: dict[str, Callable[[Any], tuple[object, Any] | None]] = {}
 
 
 _NOT_WARM = object()
@@ -693,7 +703,21 @@ def _warm_value(path: str, blob: bytes, secret: bytes) -> Any:
     if entry is None or entry.blob != blob or not hmac.compare_digest(secret, _warm_secret):
         return _NOT_WARM
     _served.append(entry)
+    if entry.derived is not None:
+        _derived[id(entry.derived[0])] = entry.derived
     return entry.value
+
+
+# In a server's child: the derived data of the entries served so far, by the id of the object each
+# belongs to (kept alive by `_served`, so an id cannot be reused).
+_derived: dict[int, tuple[object, Any]] = {}
+
+
+def warm_derived(owner: object) -> Any | None:
+    """The data the server derived from the served entry value `owner` belongs to (see
+    `WARM_DERIVERS`), once per process (the caller may change it), or None."""
+    found = _derived.pop(id(owner), None)
+    return found[1] if found is not None and found[0] is owner else None
 
 
 def touched_entries() -> list[str] | None:
@@ -751,7 +775,14 @@ def _checked_entry(path: str, blob: bytes, secret: bytes) -> WarmEntry | None:
         value = pickle.loads(payload)
     except Exception:
         return None
-    return WarmEntry(blob, value)
+    derived = None
+    deriver = WARM_DERIVERS.get(namespace)
+    if deriver is not None:
+        try:
+            derived = deriver(value)
+        except Exception:  # a child computes it as without a server
+            derived = None
+    return WarmEntry(blob, value, derived)
 
 
 def _entry_mac(secret: bytes, namespace: str, key: str, payload: bytes) -> bytes:

@@ -324,7 +324,7 @@ class Project:
         if memo is None:
             found, _ = self._list_tree(directory, kinds)
         else:
-            key = (
+            memo_key = (
                 "walk",
                 str(directory),
                 self.relative(directory),
@@ -333,7 +333,7 @@ class Project:
                 self.forceignore.signature(),
                 repr(self.config.exclude),
             )
-            found = memo.get(key, functools.partial(self._list_tree, directory, kinds))
+            found = memo.get(memo_key, functools.partial(self._list_tree, directory, kinds))
         relative, resolved_paths = self._relative, self._resolved
         for path_text, rel, resolved in found:
             path = Path(path_text)

@@ -261,9 +261,7 @@ def _solve(
     declarations only; it ends with the method summaries too."""
     from phi_lint.analyzers.apex import incremental
 
-    store = SummaryStore(summaries)
-    for key in sorted(held):
-        store.seed(previous[key].contributions)
+    store = incremental.seeded_store(summaries, previous, held)
     records = {key: previous[key] for key in held}
     # Each file's content key, computed once (it hashes the source).
     key_by_path = {ctx.rel_path: key for key, ctx in by_key.items()}

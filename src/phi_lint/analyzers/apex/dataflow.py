@@ -747,6 +747,45 @@ class SummaryStore:
                 keys_of_file.setdefault(body[0], set()).add(key)
             self._publish(key)
 
+    def unseed(
+        self,
+        contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]],
+        arities: dict[tuple[str, str], set[int]],
+    ) -> None:
+        """Take back what `seed(contributions)` published (one file's record), without ticking the
+        clock: the store is then as if the record had never been seeded. Seeding is a function of the
+        set of bodies seeded, not of their order: each method's summary is the join of its bodies in
+        sorted order (`_publish`, whose one-body case is `seed`'s), and a method's entry in
+        `summaries.methods` exists while it has bodies of some arity, which `arities` ((class,
+        method) -> the arities with bodies) tells; `unseed` keeps `arities` up to date."""
+        per_body, keys_of_file, methods = self.per_body, self.keys_of_file, self.summaries.methods
+        for key, bodies in contributions.items():
+            mine = per_body.get(key)
+            if mine is None:
+                continue
+            for body in bodies:
+                if mine.pop(body, None) is not None:
+                    # A record holds the bodies of one file, all of them: none of this file is left.
+                    file_keys = keys_of_file.get(body[0])
+                    if file_keys is not None:
+                        file_keys.discard(key)
+                        if not file_keys:
+                            del keys_of_file[body[0]]
+            if mine:
+                self._publish(key)
+                continue
+            del per_body[key]
+            name = (key[0], key[1])
+            by_arity = methods.get(name)
+            if by_arity is not None:
+                by_arity.pop(key[2], None)
+            left = arities.get(name)
+            if left is not None:
+                left.discard(key[2])
+                if not left:
+                    del arities[name]
+                    methods.pop(name, None)
+
     def _publish(self, key: tuple[str, str, int]) -> bool:
         """Join the bodies of `key` into the project summary; True when it changed. Bodies are joined
         in a fixed order (the join keeps the first known return type), whichever file ran first."""

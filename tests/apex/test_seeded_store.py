@@ -1,0 +1,134 @@
+"""`incremental.seeded_store` from a warm server's seeding of a base entry (take back the records that
+are not held or were replaced, seed the others) makes the store that seeding the held records one by
+one makes, whatever records the base and the run hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from phi_lint.analyzers.apex import incremental
+from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore
+from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord
+from tests.apex.test_incremental import CLASSES, check, service
+from tests.perf.conftest import patient_project
+
+# Two bodies for one summary key (class, method, arity): overloads of the same arity, one a sink.
+OVERLOADS = (
+    "public with sharing class Audit {\n"
+    "    public static void note(String m) { System.debug(m); }\n"
+    "    public static void note(Integer n) { System.debug(n); }\n"
+    "    public static String tag(Integer n) { System.debug(n); return 'a'; }\n"
+    "}\n"
+)
+
+# The same class in a second file (as in an org with two packages): its bodies join Audit.cls's.
+TWIN = (
+    "public with sharing class Audit {\n"
+    "    public static void note(Id b) { System.debug(b); }\n"
+    "    public static String tag(String m) { return m; }\n"
+    "    public static String tag(String m, String n) { return n; }\n"
+    "}\n"
+)
+
+Records = dict[ContentKey, FileRecord]
+
+
+@pytest.fixture
+def saved(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Records]]:
+    """The records each run saves."""
+    found: list[Records] = []
+    original = incremental.save_records
+
+    def keep(previous: Records, records: Records) -> None:
+        found.append(dict(records))
+        original(previous, records)
+
+    monkeypatch.setattr(incremental, "save_records", keep)
+    yield found
+
+
+def fresh(previous: Records, held: set[ContentKey]) -> SummaryStore:
+    store = SummaryStore(Summaries())
+    for key in sorted(held):
+        store.seed(previous[key].contributions)
+    return store
+
+
+def from_base(base: Records, previous: Records, held: set[ContentKey]) -> SummaryStore:
+    made = incremental._seed_base((base,))
+    assert made is not None and made[0] is base
+    incremental._premade = (previous, base, made[1])
+    summaries = Summaries()
+    store = incremental.seeded_store(summaries, previous, held)
+    assert incremental._premade is None  # used once
+    assert store.summaries is summaries and summaries.methods is made[1].methods  # the base's seeding
+    return store
+
+
+def state(store: SummaryStore) -> tuple[object, ...]:
+    return (store.per_body, store.keys_of_file, store.summaries.methods, store.clock, store.changed_at)
+
+
+def test_a_store_from_the_base_seeding_is_the_store_seeded_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: list[Records]
+) -> None:
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-seeded-store-secret-0123456789abcdef")
+    services = {f"Service{i}": service(i) for i in range(4)}
+    root = patient_project(tmp_path / "proj", {**CLASSES, **services, "Audit": OVERLOADS, "AuditTwin": TWIN})
+    classes = root / "force-app/main/default/classes"
+    cache_dir = tmp_path / "cache"
+    check(root, cache_dir)
+    # The next state: the logging wrapper stops logging (its readers' records are replaced), one
+    # overload of Audit loses its sink, a class is deleted and another added.
+    log = classes / "Log.cls"
+    log.write_text(log.read_text().replace("System.debug(m);", "String s = m;"))
+    audit = classes / "Audit.cls"
+    audit.write_text(audit.read_text().replace("System.debug(m);", "String s = m;"))
+    (classes / "Pong.cls").unlink()
+    (classes / "Added.cls").write_text(service(9).replace("Service9", "Added"))
+    check(root, cache_dir)
+    base, current = saved
+    assert base.keys() != current.keys()
+    assert any(base.get(key) is not record for key, record in current.items())
+    assert any(len(bodies) > 1 for record in base.values() for bodies in record.contributions.values())
+    by_key: dict[object, set[str]] = {}
+    for (path, _), record in base.items():
+        for summary_key in record.contributions:
+            by_key.setdefault(summary_key, set()).add(path)
+    assert any(len(paths) > 1 for paths in by_key.values())  # a method with bodies in two files
+
+    keys = sorted(current)
+    helds = [
+        set(keys),  # every record
+        set(keys[1:]),  # all but one: the pre-commit case
+        {key for key in keys if "Log" not in key[0] and "Audit" not in key[0]},
+        {key for key in keys if "AuditTwin" not in key[0]},
+        set(keys[::2]),
+        set(),
+    ]
+    for held in helds:
+        assert state(from_base(base, current, held)) == state(fresh(current, held)), sorted(held)
+    # The base's own records, some of them not held (a check whose edit reached their readers).
+    for held in (
+        set(base),
+        {key for key in base if "Service" not in key[0]},
+        {key for key in base if "AuditTwin" not in key[0]},  # Audit.tag/1 keeps one of its two bodies
+    ):
+        assert state(from_base(base, base, held)) == state(fresh(base, held))
+
+
+def test_a_store_is_seeded_record_by_record_unless_the_records_are_the_ones_seeded() -> None:
+    incremental._premade = None
+    store = incremental.seeded_store(Summaries(), {}, set())
+    assert store.per_body == {} and store.summaries.methods == {}
+    base: Records = {}
+    made = incremental._seed_base((base,))
+    assert made is not None
+    incremental._premade = ({}, base, made[1])
+    other: Records = {}
+    store = incremental.seeded_store(Summaries(), other, set())  # not the records load_records gave
+    assert store.summaries.methods is not made[1].methods
+    assert incremental._premade is None
