@@ -4,14 +4,15 @@ one makes, whatever records the base and the run hold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from phi_lint.analyzers.apex import incremental
 from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore
-from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord
+from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord, NameFacts
 from tests.apex.test_incremental import CLASSES, check, service
 from tests.perf.conftest import patient_project
 
@@ -132,3 +133,44 @@ def test_a_store_is_seeded_record_by_record_unless_the_records_are_the_ones_seed
     store = incremental.seeded_store(Summaries(), other, set())  # not the records load_records gave
     assert store.summaries.methods is not made[1].methods
     assert incremental._premade is None
+
+
+def test_the_declarations_from_the_base_are_used_only_when_the_run_declares_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: list[Records]
+) -> None:
+    from phi_lint.analyzers.apex import _declarations
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-seeded-store-secret-0123456789abcdef")
+    root = patient_project(tmp_path / "proj", {**CLASSES, "Audit": OVERLOADS, "AuditTwin": TWIN})
+    check(root, tmp_path / "cache")
+    (base,) = saved
+    made = incremental._seed_base((base,))
+    assert made is not None
+    seeded = made[1]
+    keys = sorted(base, key=lambda key: tuple(key[0].split("/")))
+    names = {key: record.names for key, record in base.items()}
+    built: list[int] = []
+
+    def build(order: list[ContentKey], found: Mapping[ContentKey, NameFacts]) -> Summaries:
+        built.append(1)
+        return _declarations(order, found)
+
+    def declarations(order: list[ContentKey], found: Mapping[ContentKey, NameFacts]) -> Summaries:
+        incremental._premade_declarations = (base, seeded)
+        result = incremental.declarations_of(order, found, build)
+        assert incremental._premade_declarations is None  # once
+        return result
+
+    same = declarations(keys, names)
+    assert same is seeded.declarations and not built
+    assert same == _declarations(keys, names)
+    # Another order (the later of two files declaring one member wins), another declaration, a
+    # file less: built by the run.
+    assert declarations(keys[::-1], names) is not seeded.declarations and len(built) == 1
+    audit = next(key for key in keys if key[0].endswith("/Audit.cls"))
+    edited = (audit[0], "another digest")
+    changed = {**{k: v for k, v in names.items() if k != audit}, edited: replace(names[audit], classes=())}
+    order = [edited if key == audit else key for key in keys]
+    assert declarations(order, changed) is not seeded.declarations and len(built) == 2
+    assert declarations(keys[1:], {k: names[k] for k in keys[1:]}) is not seeded.declarations
+    assert len(built) == 3

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,7 +83,7 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     # The records of the last run (in the cache): files whose record still holds are not analysed.
     previous = incremental.load_records()
     names = _read_declarations(sources, previous, jobs)
-    summaries = _declarations(keys, names)
+    summaries = incremental.declarations_of(keys, names, _declarations)
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
     classes.store_sharing(project, [(sources.paths[key], names[key].headers) for key in keys])
@@ -237,7 +237,7 @@ def _read_declarations(
     return names
 
 
-def _declarations(keys: list[ContentKey], names: dict[ContentKey, NameFacts]) -> Summaries:
+def _declarations(keys: list[ContentKey], names: Mapping[ContentKey, NameFacts]) -> Summaries:
     """Summaries holding the project's declarations only, applied in file order (a later file wins a
     duplicate member or constant, whichever run this is)."""
     summaries = Summaries()

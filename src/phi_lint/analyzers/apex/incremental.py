@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -397,6 +397,10 @@ class SeededRecords:
     keys_of_file: dict[str, set[SummaryKey]]
     methods: dict[tuple[str, str], dict[int, MethodSummary]]
     arities: dict[tuple[str, str], set[int]]
+    # The base's files in the order of a project's files (sorted by path components), and the
+    # summaries holding their declarations, applied in that order (see `declarations_of`).
+    paths: list[str]
+    declarations: Summaries
 
 
 def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
@@ -412,12 +416,43 @@ def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
     arities: dict[tuple[str, str], set[int]] = {}
     for cls, method, arity in store.per_body:
         arities.setdefault((cls, method), set()).add(arity)
-    return base, SeededRecords(store.per_body, store.keys_of_file, store.summaries.methods, arities)
+    from phi_lint.analyzers.apex import _declarations  # the package imports this module
+
+    ordered = sorted(base, key=lambda key: tuple(key[0].split("/")))
+    declarations = _declarations(ordered, {key: base[key].names for key in ordered})
+    return base, SeededRecords(
+        store.per_body,
+        store.keys_of_file,
+        store.summaries.methods,
+        arities,
+        [key[0] for key in ordered],
+        declarations,
+    )
 
 
 WARM_DERIVERS[f"state-{BASE_NAMESPACE}"] = _seed_base
-# What `load_records` found that the server seeded: (the records it returned, their base, the seeding).
+# What `load_records` found that the server seeded: (the records it returned, their base, the seeding),
+# until `seeded_store` and `declarations_of` use it.
 _premade: tuple[dict[ContentKey, FileRecord], dict[ContentKey, FileRecord], SeededRecords] | None = None
+_premade_declarations: tuple[dict[ContentKey, FileRecord], SeededRecords] | None = None
+
+
+def declarations_of(
+    keys: list[ContentKey],
+    names: Mapping[ContentKey, NameFacts],
+    build: Callable[[list[ContentKey], Mapping[ContentKey, NameFacts]], Summaries],
+) -> Summaries:
+    """`build(keys, names)`: the summaries holding this run's declarations (and no method summary).
+    In a warm server's child, the ones the server built from the base entry's records (once per
+    run), when this run's files are the base's, in the same order, each declaring what its base
+    record declares (`_same_declarations`): the same declarations applied in the same order."""
+    global _premade_declarations
+    premade, _premade_declarations = _premade_declarations, None
+    if premade is not None:
+        base, seeded = premade
+        if [key[0] for key in keys] == seeded.paths and _same_declarations(base, names):
+            return seeded.declarations
+    return build(keys, names)
 
 
 def seeded_store(
@@ -455,8 +490,8 @@ def load_records() -> dict[ContentKey, FileRecord]:
     """The last run's records (empty without a cache or on a first run)."""
     from phi_lint import cache
 
-    global _loaded, current_head, _premade
-    _loaded, current_head, _premade = None, None, None
+    global _loaded, current_head, _premade, _premade_declarations
+    _loaded, current_head, _premade, _premade_declarations = None, None, None, None
     head = cache.last_state(HEAD_NAMESPACE)
     if not isinstance(head, Head):
         return {}
@@ -466,7 +501,7 @@ def load_records() -> dict[ContentKey, FileRecord]:
     records: dict[ContentKey, FileRecord] = dict(base)
     seeded = warm_derived(base)
     if isinstance(seeded, SeededRecords):
-        _premade = (records, base, seeded)
+        _premade, _premade_declarations = (records, base, seeded), (base, seeded)
     delta = cache.last_state(DELTA_NAMESPACE, head.delta)
     if isinstance(delta, Delta):
         for key in delta.removed:
