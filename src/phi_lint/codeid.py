@@ -16,12 +16,14 @@ import phi_lint
 
 def digest_of(*parts: object) -> str:
     """A short, stable digest of strings/bytes/numbers (never of `hash()`, which is salted per process)."""
-    h = hashlib.sha256()
+    # One buffer hashed once is the digest of the same bytes fed part by part (the facts and PHI model
+    # keys of a large org have thousands of parts: two hash updates each cost more than the join).
+    chunks: list[bytes] = []
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()[:40]
+        chunks.append(len(data).to_bytes(8, "little"))
+        chunks.append(data)
+    return hashlib.sha256(b"".join(chunks)).hexdigest()[:40]
 
 
 def rules_dir_name() -> str:
