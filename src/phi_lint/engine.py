@@ -593,10 +593,10 @@ def _prepare_with_cache(
             wanted = getattr(module, "PREPARE_KINDS", None)
             key = None
             if cache is not None:
+                read = [path for path, kind in file_kinds if wanted is None or kind in wanted]
                 inputs = [
-                    f"{project.relative(path)}={cache.content_digest(path)}"
-                    for path, kind in file_kinds
-                    if wanted is None or kind in wanted
+                    f"{project.relative(path)}={digest}"
+                    for path, digest in zip(read, cache.content_digests([str(p) for p in read]), strict=True)
                 ]
                 key = cache_mod.digest_of(salt, package, *inputs)
                 stored = cache.get("facts", key)
@@ -1001,7 +1001,7 @@ def _run_check(request: CheckRequest, cache: Any) -> RunResult:
         config.digest(),
         rules_digest,
         project.source_api_version,
-        cache_mod.phi_model_digest(project.phi) if cache is not None else "",
+        project.phi_digest() if cache is not None else "",
     )
     started = time.perf_counter()
     _prepare_jobs = resolve_jobs(request.jobs)
