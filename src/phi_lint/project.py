@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from phi_lint import xmlsafe
+from phi_lint.cache import WARM_DERIVERS, warm_derived
 from phi_lint.config import Config
 from phi_lint.findings import Notification, NotificationKind, Severity
 from phi_lint.phi import FieldFacts, PhiModel, read_field_file, read_object_file
@@ -228,8 +229,20 @@ class Project:
     _api_versions: dict[str, float | None] = field(default_factory=dict)
     # With a cache: the walks' results, remembered with the stat signatures of the folders they listed.
     listings: FolderMemo | None = field(default=None, repr=False, compare=False)
+    # `cache.phi_model_digest` of a PHI model, remembered with the model (see `phi_digest`).
+    _phi_digest: tuple[PhiModel, str] | None = field(default=None, repr=False, compare=False)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _relative: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def phi_digest(self) -> str:
+        """`cache.phi_model_digest(self.phi)`: remembered with a model that came from the cache (the
+        digest of a large org's model is a repr of every field), computed for any other."""
+        from phi_lint.cache import phi_model_digest
+
+        known = self._phi_digest
+        if known is not None and known[0] is self.phi:
+            return known[1]
+        return phi_model_digest(self.phi)
 
     def resolved(self, path: Path) -> str:
         """`resolve_path(path)` as a string, remembered for the run: the walk, the engine and every
@@ -335,8 +348,11 @@ class Project:
             )
             found = memo.get(memo_key, functools.partial(self._list_tree, directory, kinds))
         relative, resolved_paths = self._relative, self._resolved
-        for path_text, rel, resolved in found:
-            path = Path(path_text)
+        # In a warm server's child, the listing's paths were made by the server (`_listed_paths`).
+        made = warm_derived(found) if memo is not None else None
+        paths = made if isinstance(made, list) and len(made) == len(found) else None
+        for index, (path_text, rel, resolved) in enumerate(found):
+            path = Path(path_text) if paths is None else paths[index]
             key = str(path)
             # Remembered for the run, so the engine's later questions about the file cost nothing.
             relative.setdefault(key, rel)
@@ -426,6 +442,20 @@ class Project:
                     found.append((tuple(entry.path.split(os.sep)), (path_text, rel, resolved)))
         found.sort(key=lambda item: item[0])
         return [item for _, item in found], listed
+
+
+def _listed_paths(value: object) -> tuple[object, list[Path]] | None:
+    """In a warm server (`cache.WARM_DERIVERS`): the paths of a remembered walk (`Project._walk`), which
+    a child would otherwise make from the listing's strings (a few milliseconds at 1,000 classes)."""
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list)):
+        return None
+    listing = value[1]
+    if not all(isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str) for item in listing):
+        return None
+    return listing, [Path(item[0]) for item in listing]
+
+
+WARM_DERIVERS["index"] = _listed_paths
 
 
 @functools.lru_cache(maxsize=8192)
@@ -554,10 +584,10 @@ def _remembered_phi_model(project: Project, cache: Cache) -> PhiModel:
     keyed by every file's content hash from the stat index: a pre-commit check of a large org found
     its 1,500 field files unchanged one by one (a fifth of the check); now it stats them and loads one
     entry. What the build reported (refused metadata files) is remembered with it."""
-    from phi_lint.cache import FileMemo, code_digest, digest_of
+    from phi_lint.cache import FileMemo, code_digest, digest_of, phi_model_digest
 
     files = _metadata_files(project)
-    digests = [cache.content_digest(found.path) for found in files]
+    digests = cache.content_digests([found.path for found in files])
     key = None
     if None not in digests:  # an unreadable file is reported by the build, which runs every time then
         key = digest_of(
@@ -568,17 +598,21 @@ def _remembered_phi_model(project: Project, cache: Cache) -> PhiModel:
             *(f"{found.path}\0{digest}" for found, digest in zip(files, digests, strict=True)),
         )
         remembered = cache.get(PHI_MODEL_NAMESPACE, key)
-        if isinstance(remembered, tuple) and len(remembered) == 2 and isinstance(remembered[0], PhiModel):
+        if isinstance(remembered, tuple) and len(remembered) == 3 and isinstance(remembered[0], PhiModel):
             found: PhiModel = remembered[0]
+            # Equal to the settings it was built with (the key holds their repr): the digest holds.
             found.settings = project.config.phi
             project.notifications.extend(remembered[1])
+            project._phi_digest = (found, remembered[2])
             return found
     memo = FileMemo(cache, "phi-model-files")
     known = len(project.notifications)
     model = _read_phi_model(project, files, memo)
     memo.flush()
     if key is not None:
-        cache.put(PHI_MODEL_NAMESPACE, key, (model, project.notifications[known:]))
+        # With its digest, taken now as the engine takes it (nothing changes a model once built).
+        digest = phi_model_digest(model)
+        cache.put(PHI_MODEL_NAMESPACE, key, (model, project.notifications[known:], digest))
     return model
 
 
