@@ -608,6 +608,9 @@ class FileMemo:
 FolderSignature = tuple[int, int, int] | None
 
 
+_NO_SIGNATURE = (-1, -1, -1)
+
+
 def _folder_signature(path: str) -> FolderSignature:
     try:
         st = os.stat(path)
@@ -639,6 +642,19 @@ class FolderMemo:
         self._name = digest_of(code_digest(), name)
         self.reused = 0
         self.computed = 0
+        # Folders found unchanged by this memo (one per run: the project's), each stat'ed once: the
+        # project walk and the metadata listing both list the package's folders.
+        self._unchanged: dict[str, FolderSignature] = {}
+
+    def _holds(self, signatures: tuple[tuple[str, FolderSignature], ...]) -> bool:
+        unchanged = self._unchanged
+        for folder, signature in signatures:
+            if unchanged.get(folder, _NO_SIGNATURE) == signature:
+                continue
+            if _folder_signature(folder) != signature:
+                return False
+            unchanged[folder] = signature
+        return True
 
     def get(self, key_parts: Iterable[object], compute: Callable[[], tuple[T, list[str] | None]]) -> T:
         """The result of `compute` for `key_parts`; `compute` returns its result and the folders it
@@ -647,7 +663,7 @@ class FolderMemo:
         stored = self._cache.get("index", key)
         if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], tuple):
             signatures, value = stored
-            if all(_folder_signature(folder) == signature for folder, signature in signatures):
+            if self._holds(signatures):
                 self.reused += 1
                 return cast(T, value)
         started = time.time_ns()

@@ -11,6 +11,7 @@ Heavy modules (Playwright, BeautifulSoup) are imported only by the commands that
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -161,6 +162,13 @@ def build_parser(with_sweep: bool = True) -> argparse.ArgumentParser:
         # than a whole pre-commit check; it is loaded only when the command is `sweep`.
         sub.add_parser("sweep", help="accessibility sweep of pages (see `phi-lint sweep --help`)")
     return parser
+
+
+@functools.lru_cache(maxsize=2)
+def _parser(with_sweep: bool) -> argparse.ArgumentParser:
+    """`build_parser`, once per process (parsing leaves a parser as it was): the warm server builds
+    it before forking its children, for which it was a few milliseconds of a one-class check."""
+    return build_parser(with_sweep=with_sweep)
 
 
 def _load(paths: Sequence[Path], config_path: Path | None):  # type: ignore[no-untyped-def]
@@ -413,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
-    parser = build_parser(with_sweep=bool(arguments) and arguments[0] == "sweep")
+    parser = _parser(bool(arguments) and arguments[0] == "sweep")
     args = parser.parse_args(arguments)
     commands = {
         "check": cmd_check,

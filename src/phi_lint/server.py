@@ -532,6 +532,9 @@ def _warm_up() -> None:
             continue
         importlib.import_module(name)
     load_checks([rule for rule in default_registry() if ":" in rule.check])  # sweep rules have none
+    from phi_lint import cli
+
+    cli._parser(False)  # the command line's parser (not the sweep's, which a check never builds)
     for kind in parsing.GRAMMARS:
         parsing.parse(kind, b"")
     # The Apex analyzer's tree-sitter queries (compiling them is 5 ms of a one-class check); a query
