@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from phi_lint.analyzers.apex import incremental
+from phi_lint.analyzers.apex import classes, incremental
 from phi_lint.analyzers.apex.dataflow import Summaries, SummaryStore
 from phi_lint.analyzers.apex.incremental import ContentKey, FileRecord, NameFacts
 from tests.apex.test_incremental import CLASSES, check, service
@@ -164,6 +165,14 @@ def test_the_declarations_from_the_base_are_used_only_when_the_run_declares_the_
     same = declarations(keys, names)
     assert same is seeded.declarations and not built
     assert same == _declarations(keys, names)
+    # The class headers' table goes with them, as the run would store it.
+    holder = SimpleNamespace(facts={})
+    stored = classes.store_sharing(holder, [(root / key[0], names[key].headers) for key in keys])  # type: ignore[arg-type]
+    assert incremental.sharing_of(Summaries()) is None  # not the server's declarations
+    incremental._premade_sharing = (same, seeded.sharing)
+    assert incremental.sharing_of(same) is seeded.sharing and incremental.sharing_of(same) is None
+    assert seeded.sharing == stored and len(stored) > 3
+    assert seeded.sharing.inputs_digest == classes.SharingTable(stored).inputs_digest
     # Another order (the later of two files declaring one member wins), another declaration, a
     # file less: built by the run.
     assert declarations(keys[::-1], names) is not seeded.declarations and len(built) == 1

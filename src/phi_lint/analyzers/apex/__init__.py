@@ -86,7 +86,11 @@ def prepare(project: Project, files: Sequence[Path]) -> None:
     summaries = incremental.declarations_of(keys, names, _declarations)
     # Class headers (sharing keyword, superclass) for apex/soql-without-sharing's inheritance through
     # `extends` across files; kept in the facts so the facts cache keys per-file results on them.
-    classes.store_sharing(project, [(sources.paths[key], names[key].headers) for key in keys])
+    sharing = incremental.sharing_of(summaries)
+    if sharing is not None:
+        project.facts[classes.PROJECT_FACTS_KEY] = sharing
+    else:
+        classes.store_sharing(project, [(sources.paths[key], names[key].headers) for key in keys])
     work = incremental.plan(previous, names, summaries)
     by_key = sources.contexts(work.seeds | work.readers)
     stats = PrepareStats(files=len(keys))

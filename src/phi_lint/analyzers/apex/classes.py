@@ -319,12 +319,18 @@ def store_sharing(
 ) -> dict[str, ClassHeader]:
     """Keep the headers of the project's classes (`.cls` files; the first file in path order wins a
     duplicate name) as the project fact `project_sharing` returns."""
+    table = sharing_table((path.name, found) for path, found in sorted(headers, key=lambda item: item[0]))
+    project.facts[PROJECT_FACTS_KEY] = table
+    return table
+
+
+def sharing_table(headers: Iterable[tuple[str, Iterable[ClassHeader]]]) -> SharingTable:
+    """`store_sharing`'s table from (file name, headers) already in path order."""
     table = SharingTable()
-    for path, found in sorted(headers, key=lambda item: item[0]):
-        if path.name.endswith(".cls"):
+    for name, found in headers:
+        if name.endswith(".cls"):
             for header in found:
                 table.setdefault(header.name.lower(), header)
-    project.facts[PROJECT_FACTS_KEY] = table
     return table
 
 

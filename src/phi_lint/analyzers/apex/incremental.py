@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from phi_lint.analyzers.apex.classes import ClassHeader
+from phi_lint.analyzers.apex.classes import ClassHeader, SharingTable, sharing_table
 from phi_lint.analyzers.apex.dataflow import (
     Dependencies,
     FileFlow,
@@ -401,6 +401,8 @@ class SeededRecords:
     # summaries holding their declarations, applied in that order (see `declarations_of`).
     paths: list[str]
     declarations: Summaries
+    # The class headers of those files (`classes.store_sharing`'s table), its digest taken.
+    sharing: SharingTable
 
 
 def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
@@ -420,6 +422,8 @@ def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
 
     ordered = sorted(base, key=lambda key: tuple(key[0].split("/")))
     declarations = _declarations(ordered, {key: base[key].names for key in ordered})
+    sharing = sharing_table((key[0].rsplit("/", 1)[-1], base[key].names.headers) for key in ordered)
+    sharing.inputs_digest  # noqa: B018  # taken here, once, rather than by each child
     return base, SeededRecords(
         store.per_body,
         store.keys_of_file,
@@ -427,6 +431,7 @@ def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
         arities,
         [key[0] for key in ordered],
         declarations,
+        sharing,
     )
 
 
@@ -446,13 +451,27 @@ def declarations_of(
     In a warm server's child, the ones the server built from the base entry's records (once per
     run), when this run's files are the base's, in the same order, each declaring what its base
     record declares (`_same_declarations`): the same declarations applied in the same order."""
-    global _premade_declarations
+    global _premade_declarations, _premade_sharing
     premade, _premade_declarations = _premade_declarations, None
     if premade is not None:
         base, seeded = premade
         if [key[0] for key in keys] == seeded.paths and _same_declarations(base, names):
+            _premade_sharing = (seeded.declarations, seeded.sharing)
             return seeded.declarations
     return build(keys, names)
+
+
+# The sharing table that goes with declarations `declarations_of` gave from the server.
+_premade_sharing: tuple[Summaries, SharingTable] | None = None
+
+
+def sharing_of(declarations: Summaries) -> SharingTable | None:
+    """The class headers' table (`classes.store_sharing`) of the files whose declarations
+    `declarations_of` gave from the server (the same files, in the same order, declaring the same,
+    headers included), once; None for declarations built by the run."""
+    global _premade_sharing
+    premade, _premade_sharing = _premade_sharing, None
+    return premade[1] if premade is not None and premade[0] is declarations else None
 
 
 def seeded_store(
@@ -490,8 +509,8 @@ def load_records() -> dict[ContentKey, FileRecord]:
     """The last run's records (empty without a cache or on a first run)."""
     from phi_lint import cache
 
-    global _loaded, current_head, _premade, _premade_declarations
-    _loaded, current_head, _premade, _premade_declarations = None, None, None, None
+    global _loaded, current_head, _premade, _premade_declarations, _premade_sharing
+    _loaded, current_head, _premade, _premade_declarations, _premade_sharing = None, None, None, None, None
     head = cache.last_state(HEAD_NAMESPACE)
     if not isinstance(head, Head):
         return {}
