@@ -183,3 +183,56 @@ def test_the_declarations_from_the_base_are_used_only_when_the_run_declares_the_
     assert declarations(order, changed) is not seeded.declarations and len(built) == 2
     assert declarations(keys[1:], {k: names[k] for k in keys[1:]}) is not seeded.declarations
     assert len(built) == 3
+
+
+def test_the_plan_from_the_base_readers_is_the_plan_of_the_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: list[Records]
+) -> None:
+    from phi_lint.analyzers.apex import _declarations
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-seeded-store-secret-0123456789abcdef")
+    services = {f"Service{i}": service(i) for i in range(4)}
+    root = patient_project(tmp_path / "proj", {**CLASSES, **services, "Audit": OVERLOADS})
+    classes_dir = root / "force-app/main/default/classes"
+    check(root, tmp_path / "cache")
+    log = classes_dir / "Log.cls"
+    log.write_text(log.read_text().replace("System.debug(m);", "String s = m;"))
+    check(root, tmp_path / "cache")
+    base, current = saved
+    # The records a run finds: the base's, some replaced by the delta's (readers analysed again).
+    replaced = [key for key in base if key in current and current[key] is not base[key]]
+    assert replaced
+    made = incremental._seed_base((base,))
+    assert made is not None
+
+    def plans(previous: Records, edited: tuple[str, ...]) -> list[incremental.Plan]:
+        # This run: the files `edited` have new content, same declarations (an edit of a body).
+        names = {
+            (key[0], "edited") if key[0].endswith(edited) else key: record.names
+            for key, record in previous.items()
+        }
+        order = sorted(names, key=lambda key: tuple(key[0].split("/")))
+        summaries = _declarations(order, names)
+        incremental._premade_readers = None
+        by_waves = incremental.plan(previous, names, summaries)
+        with monkeypatch.context() as patched:
+            patched.setattr(incremental, "MAX_READER_WAVES", 0)
+            by_index = incremental.plan(previous, names, summaries)
+        incremental._premade_readers = (previous, base, made[1])  # type: ignore[assignment]
+        from_base = incremental.plan(previous, names, summaries)
+        assert incremental._premade_readers is None
+        return [by_waves, by_index, from_base]
+
+    with_delta = {**base, **{key: current[key] for key in replaced}}
+    for previous in (dict(base), with_delta):
+        for edited in (
+            ("/Log.cls",),
+            ("/Selector.cls",),
+            ("/Service0.cls",),
+            ("/Audit.cls",),
+            ("/Log.cls", "/Facade.cls"),  # the base's record of Facade read Log: not this run's
+        ):
+            found = plans(previous, edited)
+            assert found[0] == found[1] == found[2], edited
+            if "/Audit.cls" not in edited and "/Service0.cls" not in edited:
+                assert found[0].readers, edited  # the edit reaches other classes

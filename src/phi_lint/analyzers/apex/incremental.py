@@ -208,7 +208,13 @@ def plan(
         if key in previous:
             record = previous[key]
             pending += _methods_of(record.names, record.contributions)
-    invalid = _readers_by_waves(previous, kept, seeds, pending) if declarations_unchanged else None
+    global _premade_readers
+    premade, _premade_readers = _premade_readers, None
+    invalid = None
+    if declarations_unchanged and premade is not None and premade[0] is previous:
+        invalid = _readers_by_index(previous, kept, seeds, pending, (premade[1], premade[2].readers))
+    elif declarations_unchanged:
+        invalid = _readers_by_waves(previous, kept, seeds, pending)
     if invalid is None:
         invalid = _readers_by_index(previous, kept, seeds, pending)
     return Plan(
@@ -256,21 +262,37 @@ def _readers_by_waves(
     return None
 
 
+# (class, method) -> (arity or None for any, file) of every record that read its summary.
+Readers = dict[tuple[str, str], list[tuple[int | None, ContentKey]]]
+
+
+def readers_index(records: Mapping[ContentKey, FileRecord], keys: Iterable[ContentKey]) -> Readers:
+    """Who read each method's summary, among the records of `keys`."""
+    readers: Readers = {}
+    for key in keys:
+        for cls, method, arity in records[key].deps.methods:
+            readers.setdefault((cls, method), []).append((arity, key))
+    return readers
+
+
 def _readers_by_index(
     previous: Mapping[ContentKey, FileRecord],
     kept: list[ContentKey],
     seeds: set[ContentKey],
     pending: list[SummaryKey],
+    made: tuple[Mapping[ContentKey, FileRecord], Readers] | None = None,
 ) -> set[ContentKey]:
     """The seeds and every kept record that reads, directly or through other such records, one of the
-    `pending` methods (a method whose summary may change)."""
-    # (class, method) -> (arity or None for any, file) of every held record that read its summary
-    readers: dict[tuple[str, str], list[tuple[int | None, ContentKey]]] = {}
-    for key in kept:
-        if key in seeds:
-            continue
-        for cls, method, arity in previous[key].deps.methods:
-            readers.setdefault((cls, method), []).append((arity, key))
+    `pending` methods (a method whose summary may change).
+
+    `made`: records and the index of their reads made beforehand (by a warm server, of the base
+    entry's records): its entries count for the kept keys whose record is that very record; the
+    index is made here for the other kept records only."""
+    base, base_readers = made if made is not None else ({}, {})
+    others = [key for key in kept if key not in seeds and base.get(key) is not previous[key]]
+    readers = readers_index(previous, others)
+    # The base's entries that stand for a kept record: not a seed, same record.
+    standing = {key for key in kept if key not in seeds and key in base and base[key] is previous[key]}
     invalid = set(seeds)
     pending = list(pending)
     seen: set[SummaryKey] = set()
@@ -280,7 +302,10 @@ def _readers_by_index(
             continue
         seen.add(method_key)
         cls, method, arity = method_key
-        for wanted, key in readers.get((cls, method), ()):
+        found = readers.get((cls, method), [])
+        if base_readers:
+            found = found + [entry for entry in base_readers.get((cls, method), ()) if entry[1] in standing]
+        for wanted, key in found:
             if key in invalid or (wanted is not None and wanted != arity):
                 continue
             invalid.add(key)
@@ -403,6 +428,8 @@ class SeededRecords:
     declarations: Summaries
     # The class headers of those files (`classes.store_sharing`'s table), its digest taken.
     sharing: SharingTable
+    # Who read each method's summary (`readers_index` of every record), for `plan`.
+    readers: Readers
 
 
 def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
@@ -432,13 +459,16 @@ def _seed_base(value: object) -> tuple[object, SeededRecords] | None:
         [key[0] for key in ordered],
         declarations,
         sharing,
+        readers_index(base, sorted(base)),
     )
 
 
 WARM_DERIVERS[f"state-{BASE_NAMESPACE}"] = _seed_base
 # What `load_records` found that the server seeded: (the records it returned, their base, the seeding),
-# until `seeded_store` and `declarations_of` use it.
-_premade: tuple[dict[ContentKey, FileRecord], dict[ContentKey, FileRecord], SeededRecords] | None = None
+# until `plan`, `declarations_of` and `seeded_store` use it (each once).
+_Premade = tuple[dict[ContentKey, FileRecord], dict[ContentKey, FileRecord], SeededRecords]
+_premade: _Premade | None = None
+_premade_readers: _Premade | None = None
 _premade_declarations: tuple[dict[ContentKey, FileRecord], SeededRecords] | None = None
 
 
@@ -509,8 +539,9 @@ def load_records() -> dict[ContentKey, FileRecord]:
     """The last run's records (empty without a cache or on a first run)."""
     from phi_lint import cache
 
-    global _loaded, current_head, _premade, _premade_declarations, _premade_sharing
-    _loaded, current_head, _premade, _premade_declarations, _premade_sharing = None, None, None, None, None
+    global _loaded, current_head, _premade, _premade_declarations, _premade_sharing, _premade_readers
+    _loaded, current_head, _premade_sharing = None, None, None
+    _premade = _premade_declarations = _premade_readers = None
     head = cache.last_state(HEAD_NAMESPACE)
     if not isinstance(head, Head):
         return {}
@@ -521,6 +552,7 @@ def load_records() -> dict[ContentKey, FileRecord]:
     seeded = warm_derived(base)
     if isinstance(seeded, SeededRecords):
         _premade, _premade_declarations = (records, base, seeded), (base, seeded)
+        _premade_readers = (records, base, seeded)
     delta = cache.last_state(DELTA_NAMESPACE, head.delta)
     if isinstance(delta, Delta):
         for key in delta.removed:
