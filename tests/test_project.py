@@ -187,3 +187,76 @@ def test_a_run_that_finds_nothing_to_check_says_so(make_project, tmp_path: Path,
     # A project with something to read has no such warning.
     assert main(["check", str(root), "--no-cache"]) == 0
     assert "nothing to check" not in capsys.readouterr().out
+
+
+def _age(root: Path, seconds: float = 60.0) -> None:
+    """Every folder and file under `root` modified `seconds` ago (a listing of a folder modified in
+    the last two seconds is never remembered: see cache.FolderMemo)."""
+    import os
+    import time
+
+    when = time.time() - seconds
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            os.utime(os.path.join(dirpath, name), (when, when))
+        os.utime(dirpath, (when, when))
+
+
+def test_the_listings_are_remembered_while_no_listed_folder_changes(
+    make_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from phi_lint.cache import Cache
+    from phi_lint.project import _metadata_files
+
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "tests-listings-secret-0123456789abcdef")
+    root = make_project({"classes/A.cls": "public class A {}", "lwc/card/card.js": "export default 1;"})
+    classes = root / "force-app/main/default/classes"
+    fields = root / "force-app/main/default/objects/Patient__c/fields"
+
+    def listings(*, cached: bool = True) -> tuple[list[str], list[str], tuple[int, int]]:
+        cache = Cache.open(tmp_path / "cache") if cached else None
+        project = open_project(root, Config(), cache)
+        walked = [project.relative(p) for p in project.iter_files([root], ("apex",))]
+        meta = [m.path for m in _metadata_files(project)]
+        counts = (project.listings.reused, project.listings.computed) if project.listings else (0, 0)
+        return walked, meta, counts
+
+    def same_as_uncached() -> tuple[int, int]:
+        walked, meta, counts = listings()
+        assert (walked, meta) == listings(cached=False)[:2]
+        return counts
+
+    # (reused, computed) of the run's three listings: the PHI model's metadata listing, the walk,
+    # the test's metadata listing (the same as the first, so reused once stored).
+    _age(root)
+    assert same_as_uncached() == (1, 2)
+    assert same_as_uncached() == (3, 0)
+    # A class added, renamed, deleted; a field file added: each seen at once. (The metadata listing
+    # lists the package's folders too: it is made again as well.)
+    (classes / "B.cls").write_text("public class B {}")
+    assert same_as_uncached() == (0, 3)
+    assert listings()[0] == ["force-app/main/default/classes/A.cls", "force-app/main/default/classes/B.cls"]
+    assert same_as_uncached() == (0, 3)  # modified in the last two seconds: not remembered
+    _age(root)
+    assert same_as_uncached() == (1, 2)  # remembered now
+    assert same_as_uncached() == (3, 0)
+    before = classes.stat()
+    (classes / "B.cls").rename(classes / "C.cls")
+    # The folder's mtime set back to the one remembered (as an archive extracted over the tree
+    # would): its ctime still tells.
+    os.utime(classes, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert same_as_uncached() == (1, 2)
+    assert listings()[0][-1] == "force-app/main/default/classes/C.cls"
+    (classes / "C.cls").unlink()
+    assert same_as_uncached() == (0, 3)
+    (fields / "MRN__c.field-meta.xml").write_text((fields / "SSN__c.field-meta.xml").read_text())
+    _age(root)
+    assert same_as_uncached() == (1, 2)
+    assert any(path.endswith("/MRN__c.field-meta.xml") for path in listings()[1])
+    # A folder behind a symbolic link may change without any listed folder changing: not remembered.
+    os.symlink(classes, root / "force-app/main/default/linked")
+    _age(root)
+    assert same_as_uncached() == (1, 2)
+    assert same_as_uncached() == (2, 1)  # the walk, every time

@@ -373,3 +373,117 @@ def test_cache_entries_kept_in_memory_are_served_only_while_their_bytes_are_unch
     Path(path).write_bytes(data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
     assert cache.get("facts", "k" * 40) is None
     assert cache_mod.load_warm([path], secret, 1 << 20) == 0
+
+
+WRAPPER = """public with sharing class Wrapper {
+    public static void log(String message) {
+        System.debug(message);
+    }
+}
+"""
+CALLER = """public with sharing class Caller {
+    public static void run(Id patientId) {
+        Patient__c p = [SELECT SSN__c, Code__c FROM Patient__c WHERE Id = :patientId WITH USER_MODE];
+        Wrapper.log(p.SSN__c);
+        System.debug(p.Code__c);
+    }
+}
+"""
+CODE_FIELD = """<?xml version="1.0" encoding="UTF-8"?>
+<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fullName>Code__c</fullName>
+    <label>Code</label>
+    <type>Text</type>
+    <complianceGroup>HIPAA</complianceGroup>
+</CustomField>
+"""
+
+
+def _age(root: Path) -> None:
+    """Everything under `root` modified a minute ago, so that the listings of its folders are
+    remembered (a folder modified in the last two seconds is listed again every run)."""
+    when = time.time() - 60
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            os.utime(os.path.join(dirpath, name), (when, when))
+        os.utime(dirpath, (when, when))
+
+
+def test_served_checks_follow_every_change_to_the_project(make_project: MakeProject, tmp_path: Path) -> None:
+    """Classes added, deleted and renamed, a field's complianceGroup edited and a field file added
+    between served checks: each check, one class or the whole project, gives what a check without the
+    server and without any cache gives."""
+    root = make_project({"classes/Caller.cls": CALLER, "classes/Clean.cls": CLEAN})
+    classes = root / "force-app/main/default/classes"
+    fields = root / "force-app/main/default/objects/Patient__c/fields"
+    caller = f"{CLASSES}/Caller.cls"
+    try:
+        _start(root, tmp_path)
+        outputs: list[bytes] = []
+
+        def same(*args: str) -> bytes:
+            served, alone = _both(root, tmp_path, *args)
+            uncached = _run(root, tmp_path, *args, "--no-cache", **{server.ENV_DISABLE: "1"})
+            assert served == alone == (uncached.returncode, uncached.stdout, uncached.stderr), args
+            return served[1]
+
+        def both_checks() -> bytes:
+            one = same("check", caller)
+            everything = same("check")
+            outputs.append(one)
+            return one + everything
+
+        _age(root)
+        both_checks()
+        both_checks()  # the listings and the records as the last run left them
+        (classes / "Wrapper.cls").write_text(WRAPPER)  # Caller's SSN__c now reaches a log
+        _age(root)
+        assert b"Wrapper.log" in both_checks()
+        (classes / "Wrapper.cls").rename(classes / "Logging.cls")  # the same class, another file
+        assert b"Wrapper.log" in both_checks()
+        (classes / "Logging.cls").unlink()
+        assert b"Wrapper.log" not in both_checks()
+        (fields / "Code__c.field-meta.xml").write_text(CODE_FIELD)  # Code__c becomes PHI
+        _age(root)
+        assert b"Code__c" in both_checks()
+        ssn = fields / "SSN__c.field-meta.xml"
+        ssn.write_text(ssn.read_text().replace("<complianceGroup>HIPAA</complianceGroup>", ""))
+        _age(root)
+        found = both_checks()
+        assert b"SSN__c" not in found and b"Code__c" in found
+        assert len(set(outputs)) >= 3  # the changes changed the checks' results
+    finally:
+        _run(root, tmp_path, "server", "stop")
+
+
+def test_data_derived_from_a_kept_entry_goes_once_with_that_very_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHI_LINT_CACHE_KEY", "warm-tests")
+    monkeypatch.setattr(cache_mod, "_warm", {})
+    monkeypatch.setattr(cache_mod, "_derived", {})
+    monkeypatch.setattr(cache_mod, "_served", [])
+    monkeypatch.setitem(cache_mod.WARM_DERIVERS, "facts", lambda value: (value, ("derived", len(value))))
+    cache = cache_mod.Cache.open(tmp_path / "cache")
+    assert cache is not None
+    secret = cache_mod._secret()
+    assert secret is not None
+    key = "k" * 40
+    path = str(cache._path("facts", key))
+    cache.put("facts", key, {"answer": 1})
+    cache_mod.load_warm([path], secret, 1 << 20)
+    value = cache.get("facts", key)
+    assert value == {"answer": 1}
+    assert cache_mod.warm_derived({"answer": 1}) is None  # an equal value is not the entry's
+    assert cache_mod.warm_derived(value) == ("derived", 1)
+    assert cache_mod.warm_derived(value) is None  # once per process: the caller may change it
+    # The entry rewritten since the server read it: the file's value, and nothing derived.
+    cache_mod.load_warm([path], secret, 1 << 20)
+    cache.put("facts", key, {"answer": 2, "more": 3})
+    fresh = cache.get("facts", key)
+    assert fresh == {"answer": 2, "more": 3} and cache_mod.warm_derived(fresh) is None
+    # A deriver that fails: the entry is kept all the same, with nothing derived.
+    monkeypatch.setitem(cache_mod.WARM_DERIVERS, "facts", lambda value: 1 / 0)
+    assert cache_mod.load_warm([path], secret, 1 << 20) == 1
+    kept = cache.get("facts", key)
+    assert kept == fresh and cache_mod.warm_derived(kept) is None

@@ -603,12 +603,14 @@ class FileMemo:
             self._computed = 0
 
 
-# A folder's signature: (size, mtime_ns, inode) as the stat index trusts a file's, or None for a folder
-# that did not exist (or could not be stat'ed) when the listing was made.
-FolderSignature = tuple[int, int, int] | None
+# A folder's signature: (size, mtime_ns, inode) as the stat index trusts a file's, plus the ctime (which
+# no program can set back: an archive extracted over the tree, or `touch -d`, may restore a folder's
+# mtime, never its ctime); None for a folder that did not exist (or could not be stat'ed) when the
+# listing was made.
+FolderSignature = tuple[int, int, int, int] | None
 
 
-_NO_SIGNATURE = (-1, -1, -1)
+_NO_SIGNATURE = (-1, -1, -1, -1)
 
 
 def _folder_signature(path: str) -> FolderSignature:
@@ -616,7 +618,7 @@ def _folder_signature(path: str) -> FolderSignature:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 class FolderMemo:
@@ -626,11 +628,12 @@ class FolderMemo:
     entry.
 
     Why a signature stands for a listing: creating, deleting or renaming an entry changes its
-    folder's mtime (POSIX; git's untracked cache relies on the same), and replacing the folder
-    changes its inode. A folder whose mtime is within `RACY_SECONDS` of the moment the listing began
-    may change again within the same mtime tick (the stat index's "racily clean" rule): a result that
-    listed one is not remembered. The signatures are taken after the listing, so a folder changed
-    while it was being listed has a recent mtime and is caught by that rule. What a listing does not
+    folder's mtime and ctime (POSIX; git's untracked cache relies on the same), and replacing the
+    folder changes its inode. A folder whose mtime is within `RACY_SECONDS` of the moment the listing
+    began may change again within the same mtime tick (the stat index's "racily clean" rule): a
+    result that listed one is not remembered. The signatures are taken after the listing, so a folder
+    changed while it was being listed has a recent mtime and is caught by that rule; a change after
+    that gives the folder a recent mtime, never the old one remembered. What a listing does not
     cover (the target of a symbolic link, which may change without any listed folder changing) the
     computation must report: it then returns None for its folders and nothing is remembered.
 
