@@ -13,12 +13,29 @@ environment and descriptors and runs exactly `cli.main(argv)`, so its output goe
 client's terminal or pipe, and the client exits with the child's exit code. A cache entry comes from
 the server's memory only when its file is unchanged since the server read it (`cache.load_warm`).
 
+The server also derives, from some entries it keeps, what a run would compute from them
+(`cache.WARM_DERIVERS`): from the base entry of the Apex records, the summary store seeded with every
+record, the summaries holding their declarations, the class headers' table and who read each method's
+summary (`analyzers.apex.incremental._seed_base`); from a remembered project walk, its paths. That is
+where most of a one-class check on a large org went once the entries were in memory: seeding every
+record and planning touched every record's pages in the child.
+
 Why the results are the same as without the server: the child runs the normal command line, on the
-normal files and cache; the server itself never runs a check (nothing about a project is computed or
-remembered in it, so each child starts as a fresh process would, plus imports, the parsed rules and
-the entries); a request whose interpreter settings differ from the server's is refused and runs in
-the client. Anything that goes wrong before the child starts (no server, a stale socket, another
-version, a refused request, a timeout) makes the client run the check itself, printing nothing extra.
+normal files and cache; the server itself never runs a check. What it holds is the entries (each
+served only while its file's bytes are the ones the server checked with the client's key) and data
+derived from an entry's value alone, by the code a run would run on it: a child gets derived data only
+with the very entry object it was derived from (`cache.warm_derived`: by identity, once per process),
+and uses it only where its own computation would give the same: the store after taking back the
+records it does not hold (seeding is a function of the set of bodies seeded, not of their order:
+`SummaryStore.unseed`), the declarations and the headers' table only when the run's files are the
+base's, in the same order, declaring the same, the readers index only for the records that are the
+base's (`incremental.plan`). Nothing else about a project is remembered in the server: each child
+starts as a fresh process would, plus imports, the parsed rules, the entries and their derived data.
+`tests/apex/test_seeded_store.py` compares each derived shortcut with the run's own computation, and
+`tests/test_server.py` served checks after each kind of change with checks without server and cache.
+A request whose interpreter settings differ from the server's is refused and runs in the client.
+Anything that goes wrong before the child starts (no server, a stale socket, another version, a
+refused request, a timeout) makes the client run the check itself, printing nothing extra.
 
 Protocol: messages are a 4-byte big-endian length and a `marshal`led dict (only str, int, bool,
 lists and dicts); both sides check that the peer runs as the same user (SO_PEERCRED).
