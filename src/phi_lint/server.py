@@ -392,7 +392,11 @@ def _wait_for_child(sock: socket.socket, path: str, child: int) -> int | None:
             # long as it hangs.
             data = _pack({"go": True})
             sent = socket.send_fds(sock, [data], [0, 1, 2])
-            sock.sendall(data[sent:])
+            # Only what is left: once the whole go-ahead is sent, the child may run, finish and close
+            # the connection before this process is scheduled again, and a send of nothing would then
+            # fail (EPIPE) and make this process run the check a second time.
+            if sent < len(data):
+                sock.sendall(data[sent:])
         except OSError:
             return None
         sock.settimeout(None)
