@@ -489,20 +489,21 @@ class MethodSummary:
         """Trivial, and no return type or endpoint guard either: changes no join it takes part in."""
         return self.trivial and self.return_sobject is None and not self.guards
 
+    def _parts(self) -> tuple[object, ...]:
+        """The fields, in the order `__init__` takes them."""
+        return (
+            self.sinks,
+            self.returns_params,
+            self.return_origins,
+            self.return_sobject,
+            self.guards,
+            self.return_prefix,
+        )
+
     def __reduce__(self) -> tuple[type[MethodSummary], tuple[object, ...]]:
         # Built again by one __init__ call when unpickled (records, and worker messages), not by
         # a setattr per slot.
-        return (
-            MethodSummary,
-            (
-                self.sinks,
-                self.returns_params,
-                self.return_origins,
-                self.return_sobject,
-                self.guards,
-                self.return_prefix,
-            ),
-        )
+        return (MethodSummary, self._parts())
 
     def canonical(self) -> tuple[object, ...]:
         """The summary's content with every set sorted: its `repr` is the same in every process (a
@@ -519,21 +520,7 @@ class MethodSummary:
     def same_as(self, other: MethodSummary | None) -> bool:
         if other is None:
             return self.trivial
-        return (
-            self.sinks,
-            self.returns_params,
-            self.return_origins,
-            self.return_sobject,
-            self.guards,
-            self.return_prefix,
-        ) == (
-            other.sinks,
-            other.returns_params,
-            other.return_origins,
-            other.return_sobject,
-            other.guards,
-            other.return_prefix,
-        )
+        return self._parts() == other._parts()
 
     def joins_unchanged(self) -> bool:
         """Is `TRIVIAL_SUMMARY.union(self)` equal to this summary? Yes unless it keeps an endpoint guard
