@@ -1555,11 +1555,20 @@ def mask(value: str, keep: int = 3) -> str:
     return value[:keep] + "****"
 
 
+# Regular-expression syntax no generated key or password has: a character class with a range followed
+# by a quantifier (`[0-9]+`, `[A-Z]{2,40}`), a class escape with a quantifier (`\d+`, `\s*`) or a
+# group with a lookaround or no capture (`(?:`, `(?=`). A lexer's `EXP_NUMBER_TOKEN = '(_D[0-9]+D_)'`
+# is the pattern of a token, not a token.
+_REGEX_SYNTAX = re.compile(r"\[\^?[^\]]*\w-\w[^\]]*\](?:[+*?]|\{\d)|\\[dwsDWS](?:[+*?]|\{\d)|\(\?(?:[:=!]|<[=!])")
+
+
 def _looks_like_value(value: str) -> bool:
     stripped = value.strip()
     # (`stripped` has no whitespace at either end, so it splits in two exactly when it holds some.)
     if len(stripped) < 6 or len(stripped.split(None, 1)) > 1:
         return False  # too short, or a sentence or a label, not a credential
+    if _REGEX_SYNTAX.search(stripped):
+        return False  # a pattern that finds values, not a value
     if _PLACEHOLDER.match(stripped) or _MERGE_FIELD.search(stripped):
         return False
     if _FIELD_API_NAME.match(stripped) or stripped.lower().startswith(
