@@ -35,3 +35,13 @@ def test_the_shortest_text_a_pattern_can_match_is_not_below_the_length_gate() ->
     assert slack.search("xoxa-0123456789")
     assert len("xoxa-0123456789") == rules._VALUE_PATTERN_MIN_LENGTH
     assert not slack.search("xoxa-012345678")
+
+
+def test_regular_expressions_are_not_values_but_passwords_with_brackets_are() -> None:
+    # A lexer's token patterns and other regular expressions: a range or class escape with a
+    # quantifier, or a group no password is written with.
+    for pattern in ("(_D[0-9]+D_)", "[A-Z][A-Z_0-9]{2,40}", "_S\\d+S_", "(?:abc123)", "x(?=y)9z"):
+        assert not rules._looks_like_value(pattern), pattern
+    # Credentials that happen to hold brackets, plus signs or backslashes still look like values.
+    for secret in ("E4f9kQ2rT7uVw1xYz3B5", "p@ss[w0rd]+!", "Ab[x]9+zz", "k3y\\Q+7", "(Secret99)"):
+        assert rules._looks_like_value(secret), secret

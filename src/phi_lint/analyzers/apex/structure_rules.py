@@ -1559,7 +1559,11 @@ def mask(value: str, keep: int = 3) -> str:
 # by a quantifier (`[0-9]+`, `[A-Z]{2,40}`), a class escape with a quantifier (`\d+`, `\s*`) or a
 # group with a lookaround or no capture (`(?:`, `(?=`). A lexer's `EXP_NUMBER_TOKEN = '(_D[0-9]+D_)'`
 # is the pattern of a token, not a token.
-_REGEX_SYNTAX = re.compile(r"\[\^?[^\]]*\w-\w[^\]]*\](?:[+*?]|\{\d)|\\[dwsDWS](?:[+*?]|\{\d)|\(\?(?:[:=!]|<[=!])")
+_REGEX_SYNTAX = re.compile(
+    r"\[\^?[^\]]*\w-\w[^\]]*\](?:[+*?]|\{\d)"  # [0-9]+
+    r"|\\[dwsDWS](?:[+*?]|\{\d)"  # \d+
+    r"|\(\?(?:[:=!]|<[=!])"  # (?: (?= (?! (?<= (?<!
+)
 
 
 def _looks_like_value(value: str) -> bool:
