@@ -418,37 +418,6 @@ class Cache:
             digests[key] = digest
         return digest
 
-    def content_digests(self, paths: Iterable[str]) -> list[str | None]:
-        """`content_digest` of each path (given as strings), in one loop: the PHI model's key asks
-        for every field file of the project, most of them unchanged (a stat and a look in the index)."""
-        index = self._load_stat_index()
-        run_stats, run_digests = self._run_stats, self._run_digests
-        found: list[str | None] = []
-        for key in paths:
-            if run_digests is not None and key in run_digests:
-                found.append(run_digests[key])
-                continue
-            if run_stats is not None and key in run_stats:
-                st = run_stats[key]
-            else:
-                try:
-                    st = os.stat(key)
-                except OSError:
-                    st = None
-                if run_stats is not None:
-                    run_stats[key] = st
-            digest: str | None = None
-            if st is not None:
-                known = index.get(key)
-                if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
-                    digest = known[3]
-                else:
-                    digest = self._content_digest(key, st)
-            if run_digests is not None:
-                run_digests[key] = digest
-            found.append(digest)
-        return found
-
     def _content_digest(self, key: str, st: os.stat_result | None) -> str | None:
         if st is None:
             return None

@@ -594,10 +594,7 @@ def _prepare_with_cache(
             key = None
             if cache is not None:
                 read = [path for path, kind in file_kinds if wanted is None or kind in wanted]
-                inputs = [
-                    f"{project.relative(path)}={digest}"
-                    for path, digest in zip(read, cache.content_digests([str(p) for p in read]), strict=True)
-                ]
+                inputs = [f"{project.relative(path)}={cache.content_digest(path)}" for path in read]
                 key = cache_mod.digest_of(salt, package, *inputs)
                 stored = cache.get("facts", key)
                 if isinstance(stored, tuple) and len(stored) == 4:

@@ -587,7 +587,7 @@ def _remembered_phi_model(project: Project, cache: Cache) -> PhiModel:
     from phi_lint.cache import FileMemo, code_digest, digest_of, phi_model_digest
 
     files = _metadata_files(project)
-    digests = cache.content_digests([found.path for found in files])
+    digests = [cache.content_digest(found.path) for found in files]
     key = None
     if None not in digests:  # an unreadable file is reported by the build, which runs every time then
         key = digest_of(
