@@ -38,7 +38,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 from phi_lint import parsing
 from phi_lint.analyzers.apex import soql, syntax
@@ -815,27 +815,36 @@ class Disagreed(enum.Enum):
     ANSWERS = "disagreed"
 
 
+# Canonical copies of the tuples seen in one prepare() (names, questions, sinks received from other
+# processes): each tuple is its own key, so `table.get(item)` finds the copy every holder then shares.
+SharedTuples = dict[tuple[object, ...], tuple[object, ...]]
+_Tuple = TypeVar("_Tuple", bound=tuple[object, ...])
+
+
+def shared_tuple(item: _Tuple, table: SharedTuples) -> _Tuple:
+    """The table's copy of `item` (made on first sight, its strings interned; numbers and flags as
+    they are)."""
+    found = table.get(item)
+    if found is None:
+        found = tuple(sys.intern(part) if isinstance(part, str) else part for part in item)
+        table[found] = found
+    return cast(_Tuple, found)
+
+
 def shared_contributions(
     contributions: dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]],
-    table: dict[tuple[object, ...], tuple[object, ...]],
+    table: SharedTuples,
 ) -> dict[tuple[str, str, int], dict[tuple[str, int], MethodSummary]]:
     """The same contributions with their strings interned and their name tuples shared through
     `table`: for summaries received from another process, which unpickling gives strings of their
     own (each PHI origin's label, evidence, fields and path, each body's path, each record type).
     At 5,000 classes the parent and each worker hold about 29,000 received summaries."""
 
-    def shared(item: tuple[object, ...]) -> Any:
-        found = table.get(item)
-        if found is None:
-            found = tuple(sys.intern(part) if isinstance(part, str) else part for part in item)
-            table[found] = found
-        return found
-
     def origin(o: Origin) -> Origin:
         return Origin(
             sys.intern(o.label),
             sys.intern(o.evidence),
-            shared(o.fields),
+            shared_tuple(o.fields, table),
             sys.intern(o.path),
             o.line,
             o.column,
@@ -849,7 +858,7 @@ def shared_contributions(
         for (path, start), summary in bodies.items():
             sinks = summary.sinks
             mine[(sys.intern(path), start)] = MethodSummary(
-                {index: {shared(sink) for sink in found} for index, found in sinks.items()}
+                {index: {shared_tuple(sink, table) for sink in found} for index, found in sinks.items()}
                 if sinks
                 else NO_SINKS,
                 summary.returns_params,
@@ -858,7 +867,7 @@ def shared_contributions(
                 summary.guards or NO_GUARDS,
                 None if summary.return_prefix is None else sys.intern(summary.return_prefix),
             )
-        rebuilt[shared(key)] = mine
+        rebuilt[shared_tuple(key, table)] = mine
     return rebuilt
 
 

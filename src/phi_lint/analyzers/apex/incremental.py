@@ -24,16 +24,17 @@ import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar, cast
 
 from phi_lint.analyzers.apex.classes import ClassHeader, SharingTable, sharing_table
 from phi_lint.analyzers.apex.dataflow import (
     Dependencies,
     FileFlow,
     MethodSummary,
+    SharedTuples,
     Summaries,
     SummaryStore,
     UsedAnswers,
+    shared_tuple,
 )
 from phi_lint.cache import WARM_DERIVERS, digest_of, warm_derived
 
@@ -105,20 +106,8 @@ class FileRecord:
 NO_NAMES = NameFacts()
 
 
-_Key = TypeVar("_Key", bound=tuple[object, ...])
-# Canonical copies of the question tuples seen in one prepare() (see `interned`): each tuple is its
-# own key, so `table.get(question)` finds the copy every record then shares.
-KeyTable = dict[tuple[object, ...], tuple[object, ...]]
-
-
-def _shared_key(question: _Key, table: KeyTable) -> _Key:
-    """The table's copy of `question` (made on first sight, its strings interned; numbers and flags
-    as they are)."""
-    found = table.get(question)
-    if found is None:
-        found = tuple(sys.intern(part) if isinstance(part, str) else part for part in question)
-        table[found] = found
-    return cast(_Key, found)
+# The tuples shared in one prepare() (see `interned`).
+KeyTable = SharedTuples
 
 
 def interned(record: FileRecord, table: KeyTable) -> FileRecord:
@@ -128,14 +117,14 @@ def interned(record: FileRecord, table: KeyTable) -> FileRecord:
     names (a third of its memory), and 288,000 question tuples of which 18,700 differ (18 MB);
     shared, each is one object (and the saved records, pickled once, are smaller and faster to load)."""
     deps = record.deps
-    deps.methods = {_shared_key(method, table) for method in deps.methods}
-    deps.answers = {_shared_key(question, table): found for question, found in deps.answers.items()}
+    deps.methods = {shared_tuple(method, table) for method in deps.methods}
+    deps.answers = {shared_tuple(question, table): found for question, found in deps.answers.items()}
     return record
 
 
 def interned_answers(answers: UsedAnswers, table: KeyTable) -> UsedAnswers:
     """What a file's bodies used of the summaries, its questions shared (see `interned`)."""
-    return {_shared_key(question, table): found for question, found in answers.items()}
+    return {shared_tuple(question, table): found for question, found in answers.items()}
 
 
 @dataclass(frozen=True)
