@@ -222,6 +222,23 @@ CATALOGUE_FIELDS_NAMES: tuple[str, ...] = (
 )
 CATALOGUE_FIELDS = frozenset(name.lower() for name in CATALOGUE_FIELDS_NAMES)
 
+# The birth and death dates of a person (HIPAA's date elements, 45 CFR 164.514(b)(2)(i)(C)): in
+# CATALOGUE_NAME_TOKENS, and let go on an employment record (CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS).
+BIRTH_DATE_TOKENS: tuple[tuple[str, ...], ...] = (
+    ("date", "of", "birth"),
+    ("birth", "date"),
+    ("birthdate",),
+    ("birth", "time"),
+    ("dob",),
+)
+DEATH_DATE_TOKENS: tuple[tuple[str, ...], ...] = (
+    ("date", "of", "death"),
+    ("death", "date"),
+    ("deathdate",),
+    ("deceased", "date"),
+    ("date", "deceased"),
+)
+
 # Token sequences that name a clinical identifier or health fact in any field or label. Kept tight:
 # each is unambiguous in a Salesforce schema (no "name", "email", "phone" here: PII is not PHI).
 CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
@@ -243,11 +260,7 @@ CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("allergy",),
     ("allergies",),
     ("condition", "code"),
-    ("date", "of", "birth"),
-    ("birth", "date"),
-    ("birthdate",),
-    ("birth", "time"),
-    ("dob",),
+    *BIRTH_DATE_TOKENS,
     ("health", "plan", "id"),
     ("member", "id"),
     ("insurance", "id"),
@@ -268,12 +281,7 @@ CATALOGUE_NAME_TOKENS: tuple[tuple[str, ...], ...] = (
     ("clinical", "notes"),
     ("hiv",),
     ("genetic",),
-    # A date of death is one of HIPAA's date elements, like the birth date (45 CFR 164.514(b)(2)(i)(C)).
-    ("date", "of", "death"),
-    ("death", "date"),
-    ("deathdate",),
-    ("deceased", "date"),
-    ("date", "deceased"),
+    *DEATH_DATE_TOKENS,
 )
 
 # Words that name a health fact only on an object that is itself clinical: `Medical_Record__c.Treatment__c`
@@ -559,16 +567,8 @@ CATALOGUE_EMPLOYMENT_IDENTIFIER_TOKENS: frozenset[tuple[str, ...]] = frozenset(
     (
         ("ssn",),
         ("social", "security"),
-        ("date", "of", "birth"),
-        ("birth", "date"),
-        ("birthdate",),
-        ("birth", "time"),
-        ("dob",),
-        ("date", "of", "death"),
-        ("death", "date"),
-        ("deathdate",),
-        ("deceased", "date"),
-        ("date", "deceased"),
+        *BIRTH_DATE_TOKENS,
+        *DEATH_DATE_TOKENS,
     )
 )
 
