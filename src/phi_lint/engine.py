@@ -593,8 +593,11 @@ def _prepare_with_cache(
             wanted = getattr(module, "PREPARE_KINDS", None)
             key = None
             if cache is not None:
-                read = [path for path, kind in file_kinds if wanted is None or kind in wanted]
-                inputs = [f"{project.relative(path)}={cache.content_digest(path)}" for path in read]
+                inputs = [
+                    f"{project.relative(path)}={cache.content_digest(path)}"
+                    for path, kind in file_kinds
+                    if wanted is None or kind in wanted
+                ]
                 key = cache_mod.digest_of(salt, package, *inputs)
                 stored = cache.get("facts", key)
                 if isinstance(stored, tuple) and len(stored) == 4:
